@@ -633,7 +633,10 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
         planned += gb
         parts.append(f"{database} {gb:.1f} GB")
     size = float(target.storage_size_gb or 0)
-    used = target.storage_used_gb or 0.0
+    used = target.storage_used_gb
+    if used is None and facts.azure is not None and facts.azure.managed_instance is not None:
+        used = facts.azure.managed_instance.storage_used_gb  # the Azure probe reads the usage metric
+    used = used or 0.0
     needed = planned * (1 + headroom / 100)
     observed = (
         f"planned {planned:.1f} GB ({', '.join(parts) or 'none found'}) + {headroom:g}% growth = {needed:.1f} GB; "

@@ -214,11 +214,12 @@ def _resolve(hosts: Sequence[str], config: Config) -> tuple[dict[str, bool] | No
 def render_html(inventory: Inventory, *, standalone: bool = True) -> str:
     """The links section (or a self-contained page); consultants append the section to the report."""
     from linkready import __version__
-    from linkready.links import fmt_lag
+    from linkready.links import fmt_lag, is_ip
     from linkready.reports.html import environment
 
     template = environment().get_template("links.html")
-    return str(template.render(inv=inventory, standalone=standalone, fmt_lag=fmt_lag, tool_version=__version__))
+    return str(template.render(inv=inventory, standalone=standalone, fmt_lag=fmt_lag, is_ip=is_ip,
+                               tool_version=__version__))
 
 
 def render_json(inventory: Inventory) -> str:

@@ -403,3 +403,15 @@ def test_tgt_013_hybrid_secondary_usage(usage: str, failback: bool, purpose: str
     assert finding.status is status and usage in finding.observed
     if status is Status.WARN:
         assert "hybridSecondaryUsage=Passive" in finding.fix[0].code
+
+
+def test_tgt_011_uses_the_azure_probe_usage_when_the_target_has_none() -> None:
+    from linkready.facts.azure import AzureFacts, ManagedInstance
+
+    mi = ManagedInstance(id=MI_ID, name="sqlmi-prod", location="westeurope", state="Ready",
+                         provisioning_state="Succeeded", sku_name="GP_Gen5", tier="GeneralPurpose", v_cores=16,
+                         storage_size_gb=512, fqdn="", dns_zone="", subnet_id="", collation="",
+                         storage_used_gb=200.0)
+    facts = replace(make(replace(FINISHED, storage_size_gb=512, storage_used_gb=None)), azure=AzureFacts(mi))
+    finding = one("TGT-011", facts)
+    assert finding.status is Status.WARN and "200.0 GB used" in finding.observed

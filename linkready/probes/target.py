@@ -1,0 +1,337 @@
+"""Target-readiness probe: reads the managed instance's backup, security, monitoring and capacity settings.
+
+GET only, through azure-mgmt-sql's operation groups; diagnostic settings (Microsoft.Insights,
+for which no SDK is installed) through the same client's pipeline with a raw GET, so the
+credential, retry policy, endpoint and TLS verification are the same. Each read that fails is
+recorded as a :class:`ProbeError` naming the RBAC action it needed and the fact path it blocks;
+the other reads go on.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from linkready.facts import ProbeError
+from linkready.facts.target import BackupRetention, DiagnosticSetting, EntraAdmin, LtrPolicy, TargetFacts
+from linkready.probes import ProbeContext, ProbeOutcome
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+    from azure.mgmt.sql import SqlManagementClient
+
+    from linkready.config import AzureConfig, Config
+
+T = TypeVar("T")
+PROBE = "target"
+#: Microsoft.Insights diagnostic settings API version (GA for resource-level settings).
+DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
+_SQL = "Microsoft.Sql/managedInstances"
+#: Reads of per-database policies run this many at a time (100 databases = 200 GETs).
+_PARALLEL = 8
+
+
+@dataclass
+class _Reader:
+    """Runs one read, turning an expected failure into a ProbeError for ``fact``."""
+
+    resource_id: str
+    errors: list[ProbeError] = field(default_factory=list)
+
+    def read(self, fact: str, action: str, call: Callable[[], T]) -> T | None:
+        try:
+            return call()
+        except Exception as exc:  # every failure is data; the probe goes on with the next read
+            self.errors.append(classify(exc, fact=fact, action=action, resource=self.resource_id))
+            return None
+
+
+def classify(exc: BaseException, *, fact: str, action: str, resource: str) -> ProbeError:
+    """A ProbeError whose reason names the HTTP status, the ARM error code and the RBAC action."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+
+    status = getattr(exc, "status_code", None)
+    code = ""
+    error = getattr(exc, "error", None)
+    if error is not None:
+        code = str(getattr(error, "code", "") or "")
+    if isinstance(exc, ClientAuthenticationError) and status in (None, 401):
+        return ProbeError(PROBE, fact, "auth", f"could not authenticate to Azure: {_first_line(exc)}", resource)
+    if isinstance(exc, HttpResponseError) and status is not None:
+        label = f"{status} {code}".strip()
+        if status == 403:
+            return ProbeError(PROBE, fact, "permission",
+                              f"{label}: the caller lacks {action} (needed for {fact})", resource)
+        if status == 404:
+            return ProbeError(PROBE, fact, "not_found", f"{label}: {_first_line(exc)}", resource)
+        if status == 429:
+            return ProbeError(PROBE, fact, "throttled", f"{label}: throttled by Resource Manager after retries",
+                              resource)
+        return ProbeError(PROBE, fact, "error", f"{label}: {_first_line(exc)}", resource)
+    if isinstance(exc, ServiceRequestError):
+        return ProbeError(PROBE, fact, "unreachable", f"Resource Manager unreachable: {_first_line(exc)}", resource)
+    return ProbeError(PROBE, fact, "error", f"{type(exc).__name__}: {_first_line(exc)}", resource)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Client construction (the Azure room's helper replaces this once it is on main).
+
+
+def make_credential(azure: AzureConfig) -> TokenCredential:
+    """The azure-identity credential the config names; the authority follows the cloud."""
+    from azure import identity
+
+    from linkready.config import CLOUDS
+
+    authority = azure.authority or CLOUDS[azure.cloud][2]
+    factories: dict[str, Callable[[], Any]] = {
+        "default": lambda: identity.DefaultAzureCredential(authority=authority),
+        "cli": lambda: identity.AzureCliCredential(),
+        "environment": lambda: identity.EnvironmentCredential(authority=authority),
+        "managed-identity": lambda: identity.ManagedIdentityCredential(),
+        "workload-identity": lambda: identity.WorkloadIdentityCredential(authority=authority),
+    }
+    credential: TokenCredential = factories[azure.credential]()
+    return credential
+
+
+def make_client(config: Config, credential: TokenCredential) -> SqlManagementClient:
+    """SqlManagementClient against config.azure's endpoint, with its TLS, timeout and retry settings."""
+    from azure.mgmt.sql import SqlManagementClient
+
+    assert config.managed_instance is not None
+    azure = config.azure
+    base = azure.resource_manager.rstrip("/")
+    return SqlManagementClient(
+        credential,
+        config.managed_instance.subscription_id,
+        base_url=base,
+        credential_scopes=[f"{_scope_host(base)}/.default"],
+        connection_verify=azure.verify_tls,
+        connection_timeout=azure.timeout,
+        read_timeout=azure.timeout,
+        retry_total=azure.retries,
+    )
+
+
+def _scope_host(base: str) -> str:
+    # Token scopes name the public ARM audience even when a sovereign or local endpoint is used.
+    known = {
+        "https://management.usgovcloudapi.net": "https://management.usgovcloudapi.net",
+        "https://management.chinacloudapi.cn": "https://management.chinacloudapi.cn",
+    }
+    return known.get(base, "https://management.azure.com")
+
+
+# ---------------------------------------------------------------------------------------------
+# The probe
+
+
+def probe(ctx: ProbeContext) -> ProbeOutcome:
+    """Engine entry point: build the credential from config.azure and read the target's settings."""
+    config = ctx.config
+    if config.managed_instance is None:
+        return ProbeOutcome(None, (ProbeError(PROBE, "target", "config", "no [managed_instance] in the config"),))
+    try:
+        credential = make_credential(config.azure)
+    except Exception as exc:
+        return ProbeOutcome(None, (classify(exc, fact="target", action="", resource=config.managed_instance.resource_id),))
+    return collect_target(config, credential)
+
+
+def collect_target(config: Config, credential: TokenCredential) -> ProbeOutcome:
+    """Read every target fact with ``credential`` (tests pass the stand-in's token credential)."""
+    assert config.managed_instance is not None
+    mi_cfg = config.managed_instance
+    group, name, mi_id = mi_cfg.resource_group, mi_cfg.name, mi_cfg.resource_id
+    reader = _Reader(mi_id)
+    client = make_client(config, credential)
+    with client:
+        instance = reader.read("target", f"{_SQL}/read", lambda: client.managed_instances.get(group, name))
+        if instance is None:
+            return ProbeOutcome(None, tuple(reader.errors))
+        facts = _from_instance(instance)
+        facts = replace(facts, **_admins(reader, client, group, name, instance))
+        policy = reader.read(
+            "target.defender_state", f"{_SQL}/securityAlertPolicies/read",
+            lambda: client.managed_server_security_alert_policies.get(group, name, "Default"),
+        )
+        atp = reader.read(
+            "target.atp_state", f"{_SQL}/advancedThreatProtectionSettings/read",
+            lambda: client.managed_instance_advanced_threat_protection_settings.get(group, name, "Default"),
+        )
+        facts = replace(facts, defender_state=_prop(policy, "state"), atp_state=_prop(atp, "state"))
+        facts = replace(facts, **_databases(reader, client, group, name))
+        facts = replace(facts, diagnostic_settings=_diagnostic_settings(reader, client, config, mi_id))
+    return ProbeOutcome(facts, tuple(reader.errors))
+
+
+def _prop(model: Any, name: str) -> Any:
+    """``model.properties.<name>``; None when the model or the property is missing; enums as their value."""
+    if model is None:
+        return None
+    value = getattr(getattr(model, "properties", None), name, None)
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _from_instance(instance: Any) -> TargetFacts:
+    sku = getattr(instance, "sku", None)
+    return TargetFacts(
+        instance_name=str(getattr(instance, "name", "") or ""),
+        location=str(getattr(instance, "location", "") or ""),
+        tier=str(getattr(sku, "tier", "") or ""),
+        v_cores=_prop(instance, "v_cores"),
+        memory_size_gb=_prop(instance, "memory_size_in_gb"),
+        storage_size_gb=_prop(instance, "storage_size_in_gb"),
+        backup_storage_redundancy=_prop(instance, "current_backup_storage_redundancy"),
+        requested_backup_storage_redundancy=_prop(instance, "requested_backup_storage_redundancy"),
+        minimal_tls_version=_prop(instance, "minimal_tls_version") or "None",
+        public_data_endpoint_enabled=bool(_prop(instance, "public_data_endpoint_enabled")),
+        maintenance_configuration_id=_prop(instance, "maintenance_configuration_id") or "",
+        hybrid_secondary_usage=_prop(instance, "hybrid_secondary_usage"),
+        hybrid_secondary_usage_detected=_prop(instance, "hybrid_secondary_usage_detected"),
+        license_type=_prop(instance, "license_type"),
+    )
+
+
+def _admins(reader: _Reader, client: SqlManagementClient, group: str, name: str, instance: Any) -> dict[str, Any]:
+    external = _prop(instance, "administrators")
+    only = getattr(external, "azure_ad_only_authentication", None) if external is not None else None
+    own = _Reader(reader.resource_id)
+    found = own.read(
+        "target.entra_admins", f"{_SQL}/administrators/read",
+        lambda: list(client.managed_instance_administrators.list_by_instance(group, name)),
+    )
+    if found is not None:
+        admins = tuple(
+            EntraAdmin(
+                login=str(_prop(a, "login") or ""),
+                sid=str(_prop(a, "sid") or ""),
+                administrator_type=str(_prop(a, "administrator_type") or "ActiveDirectory"),
+                tenant_id=str(_prop(a, "tenant_id") or ""),
+            )
+            for a in found
+        )
+        return {"entra_admins": admins, "entra_only_authentication": only}
+    if external is not None and getattr(external, "login", None):
+        # The administrators collection was not readable, but the instance itself names its Entra admin.
+        admin = EntraAdmin(login=str(external.login), sid=str(getattr(external, "sid", "") or ""),
+                           tenant_id=str(getattr(external, "tenant_id", "") or ""))
+        return {"entra_admins": (admin,), "entra_only_authentication": only}
+    reader.errors.extend(own.errors)
+    return {"entra_admins": None, "entra_only_authentication": only}
+
+
+def _databases(reader: _Reader, client: SqlManagementClient, group: str, name: str) -> dict[str, Any]:
+    listed = reader.read(
+        "target.databases", f"{_SQL}/databases/read",
+        lambda: list(client.managed_databases.list_by_instance(group, name)),
+    )
+    if listed is None:
+        # Without the list, per-database policies cannot be read either: say so on their paths too.
+        blocked = reader.errors[-1]
+        reader.errors.extend(replace(blocked, fact=f) for f in ("target.backup_retention", "target.ltr_policies"))
+        return {"databases": None, "backup_retention": None, "ltr_policies": None}
+    names = [str(db.name) for db in listed if str(db.name).lower() not in ("master", "model", "msdb", "tempdb")]
+
+    def short_term(db: str) -> BackupRetention | None:
+        policies = reader.read(
+            "target.backup_retention", f"{_SQL}/databases/backupShortTermRetentionPolicies/read",
+            lambda: list(client.managed_backup_short_term_retention_policies.list_by_database(group, name, db)),
+        )
+        if policies is None:
+            return None
+        days = next((_prop(p, "retention_days") for p in policies), None)
+        return BackupRetention(db, days)
+
+    def long_term(db: str) -> LtrPolicy | None:
+        policies = reader.read(
+            "target.ltr_policies", f"{_SQL}/databases/backupLongTermRetentionPolicies/read",
+            lambda: list(client.managed_instance_long_term_retention_policies.list_by_database(group, name, db)),
+        )
+        if policies is None:
+            return None
+        if not policies:
+            return LtrPolicy(db)
+        p = policies[0]
+        return LtrPolicy(
+            db,
+            weekly_retention=str(_prop(p, "weekly_retention") or ""),
+            monthly_retention=str(_prop(p, "monthly_retention") or ""),
+            yearly_retention=str(_prop(p, "yearly_retention") or ""),
+            week_of_year=_prop(p, "week_of_year"),
+        )
+
+    with ThreadPoolExecutor(max_workers=_PARALLEL, thread_name_prefix="target-db") as pool:
+        retention = list(pool.map(short_term, names))
+        ltr = list(pool.map(long_term, names))
+    return {
+        "databases": tuple(names),
+        "backup_retention": _all_or_none(retention),
+        "ltr_policies": _all_or_none(ltr),
+    }
+
+
+def _all_or_none(items: Iterable[T | None]) -> tuple[T, ...] | None:
+    """A fact is complete or absent: one unreadable database makes the whole list unavailable."""
+    values = list(items)
+    if any(v is None for v in values):
+        return None
+    return tuple(v for v in values if v is not None)
+
+
+def _diagnostic_settings(reader: _Reader, client: SqlManagementClient, config: Config,
+                         mi_id: str) -> tuple[DiagnosticSetting, ...] | None:
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+
+    base = config.azure.resource_manager.rstrip("/")
+    first = f"{base}{mi_id}/providers/Microsoft.Insights/diagnosticSettings?api-version={DIAGNOSTIC_SETTINGS_API}"
+
+    def fetch() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        url: str | None = first
+        pages = 0
+        while url and pages < 20:  # bounded: a broken nextLink must not loop forever
+            response = client.send_request(HttpRequest("GET", url))
+            if response.status_code >= 400:
+                raise HttpResponseError(response=response)
+            body = response.json()
+            items.extend(body.get("value", []))
+            url = body.get("nextLink")
+            pages += 1
+        return items
+
+    raw = reader.read("target.diagnostic_settings", "Microsoft.Insights/diagnosticSettings/read", fetch)
+    if raw is None:
+        return None
+    settings = []
+    for item in raw:
+        props = item.get("properties", {}) or {}
+        logs = tuple(
+            str(entry.get("category") or entry.get("categoryGroup") or "")
+            for entry in props.get("logs", []) or []
+            if entry.get("enabled")
+        )
+        metrics = tuple(
+            str(entry.get("category") or "") for entry in props.get("metrics", []) or [] if entry.get("enabled")
+        )
+        settings.append(
+            DiagnosticSetting(
+                name=str(item.get("name", "")),
+                workspace_id=str(props.get("workspaceId") or ""),
+                storage_account_id=str(props.get("storageAccountId") or ""),
+                event_hub_authorization_rule_id=str(props.get("eventHubAuthorizationRuleId") or ""),
+                logs=logs,
+                metrics=metrics,
+            )
+        )
+    return tuple(settings)
