@@ -92,8 +92,8 @@ class NetworkFacts:
     sql_endpoint_port: PortScan | None = None
     #: The managed instance FQDN that was resolved and scanned.
     mi_fqdn: str = ""
-    #: The host part of the planned partner endpoint (TCP://host:port).
-    partner_host: str = ""
+    #: Host names in the planned partner endpoints (TCP://host:port); IP addresses are not listed.
+    partner_hosts: tuple[str, ...] = ()
     #: VNet DNS servers asked for the partner host; empty when the VNet uses Azure-provided DNS
     #: or its DNS settings were unknown when the probe ran.
     vnet_dns_servers: tuple[str, ...] = ()
