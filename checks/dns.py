@@ -135,7 +135,7 @@ def mi_fqdn_resolves(facts: Facts, settings: Settings) -> Iterator[Result]:
 
 
 def _cause_outside(name: str, answer: DnsAnswer, address: str, prefixes: Sequence[str]) -> str:
-    chain = [name, *answer.cname_chain]
+    chain = list(dict.fromkeys([name, answer.name, *answer.cname_chain]))
     subnet = ", ".join(prefixes)
     if any(".public." in n.lower() for n in chain):
         return (
@@ -208,7 +208,7 @@ def mi_fqdn_is_vnet_local(facts: Facts, settings: Settings) -> Iterator[Result]:
     for other in disagree:
         evidence.append(f"{other.server} resolves it differently: {', '.join(other.addresses)}.")
     if not outside:
-        if any(".public." in n.lower() for n in [name, *primary.cname_chain]):
+        if any(".public." in n.lower() for n in [name, primary.name, *primary.cname_chain]):
             outside = list(primary.addresses)  # the public endpoint name never carries the link
         else:
             yield passed(f"{name} resolves to {observed}, inside the managed instance subnet",
