@@ -172,3 +172,22 @@ def test_net003_evidence_flags_wrong_port() -> None:
 def test_net003_error_when_host_did_not_resolve() -> None:
     f = one("NET-003", facts(sql_endpoint_port=scan({}, host="sqlprod01", address="", error="sqlprod01 did not resolve")))
     assert f.status is Status.ERROR
+
+
+def test_network_checks_do_no_io_imports() -> None:
+    """Checks judge facts only: importing them must not pull in sockets, DNS or asyncio."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys, linkready.checks.dns, linkready.checks.ports\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('socket', 'dns', 'ssl', 'asyncio', 'pyodbc', 'azure', 'linkready')"
+        " and (m.split('.')[0] != 'linkready' or m.startswith('linkready.probes'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
