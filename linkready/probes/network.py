@@ -107,7 +107,15 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
     budget = config.options.probe_timeout * _DEADLINE_SHARE
     errors: list[ProbeError] = []
     servers = _dns_servers(config, errors)
-    azure_task = asyncio.ensure_future(_azure_facts(ctx, budget))
+    # Started only when something needs it: waiting on the Azure probe occupies a worker thread
+    # that asyncio.run() would otherwise wait for at the end.
+    azure_task: asyncio.Future[Any] | None = None
+
+    def azure_facts() -> asyncio.Future[Any]:
+        nonlocal azure_task
+        if azure_task is None:
+            azure_task = asyncio.ensure_future(_azure_facts(ctx, remaining()))
+        return azure_task
 
     def remaining() -> float:
         return max(0.1, budget - (time.monotonic() - started))
@@ -116,7 +124,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
     async def managed_instance() -> tuple[str, tuple[DnsAnswer, ...] | None, PortScan | None]:
         fqdn = plan.mi_fqdn
         if not fqdn:
-            azure = await azure_task
+            azure = await azure_facts()
             mi = getattr(azure, "managed_instance", None)
             fqdn = getattr(mi, "fqdn", "") or ""
         if not fqdn:
@@ -165,7 +173,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
                 hosts.setdefault(parts[0], None)
         if not hosts:
             return (), (), ()
-        azure = await azure_task
+        azure = await azure_facts()
         vnet = getattr(azure, "vnet", None)
         vnet_servers: list[DnsServer] = []
         for text in getattr(vnet, "dns_servers", ()) or ():
@@ -224,8 +232,6 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
     (fqdn, mi_dns, mi_scan), (hosts, vnet_servers, partner_dns), sql_scan = await asyncio.gather(
         managed_instance(), partner(), sql_endpoint()
     )
-    if not azure_task.done():
-        azure_task.cancel()
     facts = NetworkFacts(
         mi_dns=mi_dns,
         partner_dns=partner_dns,
