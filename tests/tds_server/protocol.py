@@ -19,6 +19,7 @@ import socket
 import socketserver
 import struct
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,7 +46,7 @@ RPC_NAMES = {10: "sp_executesql", 11: "sp_prepare", 12: "sp_execute", 13: "sp_pr
 @dataclass(frozen=True)
 class Column:
     """A result column. ``type`` is a T-SQL type name: int, bigint, smallint, tinyint, bit,
-    nvarchar(n), nvarchar(max), varbinary(n), varbinary(max), datetime2, datetime."""
+    nvarchar(n), nvarchar(max), varbinary(n), varbinary(max), datetime2, datetime, uniqueidentifier."""
 
     name: str
     type: str
@@ -146,6 +147,8 @@ def _type_info(sql_type: str) -> bytes:
         return b"\x2a\x07"
     if base == "datetime":
         return b"\x6f\x08"
+    if base == "uniqueidentifier":
+        return b"\x24\x10"
     if base in ("nvarchar", "varbinary"):
         max_bytes = 0xFFFF if arg == "max" else int(arg or 1) * (2 if base == "nvarchar" else 1)
         head = bytes([0xE7 if base == "nvarchar" else 0xA5]) + struct.pack("<H", max_bytes)
@@ -176,6 +179,8 @@ def _value(sql_type: str, value: Any) -> bytes:
         days = (value.date() - date(1900, 1, 1)).days
         seconds = (value.hour * 60 + value.minute) * 60 + value.second + value.microsecond / 1e6
         return b"\x08" + struct.pack("<iI", days, round(seconds * 300))
+    if base == "uniqueidentifier":
+        return b"\x00" if value is None else b"\x10" + uuid.UUID(str(value)).bytes_le
     data = None if value is None else (_ucs2(value) if base == "nvarchar" else bytes(value))
     if arg.rstrip(")") == "max":  # PLP: total length, chunks, zero terminator
         if data is None:
