@@ -8,11 +8,16 @@ import pytest
 
 from linkready.config import SourceConfig
 from linkready.probes import sql as probe
-from tests.tds_server.conftest import LOGIN, PASSWORD, freetds, serve  # noqa: F401  (fixture)
+from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds, serve
 from tests.tds_server.protocol import TdsServer, rejection_reason
 from tests.tds_server.scenarios import HEALTHY, SCENARIOS, Database, Server
 
-DRIVER_METADATA = "sp_datatype_info_100"  # pyodbc asks for type info after connecting
+DRIVER_METADATA = "sp_datatype_info_100"
+
+
+@pytest.fixture
+def freetds() -> None:
+    require_freetds()  # pyodbc asks for type info after connecting
 
 
 def source(port: int, **kw: object) -> SourceConfig:

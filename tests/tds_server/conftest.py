@@ -21,8 +21,8 @@ def freetds_available() -> bool:
     return "FreeTDS" in pyodbc.drivers()
 
 
-@pytest.fixture
-def freetds() -> None:
+def require_freetds() -> None:
+    """Skip locally, fail under CI=true, when the FreeTDS ODBC driver is not installed."""
     require_component("tdsodbc (FreeTDS ODBC driver registered as [FreeTDS])", freetds_available(),
                       "apt-get install tdsodbc unixodbc")
 
@@ -30,6 +30,11 @@ def freetds() -> None:
 def connection_string(port: int, password: str = PASSWORD) -> str:
     return (f"DRIVER={{FreeTDS}};SERVER=127.0.0.1;PORT={port};TDS_Version=7.4;Encryption=off;"
             f"UID={LOGIN};PWD={password}")
+
+
+@pytest.fixture
+def freetds() -> None:
+    require_freetds()
 
 
 @pytest.fixture
