@@ -146,7 +146,10 @@ def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
         extra = " (COPY_ONLY backups do not start a log chain)" if db.last_copy_only_backup else ""
         return failed(f"{db.name} has no full backup that is not COPY_ONLY{extra}", target=db.name,
                       observed=observed, expected=expected, fix=fix)
-    if db.recovery_model == "FULL" and db.full_backup_after_recovery_change is False:
+    if db.recovery_model != "FULL":
+        return failed(f"{db.name} is in {db.recovery_model} recovery: after switching to FULL it needs a new full "
+                      "backup to start the log chain", target=db.name, observed=observed, expected=expected, fix=fix)
+    if db.full_backup_after_recovery_change is False:
         return failed(f"{db.name}'s log chain has not started: no full backup since it switched to FULL recovery",
                       target=db.name, observed=observed, expected=expected, fix=fix)
     return passed(f"{db.name} has a full backup from {last}", target=db.name, observed=observed, expected=expected)

@@ -7,7 +7,19 @@ from collections.abc import Iterator
 
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlFacts
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import (
+    Area,
+    CodeBlock,
+    Owner,
+    Result,
+    Settings,
+    Severity,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from linkready.registry import check
 
 DOCS_SCRIPTS = (
@@ -60,12 +72,18 @@ def _endpoints(facts: Facts) -> tuple[MirroringEndpoint, ...]:
     remediation="Create the endpoint with certificate authentication and AES encryption (T-SQL in the finding).",
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
-    requires=("sql.endpoints",),
+    # Not requires=("sql.endpoints",): an empty list is the finding here, not "nothing to check".
+    requires=("sql.instance",),
     prevents=(41986,),
 )
 def mirroring_endpoint_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
     assert sql is not None
+    error = facts.error_for("sql.endpoints")
+    if error is not None or sql.endpoints is None:
+        yield errored("Could not evaluate: the endpoints could not be read"
+                      + (f": {error.reason}" if error else ""))
+        return
     endpoints = sql.endpoints
     if endpoints:
         e = endpoints[0]
