@@ -319,7 +319,7 @@ def probe_login_has_permissions(facts: Facts, settings: Settings) -> Iterator[Re
 
 @check(
     id="SQL-008",
-    title="sp_certificate_add_issuer is present and the multiple-database mode fits the plan",
+    title="The link procedure sp_certificate_add_issuer is present and the multiple-database mode fits the plan",
     area=Area.SQL,
     severity=Severity.HIGH,
     rationale=(
