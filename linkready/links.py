@@ -16,6 +16,7 @@ from typing import Any
 
 from linkready.facts import ProbeError
 from linkready.facts.azure import ExistingLink, LinkDatabase
+from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
 from linkready.facts.sql import AvailabilityGroup
 
 #: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
@@ -143,6 +144,30 @@ def hosts_to_resolve(links: Sequence[ExistingLink]) -> list[str]:
     return list(seen)
 
 
+def resolves(answers: Sequence[DnsAnswer]) -> bool | None:
+    """True when any resolver gave addresses; False when one said the name does not exist (or has no
+    address) and none gave addresses; None when nothing definitive came back (timeouts, SERVFAIL)."""
+    if any(a.status == DNS_OK and a.addresses for a in answers):
+        return True
+    if any(a.status in (DNS_NXDOMAIN, DNS_NOANSWER) for a in answers):
+        return False
+    return None
+
+
+def resolution_by_host(answers: Sequence[DnsAnswer]) -> dict[str, bool]:
+    """``{host: resolves}`` from DNS answers (e.g. the network probe's partner_dns); hosts with no
+    definitive answer are left out, so they count as "not checked" rather than "does not resolve"."""
+    by_host: dict[str, list[DnsAnswer]] = {}
+    for answer in answers:
+        by_host.setdefault(answer.name.lower().rstrip("."), []).append(answer)
+    out: dict[str, bool] = {}
+    for host, group in by_host.items():
+        verdict = resolves(group)
+        if verdict is not None:
+            out[host] = verdict
+    return out
+
+
 def is_seeding(db: LinkDatabase) -> bool:
     """Seeding is under way when the replica or the progress text says so and nothing says complete."""
     progress = db.seeding_progress.strip().lower()
@@ -253,6 +278,10 @@ def build_inventory(
                          notes=tuple(out_notes))
     if resolved is None and hosts_to_resolve(links):
         out_notes.append("partner endpoint name resolution was not checked")
+    elif resolved is not None:
+        unchecked = [h for h in hosts_to_resolve(links) if h not in resolved]
+        if unchecked:
+            out_notes.append(f"no definitive DNS answer for {', '.join(unchecked)} (timeout or SERVFAIL)")
     rows = []
     for link in links:
         created_at = (created or {}).get(link.name)

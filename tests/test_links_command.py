@@ -11,6 +11,7 @@ from linkready.facts import Collector, Facts, PlanFacts
 from linkready.facts.azure import AzureFacts, ExistingLink
 from linkready.snapshot import SCHEMA_VERSION, Snapshot, dumps
 from tests.conftest import run_cli
+from tests.dns_server.fixtures import dns_server, silent_dns_server  # noqa: F401 - pytest fixtures
 from tests.links_data import DISCONNECTED_LINK, HEALTHY, LAGGING, NOW
 
 MI_ID = (
@@ -107,3 +108,46 @@ def test_usage_errors_exit_two_with_one_line(args: tuple[str, ...], words: str) 
 def test_bad_option_value_is_a_usage_error() -> None:
     result = run_cli("links", "--mi", MI_ID, "--max-lag", "-5")
     assert result.returncode == 2 and "--max-lag" in result.stderr
+
+
+# --- partner endpoint resolution through the real DNS probe against a DNS server on loopback --------
+
+
+def test_partner_hosts_resolve_through_the_dns_probe(dns_server, silent_dns_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from linkready.commands.links import resolve_partner_hosts
+    from linkready.links import LinkTargets, build_inventory
+    from tests.dns_server.server import SQL_HOST
+
+    server = dns_server("private")
+    gone = "sqlprod-retired.corp.example"
+    resolved, notes = resolve_partner_hosts([SQL_HOST, gone], vnet_servers=[server.spec], system=False, timeout=2)
+    assert resolved == {SQL_HOST: True, gone: False} and notes == []
+    assert (SQL_HOST.lower(), "A") in server.queries
+
+    links = (HEALTHY.__class__(**{**HEALTHY.__dict__, "partner_endpoint": f"TCP://{SQL_HOST}:5022"}),
+             HEALTHY.__class__(**{**HEALTHY.__dict__, "name": "link-old", "partner_endpoint": f"TCP://{gone}:5022"}))
+    inv = build_inventory(links, instance="mi", as_of=NOW, targets=LinkTargets(), resolved=resolved)
+    assert [(link.name, [f.code for f in link.flags]) for link in inv.links] == [
+        ("link-sales", []), ("link-old", ["endpoint_unresolved"])]
+
+    silent, _ = resolve_partner_hosts([SQL_HOST], servers=[silent_dns_server.spec], system=False, timeout=0.3)
+    assert silent == {}  # a timeout is "not checked", never "does not resolve"
+    unchecked = build_inventory(links[:1], instance="mi", as_of=NOW, targets=LinkTargets(), resolved=silent)
+    assert unchecked.exit_code == 0 and any("no definitive DNS answer" in n for n in unchecked.notes)
+
+
+def test_snapshot_mode_uses_the_network_probes_partner_answers(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from linkready.facts.network import DNS_NXDOMAIN, DnsAnswer, NetworkFacts
+    from linkready.snapshot import loads
+
+    path = write_snapshot(tmp_path / "s.json", (HEALTHY,))
+    snapshot = loads(path.read_text())
+    answer = DnsAnswer(name="sqlprod01.contoso.local", server="10.0.0.4:53", status=DNS_NXDOMAIN, via="vnet")
+    facts = replace(snapshot.facts, network=NetworkFacts(partner_dns=(answer,)))
+    path.write_text(dumps(replace(snapshot, facts=facts)))
+    result = run_cli("links", "--snapshot", str(path), "--format", "json")
+    assert result.returncode == 1
+    link = json.loads(result.stdout)["links"][0]
+    assert link["partner_resolves"] is False and link["flags"][0]["code"] == "endpoint_unresolved"

@@ -8,8 +8,6 @@ this build), then judges with :mod:`linkready.links`. Exit 0 when every link mee
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from linkready.config import Config
+    from linkready.facts.network import DnsAnswer
     from linkready.links import Inventory, LinkTargets
     from linkready.snapshot import Snapshot
 
@@ -121,12 +120,13 @@ def _instance_name(resource_id: str) -> str:
 
 
 def _from_snapshot(snapshot: Snapshot, targets: LinkTargets) -> Inventory:
-    from linkready.links import build_inventory
+    from linkready.links import build_inventory, resolution_by_host
 
     facts = snapshot.facts
     azure = facts.azure
     name = azure.managed_instance.name if azure and azure.managed_instance else _instance_name(facts.plan.mi_resource_id)
     groups = facts.sql.availability_groups if facts.sql else None
+    answers = facts.network.partner_dns if facts.network else None
     return build_inventory(
         azure.links if azure else None,
         instance=name,
@@ -134,7 +134,7 @@ def _from_snapshot(snapshot: Snapshot, targets: LinkTargets) -> Inventory:
         targets=targets,
         errors=facts.errors if azure else (*facts.errors, _not_collected()),
         sql_groups=groups,
-        resolved=None,
+        resolved=resolution_by_host(answers) if answers else None,
     )
 
 
@@ -150,7 +150,7 @@ def _not_collected() -> Any:
 def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool) -> Inventory:
     from linkready.cli import _progress, _secrets
     from linkready.engine import collect
-    from linkready.links import build_inventory, hosts_to_resolve
+    from linkready.links import build_inventory
     from linkready.probes import PROBES
 
     wanted = {"azure"} | ({"sql"} if config.source is not None else set())
@@ -159,11 +159,11 @@ def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool) 
     facts = snapshot.facts
     links = facts.azure.links if facts.azure else None
     notes: list[str] = []
-    resolved = None
+    resolved: dict[str, bool] | None = None
     if links:
-        resolved, note = _resolve(hosts_to_resolve(links), config)
-        if note:
-            notes.append(note)
+        vnet = facts.azure.vnet if facts.azure else None
+        resolved, dns_notes = _resolve(links, config, vnet.dns_servers if vnet else ())
+        notes.extend(dns_notes)
     groups = None
     if config.source is not None:
         if facts.sql is not None and facts.sql.availability_groups is not None:
@@ -185,27 +185,40 @@ def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool) 
     )
 
 
-def _resolve(hosts: Sequence[str], config: Config) -> tuple[dict[str, bool] | None, str]:
-    """Resolve partner hosts with linkready's DNS probe module, when this build has it."""
-    if not hosts:
-        return {}, ""
-    if importlib.util.find_spec("linkready.probes.dns") is None:
-        return None, "partner endpoint name resolution was not checked: this build has no DNS probe module"
-    dns_probe: Any = importlib.import_module("linkready.probes.dns")
-    resolve_all = getattr(dns_probe, "resolve_all", None)
-    if resolve_all is None:
-        return None, "partner endpoint name resolution was not checked: the DNS probe has no resolve_all()"
-    result: dict[str, bool] = {}
+def resolve_partner_hosts(hosts: Sequence[str], *, servers: Sequence[str] = (), vnet_servers: Sequence[str] = (),
+                          system: bool = True, timeout: float = 3.0) -> tuple[dict[str, bool], list[str]]:
+    """Resolve partner hosts with linkready's DNS probe: this host's resolver, the configured DNS
+    servers and the managed instance VNet's DNS servers. Returns ({host: resolves}, notes)."""
+    from linkready.links import resolution_by_host
+    from linkready.probes.dns import VIA_CONFIGURED, VIA_VNET, DnsServerSpecError, parse_server, resolve_all
+
+    notes: list[str] = []
+    parsed = []
+    for label, texts in ((VIA_CONFIGURED, servers), (VIA_VNET, vnet_servers)):
+        for text in texts:
+            try:
+                parsed.append((label, parse_server(text)))
+            except DnsServerSpecError as exc:
+                notes.append(f"DNS server {text!r} skipped: {exc}")
+    answers: list[DnsAnswer] = []
     for host in hosts:
-        try:
-            answers = resolve_all(host, servers=list(config.network.dns_servers),
-                                  timeout=config.network.dns_timeout)
-        except TypeError:
-            answers = resolve_all(host)
-        except Exception as exc:
-            return None, f"partner endpoint name resolution failed: {type(exc).__name__}: {exc}"
-        result[host] = any(getattr(a, "addresses", ()) for a in answers)
-    return result, ""
+        answers.extend(resolve_all(host, system=system, timeout=timeout, servers=()))
+        answers.extend(
+            answer
+            for via, server in parsed
+            for answer in resolve_all(host, system=False, timeout=timeout, servers=[server], via=via)
+        )
+    return resolution_by_host(answers), notes
+
+
+def _resolve(links: Sequence[Any], config: Config, vnet_servers: Sequence[str]) -> tuple[dict[str, bool], list[str]]:
+    from linkready.links import hosts_to_resolve
+
+    hosts = hosts_to_resolve(links)
+    if not hosts:
+        return {}, []
+    return resolve_partner_hosts(hosts, servers=config.network.dns_servers, vnet_servers=vnet_servers,
+                                 timeout=config.network.dns_timeout)
 
 
 # --- output -----------------------------------------------------------------------------------
