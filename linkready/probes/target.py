@@ -182,6 +182,10 @@ def _prop(model: Any, name: str) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _from_instance(instance: Any) -> TargetFacts:
     sku = getattr(instance, "sku", None)
     return TargetFacts(
@@ -189,7 +193,7 @@ def _from_instance(instance: Any) -> TargetFacts:
         location=str(getattr(instance, "location", "") or ""),
         tier=str(getattr(sku, "tier", "") or ""),
         v_cores=_prop(instance, "v_cores"),
-        memory_size_gb=_prop(instance, "memory_size_in_gb"),
+        memory_size_gb=_float(_prop(instance, "memory_size_in_gb")),
         storage_size_gb=_prop(instance, "storage_size_in_gb"),
         backup_storage_redundancy=_prop(instance, "current_backup_storage_redundancy"),
         requested_backup_storage_redundancy=_prop(instance, "requested_backup_storage_redundancy"),
