@@ -151,3 +151,41 @@ def test_snapshot_mode_uses_the_network_probes_partner_answers(tmp_path: Path) -
     assert result.returncode == 1
     link = json.loads(result.stdout)["links"][0]
     assert link["partner_resolves"] is False and link["flags"][0]["code"] == "endpoint_unresolved"
+
+
+def test_html_fragment_is_just_the_section(three: Path) -> None:
+    result = run_cli("links", "--snapshot", str(three), "--format", "html", "--fragment")
+    assert result.returncode == 1
+    text = result.stdout.strip()
+    assert text.startswith('<section id="links"') and text.endswith("</section>") and "<html" not in text
+    assert run_cli("links", "--snapshot", str(three), "--fragment").returncode == 2
+
+
+def test_html_renders_in_chromium_without_errors_or_requests(three: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import require_component
+
+    chromium = shutil.which("chromium")
+    require_component("chromium", chromium is not None, "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "links.html"
+    assert run_cli("links", "--snapshot", str(three), "--max-lag", "60", "--format", "html",
+                   "-o", str(page_file)).returncode == 1
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        assert page.locator(".verdict").inner_text() == "3 link(s), 2 not meeting targets"
+        assert page.locator(".link.flagged").count() == 2
+        assert "lag_above_target" in page.locator("#links").inner_text()
+        page.screenshot(path=str(tmp_path / "links.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert requests == [page_file.as_uri()]

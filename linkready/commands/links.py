@@ -41,6 +41,8 @@ FORMATS = ("console", "json", "html")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="console", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the json/html output to FILE instead of stdout.")
+@click.option("--fragment", is_flag=True,
+              help="With --format html: only the <section>, to append to a readiness report.")
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Judge the links in a saved snapshot (from `linkready collect`) instead of reading Azure.")
 @click.option("--probe-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds each probe may take.")
@@ -48,7 +50,8 @@ FORMATS = ("console", "json", "html")
 @click.option("--no-color", is_flag=True)
 def command(mi_resource_id: str | None, config_path: Path | None, sql_server: str | None, max_lag: float | None,
             cert_warn_days: int | None, profile_name: str | None, fmt: str, output: Path | None,
-            snapshot_path: Path | None, probe_timeout: float | None, quiet: bool, no_color: bool) -> None:
+            snapshot_path: Path | None, probe_timeout: float | None, quiet: bool, no_color: bool,
+            fragment: bool) -> None:
     """List every link on a managed instance with its health, lag and certificate; flag what misses targets.
 
     \b
@@ -57,6 +60,8 @@ def command(mi_resource_id: str | None, config_path: Path | None, sql_server: st
     """
     from linkready.links import LinkTargets
 
+    if fragment and fmt != "html":
+        fail_usage("--fragment applies to --format html only")
     targets = LinkTargets(max_lag_seconds=max_lag, cert_expiry_warn_days=_cert_days(cert_warn_days, profile_name))
     if snapshot_path is not None:
         if mi_resource_id or config_path or sql_server:
@@ -65,7 +70,7 @@ def command(mi_resource_id: str | None, config_path: Path | None, sql_server: st
     else:
         config = _config(config_path, mi_resource_id, sql_server, probe_timeout)
         inventory = _collect(config, targets, quiet, no_color)
-    _emit(inventory, fmt, output, no_color)
+    _emit(inventory, fmt, output, no_color, fragment)
     sys.exit(inventory.exit_code)
 
 
@@ -296,7 +301,7 @@ def print_console(inventory: Inventory, console: Console) -> None:
         console.print(f"note: {note}", style="dim", highlight=False)
 
 
-def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool) -> None:
+def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool, fragment: bool = False) -> None:
     import os
 
     from rich.console import Console
@@ -306,7 +311,7 @@ def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool) -
                           width=None if sys.stdout.isatty() else 200)
         print_console(inventory, console)
         return
-    text = render_json(inventory) if fmt == "json" else render_html(inventory)
+    text = render_json(inventory) if fmt == "json" else render_html(inventory, standalone=not fragment)
     if output is None:
         click.echo(text, nl=False)
         return
