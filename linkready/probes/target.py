@@ -275,8 +275,11 @@ def _databases(reader: _Reader, client: SqlManagementClient, group: str, name: s
         )
 
     with ThreadPoolExecutor(max_workers=_PARALLEL, thread_name_prefix="target-db") as pool:
-        retention = list(pool.map(short_term, names))
-        ltr = list(pool.map(long_term, names))
+        # Both policy reads of every database share one bounded pool, so neither waits for the other.
+        short_futures = [pool.submit(short_term, db) for db in names]
+        long_futures = [pool.submit(long_term, db) for db in names]
+        retention = [f.result() for f in short_futures]
+        ltr = [f.result() for f in long_futures]
     return {
         "databases": tuple(names),
         "backup_retention": _all_or_none(retention),
