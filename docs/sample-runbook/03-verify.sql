@@ -1,0 +1,15 @@
+-- Managed Instance link runbook: SQLPROD01 → sqlmi-museum-prod
+-- Generated 2026-11-26 06:36 UTC by linkready from snapshot sha256:358bdaf25ccbc19e0a64784f1dc90de36f3d3812df58659377b158efcb725ed1
+-- Preflight verdict: Ready. Nothing here has been run by linkready.
+
+USE master;
+GO
+
+-- Step 3.1: Check the replicas are connected and healthy
+SELECT ag.name, ar.replica_server_name, rs.role_desc, rs.connected_state_desc, rs.synchronization_health_desc FROM master.sys.availability_groups AS ag JOIN master.sys.availability_replicas AS ar ON ar.group_id = ag.group_id LEFT JOIN master.sys.dm_hadr_availability_replica_states AS rs ON rs.replica_id = ar.replica_id WHERE ag.name IN (N'link-membership', N'AG_Membership', N'link-ticketing', N'AG_Ticketing');
+GO
+
+-- Step 3.2: Follow seeding and synchronisation per database
+SELECT local_database_name, current_state, failure_state_desc, transferred_size_bytes, database_size_bytes, estimate_time_complete_utc FROM master.sys.dm_hadr_physical_seeding_stats;
+SELECT ag.name, DB_NAME(drs.database_id) AS database_name, drs.synchronization_state_desc, drs.synchronization_health_desc, drs.log_send_queue_size, drs.redo_queue_size FROM master.sys.dm_hadr_database_replica_states AS drs JOIN master.sys.availability_groups AS ag ON ag.group_id = drs.group_id WHERE ag.name IN (N'link-membership', N'AG_Membership', N'link-ticketing', N'AG_Ticketing');
+GO
