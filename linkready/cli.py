@@ -197,7 +197,9 @@ def _branding(config: Config | None, customer: str | None, prepared_by: str | No
 def _console(no_color: bool, stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, no_color=no_color or "NO_COLOR" in os.environ, highlight=False)
+    plain = no_color or "NO_COLOR" in os.environ
+    # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
+    return Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
 
 
 def _progress(quiet: bool, no_color: bool) -> Any:
