@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "ports",
     "nsg",
     "managed_instance",
+    "failover",
 )
 
 
