@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Managed Instance link runbook: SQLPROD01 → sqlmi-museum-prod
-# Generated 2026-11-26 06:36 UTC by linkready from snapshot sha256:358bdaf25ccbc19e0a64784f1dc90de36f3d3812df58659377b158efcb725ed1
-# Preflight verdict: Ready. Nothing here has been run by linkready.
+# Generated 2026-11-26 06:43 UTC by linkready from snapshot sha256:52ec3a32d89fe9c5d6d1503eea8e1d72ee8472b0429309f05ed33e8f56c06bee
+# Preflight verdict: Not ready. Nothing here has been run by linkready.
+# !!! GENERATED WITH --force: the preflight verdict is Not ready, NOT Ready.
+# !!! Fix the blocking findings listed in runbook.md first, or these steps will fail.
 # Run after 01-sqlserver.sql, signed in with `az login`.
 set -euo pipefail
 
