@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "nsg",
     "managed_instance",
     "failover",
+    "seeding",
 )
 
 

@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "diff": "linkready.commands.diff:command",
     "links": "linkready.commands.links:command",
     "runbook": "linkready.commands.runbook:command",
+    "network-test": "linkready.commands.network_test:command",
 }
 
 
