@@ -200,7 +200,11 @@ def _console(no_color: bool, stderr: bool = False) -> Any:
 
     plain = no_color or "NO_COLOR" in os.environ
     # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
-    return Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    if not console.is_terminal:
+        # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        console.width = 140
+    return console
 
 
 def _progress(quiet: bool, no_color: bool) -> Any:
