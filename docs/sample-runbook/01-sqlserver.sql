@@ -1,5 +1,5 @@
 -- Managed Instance link runbook: SQLPROD01 → sqlmi-museum-prod
--- Generated 2026-11-26 06:43 UTC by linkready from snapshot sha256:52ec3a32d89fe9c5d6d1503eea8e1d72ee8472b0429309f05ed33e8f56c06bee
+-- Generated 2026-11-26 06:49 UTC by linkready from snapshot sha256:0551c7b9a592c4db90b16c04ac33bf24b5e3efba88fcbcc341969e5042a6eb95
 -- Preflight verdict: Not ready. Nothing here has been run by linkready.
 -- !!! GENERATED WITH --force: the preflight verdict is Not ready, NOT Ready.
 -- !!! Fix the blocking findings listed in runbook.md first, or these steps will fail.
