@@ -77,15 +77,22 @@ def _run_in_thread(
         if not future.done():
             setter(value)
 
+    def deliver(setter: Callable[[Any], None], value: Any) -> None:
+        # A probe that outlived its timeout may finish after the run (and its loop) ended.
+        try:
+            loop.call_soon_threadsafe(settle, setter, value)
+        except RuntimeError:
+            pass
+
     def work() -> None:
         try:
             outcome = function(ctx)
         except BaseException as exc:  # errors are values past this point
             ctx.publish(spec.name, None)
-            loop.call_soon_threadsafe(settle, future.set_exception, exc)
+            deliver(future.set_exception, exc)
         else:
             ctx.publish(spec.name, outcome)
-            loop.call_soon_threadsafe(settle, future.set_result, outcome)
+            deliver(future.set_result, outcome)
 
     threading.Thread(target=work, name=f"probe-{spec.name}", daemon=True).start()
     return future
