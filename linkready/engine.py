@@ -6,6 +6,7 @@ Nothing here knows about the terminal; the CLI passes an ``on_event`` callback f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import platform
 import socket
@@ -79,10 +80,8 @@ def _run_in_thread(
 
     def deliver(setter: Callable[[Any], None], value: Any) -> None:
         # A probe that outlived its timeout may finish after the run (and its loop) ended.
-        try:
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, setter, value)
-        except RuntimeError:
-            pass
 
     def work() -> None:
         try:
