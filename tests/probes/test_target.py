@@ -8,6 +8,7 @@ stand-in, and every ``expect`` entry of the scenario must hold.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,6 +147,10 @@ def test_finished_target_reads_every_fact_with_gets_only() -> None:
     assert facts.hybrid_secondary_usage == "Active"
     insights = [r for r in server.requests if "/providers/Microsoft.Insights/diagnosticSettings" in r.path]
     assert [r.api_version for r in insights] == ["2021-05-01-preview"]
+    # The alert policy carries a storage key; nothing of it reaches the facts (or a snapshot).
+    from linkready.serde import to_data
+
+    assert "CANARY" not in json.dumps(to_data(facts))
 
 
 def test_each_missing_permission_names_its_action_and_the_fact_it_blocks() -> None:
