@@ -171,7 +171,8 @@ def _areas(report: Report) -> tuple[list[AreaView], dict[int, str]]:
     anchors: dict[int, str] = {}
     views = []
     for area, findings in report.by_area():
-        attention, quiet = [], []
+        attention: list[Item] = []
+        quiet: list[Item] = []
         counts: Counter[Status] = Counter()
         for f in findings:
             base = anchor(f)
