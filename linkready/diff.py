@@ -207,7 +207,11 @@ def compare(old: Side, new: Side) -> Diff:
     """Classify every key: fixed (better), regressed (worse), added, removed, unchanged (same rank)."""
     before = {e.key: e for e in old.entries}
     after = {e.key: e for e in new.entries}
-    fixed, regressed, added, removed, unchanged = [], [], [], [], []
+    fixed: list[Change] = []
+    regressed: list[Change] = []
+    added: list[Change] = []
+    removed: list[Change] = []
+    unchanged: list[Change] = []
     for key, entry in after.items():
         previous = before.get(key)
         if previous is None:

@@ -7,14 +7,13 @@ currently holds, and so that golden files change only when the report's renderin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from importlib import resources
 
-from linkready.facts import ProbeError
+from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.model import Area, CodeBlock, Finding, Owner, Severity, Status, Verdict, Waiver
 from linkready.report import Branding, Report
-from linkready.snapshot import Snapshot, loads
+from linkready.snapshot import SCHEMA_VERSION, Snapshot, loads
 
 #: Clock and version injected into every sample report, so output is deterministic.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -30,6 +29,26 @@ LOGO = (
 def demo_snapshot() -> Snapshot:
     text = resources.files("linkready.data").joinpath("demo_snapshot.json").read_text("utf-8")
     return loads(text, "bundled demo snapshot")
+
+
+COLLECTED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+MI_ID = ("/subscriptions/6d1f0c9e-3b7a-4c1e-9a55-0f2b8e4d7c11/resourceGroups/rg-museum-data/providers/"
+         "Microsoft.Sql/managedInstances/sqlmi-museum-prod")
+
+
+def sample_snapshot(errors: tuple[ProbeError, ...] = ()) -> Snapshot:
+    """A small hand-made snapshot (plan and collector only): independent of the bundled demo's content."""
+    links = (
+        PlannedLink("link-membership", ("Membership",), "AG_Membership_MI", "AG_Membership",
+                    "TCP://sqlprod01.museum.local:5022"),
+        PlannedLink("link-ticketing", ("Ticketing",), "AG_Ticketing_MI", "AG_Ticketing",
+                    "TCP://sqlprod01.museum.local:5022"),
+    )
+    plan = PlanFacts(links=links, source_server="sqlprod01.museum.local", source_address="10.20.1.10",
+                     source_prefixes=("10.20.1.0/24",), mi_resource_id=MI_ID)
+    collector = Collector(hostname="SQLPROD01", platform="Windows 10.0.17763", source_addresses=("10.20.1.10",),
+                          runs_on_sql_host=True, collected_at=COLLECTED)
+    return Snapshot(SCHEMA_VERSION, VERSION, COLLECTED, Facts(plan=plan, collector=collector, errors=errors))
 
 
 def finding(
@@ -88,7 +107,7 @@ def make_report(findings: tuple[Finding, ...] | list[Finding], *, snapshot: Snap
         findings=found,
         verdict=verdict_of(found),
         profile=profile,
-        snapshot=snapshot or demo_snapshot(),
+        snapshot=snapshot or sample_snapshot(),
         generated_at=NOW,
         tool_version=VERSION,
         branding=branding or Branding(),
@@ -203,11 +222,12 @@ def rich_findings() -> list[Finding]:
 
 
 def rich_report(*, branding: Branding | None = None) -> Report:
-    snapshot = demo_snapshot()
-    errors = (*snapshot.facts.errors,
-              ProbeError("sql", "sql.permissions", "permission",
-                         "The SELECT permission was denied on sys.dm_hadr_database_replica_states"))
-    snapshot = replace(snapshot, facts=replace(snapshot.facts, errors=errors))
+    snapshot = sample_snapshot((
+        ProbeError("azure", "azure.source_vm_nsgs", "not_found",
+                   "the SQL Server is not an Azure VM (no NIC found for 10.20.1.10)"),
+        ProbeError("sql", "sql.permissions", "permission",
+                   "The SELECT permission was denied on sys.dm_hadr_database_replica_states"),
+    ))
     return make_report(
         rich_findings(), snapshot=snapshot,
         branding=branding or Branding(
