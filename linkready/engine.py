@@ -188,7 +188,7 @@ _NOT_COLLECTED = {
     "sql": "SQL Server facts were not collected (no [source] in the config)",
     "azure": "Azure facts were not collected (no [managed_instance] in the config)",
     "network": "network facts were not collected",
-    "plan": "no link is planned (no [[link]] in the config)",
+    "plan.links": "no link is planned (no [[link]] in the config)",
 }
 
 
@@ -213,6 +213,13 @@ def to_finding(spec: CheckSpec, result: Result) -> Finding:
     )
 
 
+def _why_missing(facts: Facts, path: str) -> str:
+    area = path.split(".")[0]
+    if area in _NOT_COLLECTED and lookup(facts, area) is None:
+        return _NOT_COLLECTED[area]
+    return _NOT_COLLECTED.get(path, f"{path} is empty or was not collected")
+
+
 def run_check(spec: CheckSpec, facts: Facts, settings: Settings) -> list[Finding]:
     """One check, isolated: a missing fact or an exception becomes a finding, never a crash."""
     for path in spec.requires:
@@ -221,9 +228,7 @@ def run_check(spec: CheckSpec, facts: Facts, settings: Settings) -> list[Finding
             return [to_finding(spec, errored(f"Could not evaluate: {path} could not be read: {error.reason}"))]
         value = lookup(facts, path)
         if value is None or value == ():
-            area = path.split(".")[0]
-            reason = _NOT_COLLECTED.get(area) if lookup(facts, area) is None else None
-            return [to_finding(spec, skipped(f"Not applicable: {reason or path + ' is empty or not collected'}"))]
+            return [to_finding(spec, skipped(f"Not applicable: {_why_missing(facts, path)}"))]
     assert spec.function is not None
     try:
         results = list(spec.function(facts, settings))
