@@ -202,6 +202,12 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
+def anchors_for(report: Report) -> list[tuple[Finding, str]]:
+    """Each finding with the fragment ID it has in the page (unique even for repeated keys)."""
+    _views, anchors = _areas(report)
+    return [(f, anchors[id(f)]) for f in report.findings]
+
+
 def _owners(report: Report) -> list[tuple[Owner, int, int]]:
     """(owner, blocking FAIL/ERROR count, WARN count) for owners with something to do."""
     blocking: Counter[Owner] = Counter()

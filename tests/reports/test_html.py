@@ -218,8 +218,19 @@ def test_error_findings_say_what_and_why_and_never_look_passed() -> None:
     assert "could not check that the probe login holds the permissions the checks need" in card
     assert "Why: sql.permissions could not be read: The SELECT permission was denied" in card
     section = text.split('id="unknown-title"', 1)[1].split("</section>", 1)[0]
-    assert "SQL-007" in section
-    assert "sql.permissions" in section and "azure.source_vm_nsgs" in section
+    assert "SQL-007" in section and "The SELECT permission was denied" in section
+    facts = text.split('id="collection-title"', 1)[1].split("</section>", 1)[0]
+    assert "sql.permissions" in facts and "azure.source_vm_nsgs" in facts and "not found" in facts
+
+
+def test_probe_errors_alone_do_not_raise_the_could_not_check_alarm() -> None:
+    from linkready.facts import ProbeError
+    from tests.reports.samples import sample_snapshot
+
+    snapshot = sample_snapshot((ProbeError("azure", "azure.source_vm_nsgs", "not_found", "not an Azure VM"),))
+    text = html.render(make_report([finding("SQL-005", Status.PASS, "ok")], snapshot=snapshot))
+    assert 'id="unknown-title"' not in text
+    assert "Facts that could not be read" in text and "not an Azure VM" in text
 
 
 def test_waived_findings_show_reason_owner_expiry() -> None:
