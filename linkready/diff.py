@@ -237,7 +237,7 @@ def compare(old: Side, new: Side) -> Diff:
 _SECTIONS = (
     ("regressed", "Regressed"),
     ("added", "New"),
-    ("fixed", "Fixed"),
+    ("fixed", "Fixed or improved"),
     ("removed", "No longer reported"),
 )
 

@@ -192,10 +192,18 @@ def test_reads_without_javascript(pages: dict[str, Any], visit: Any, artifacts: 
     assert seen.external() == []
 
 
-def test_narrow_screen_keeps_everything_readable(pages: dict[str, Any], visit: Any, artifacts: Path) -> None:
-    _, path = pages["rich"]
+def test_narrow_screen_keeps_everything_readable(visit: Any, artifacts: Path, tmp_path: Path) -> None:
+    from linkready.diff import compare, side_from_report
+    from tests.reports.samples import estate_report, rich_report
+
+    report = rich_report()
+    changes = compare(side_from_report(estate_report(40)), side_from_report(report))
+    path = tmp_path / "phone.html"
+    path.write_text(html.render(report, changes=changes), encoding="utf-8")
     page = visit(path, width=390, height=844).page
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px on a phone"
     assert page.locator("#verdict-title").is_visible()
     page.screenshot(path=str(artifacts / "rich-phone.png"))
+    page.locator("#changes").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "rich-phone-changes.png"))

@@ -103,7 +103,7 @@ def test_text_and_markdown_renderings() -> None:
     assert "1 fixed, 1 regressed, 1 new, 1 no longer reported, 0 unchanged" in text
     assert "FAIL → PASS" in text and "PASS → FAIL" in text and "Result: 2 regression(s)" in text
     md = to_markdown(diff)
-    assert "### Regressed (1)" in md and "### Fixed (1)" in md and "D-001\\|x" in md
+    assert "### Regressed (1)" in md and "### Fixed or improved (1)" in md and "D-001\\|x" in md
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_cli_baseline_embeds_changes_in_the_html_report(tmp_path: Path) -> None:
     assert second.returncode in (0, 1, 3), second.stderr
     text = (tmp_path / "second" / "linkready-report.html").read_text("utf-8")
     assert "Changes since 2026-11-13 08:00 UTC" in text
-    assert ("Fixed (1)" in text) or ("Regressed (1)" in text)
+    assert ("Fixed or improved (1)" in text) or ("Regressed (1)" in text)
 
     bad = tmp_path / "bad.json"
     bad.write_text("[]", encoding="utf-8")
