@@ -193,7 +193,11 @@ def _branding(config: Config | None, customer: str | None, prepared_by: str | No
 def _console(no_color: bool, stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, no_color=no_color or "NO_COLOR" in os.environ, highlight=False)
+    console = Console(stderr=stderr, no_color=no_color or "NO_COLOR" in os.environ, highlight=False)
+    if not console.is_terminal:
+        # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        console.width = 140
+    return console
 
 
 def _progress(quiet: bool, no_color: bool) -> Any:

@@ -140,7 +140,9 @@ class NetworkConfig(_Section):
     connect_timeout: float = Field(3, gt=0)
     #: 0 scans all of 11000-11999; N scans a sample of N ports.
     port_sample: int = Field(0, ge=0, le=1000)
-    concurrency: int = Field(200, ge=1, le=2000)
+    #: Sockets open at once: 1024 lets 5022 and all of 11000-11999 be tried together, so a scan of
+    #: dropped ports costs one connect timeout (the TCP probe caps it by the open-files limit).
+    concurrency: int = Field(1024, ge=1, le=2000)
     #: Set when linkready runs on the SQL Server host itself (otherwise detected).
     runs_on_sql_host: bool | None = None
 
