@@ -74,6 +74,7 @@ def environment() -> jinja2.Environment:
     env.filters["lower_first"] = lower_first
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
+    env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 
 
@@ -100,6 +101,14 @@ def unknown_reason(message: str) -> str:
         if message.startswith(prefix):
             return message[len(prefix):]
     return message
+
+
+def mentions(message: str, target: str) -> bool:
+    """Whether ``message`` already names ``target`` (or its host/database part), so it need not be repeated."""
+    if not target or target in message:
+        return True
+    parts = [p for p in re.split(r"[\s:()/,]+", target) if len(p) >= 4 and not p.isdigit()]
+    return any(p in message for p in parts)
 
 
 def anchor(finding: Finding) -> str:

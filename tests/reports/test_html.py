@@ -299,3 +299,21 @@ def test_render_through_the_format_registry_and_code_languages() -> None:
                                                                        CodeBlock("tsql", "SELECT 1;")))])
     text = render(Format.HTML, report)
     assert "Azure CLI" in text and "T-SQL" in text
+
+
+@pytest.mark.parametrize(
+    ("message", "target", "repeated"),
+    [
+        ("Ticketing uses SIMPLE", "Ticketing", False),
+        ("1000 ports on mi.example.net are filtered", "mi.example.net:11000-11999", False),
+        ("sqlprod01.museum.local does not resolve", "link-ticketing: sqlprod01.museum.local", False),
+        ("The endpoint is stopped", "Sales", True),
+        ("Port 5022 is closed", "5022", False),
+        ("Something", "", False),
+    ],
+)
+def test_blockers_do_not_repeat_a_target_the_message_names(message: str, target: str, repeated: bool) -> None:
+    assert html.mentions(message, target) is not repeated
+    text = html.render(make_report([finding("NET-002", Status.FAIL, message, target=target)]))
+    blockers = text.split('id="blockers-title"', 1)[1].split("</section>", 1)[0]
+    assert (f"({target})" in blockers) is repeated
