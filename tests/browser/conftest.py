@@ -1,4 +1,4 @@
-"""One headless Chromium per test session (Debian's /usr/bin/chromium driven by Playwright).
+"""One headless Chromium for the browser tests (Debian's /usr/bin/chromium driven by Playwright).
 
 Playwright's own browser download is unreachable here, so the system Chromium is launched by path.
 Under CI=true a missing Chromium or Playwright fails the run (require_component).
@@ -30,8 +30,10 @@ def chromium_available() -> bool:
     return os.access(CHROMIUM, os.X_OK) or shutil.which("chromium") is not None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop running in this
+    # thread while it is open, and tests elsewhere call asyncio.run(). One browser for this folder.
     require_component("chromium", chromium_available(), "apt-get install chromium")
     try:
         from playwright.sync_api import sync_playwright
