@@ -233,8 +233,11 @@ def verdict_sentence(report: Report) -> str:
     counts = report.counts
     fails, errors = counts[Status.FAIL], counts[Status.ERROR]
     if report.verdict is Verdict.READY:
-        waived = counts[Status.WAIVED]
-        extra = f" ({waived} accepted by waiver)" if waived else ""
+        waived, warnings = counts[Status.WAIVED], counts[Status.WARN]
+        extra = f" ({waived:,} accepted by waiver)" if waived else ""
+        if warnings:
+            plural = "s are" if warnings != 1 else " is"
+            return f"Nothing blocks the link{extra}; {warnings:,} warning{plural} worth a look before creating it."
         return f"Every selected check passed or was waived{extra}. The link can be created."
     if report.verdict is Verdict.NOT_READY:
         if fails == 0:

@@ -171,6 +171,7 @@ def test_first_screen_has_verdict_target_counts_blockers_date_version_digest() -
     [
         ((Status.PASS,), "Ready", "Every selected check passed or was waived.", "i-pass"),
         ((Status.PASS, Status.WAIVED), "Ready", "(1 accepted by waiver)", "i-pass"),
+        ((Status.PASS, Status.WARN), "Ready", "Nothing blocks the link; 1 warning is worth a look", "i-pass"),
         ((Status.PASS, Status.FAIL), "Not ready", "1 blocking finding must be fixed", "i-fail"),
         ((Status.PASS, Status.ERROR), "Could not evaluate", "unknown is not passed", "i-error"),
     ],
