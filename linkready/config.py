@@ -145,6 +145,8 @@ class NetworkConfig(_Section):
     concurrency: int = Field(1024, ge=1, le=2000)
     #: Set when linkready runs on the SQL Server host itself (otherwise detected).
     runs_on_sql_host: bool | None = None
+    #: Measured or expected initial-seeding throughput to the managed instance (SEED-001/002).
+    seeding_throughput_gb_per_hour: float | None = Field(None, gt=0)
 
 
 class BrandingConfig(_Section):
@@ -206,6 +208,7 @@ class Config(_Section):
             mi_resource_id=self.managed_instance.resource_id if self.managed_instance else "",
             mi_fqdn=self.managed_instance.fqdn if self.managed_instance else "",
             cloud=self.azure.cloud_name,
+            seeding_throughput_gb_per_hour=self.network.seeding_throughput_gb_per_hour,
         )
 
 
