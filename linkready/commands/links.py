@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from linkready.config import Config
     from linkready.facts.network import DnsAnswer
     from linkready.links import Inventory, LinkTargets
+    from linkready.probes import ProbeSpec
     from linkready.snapshot import Snapshot
 
 FORMATS = ("console", "json", "html")
@@ -152,14 +153,16 @@ def _not_collected() -> Any:
 # --- collection -------------------------------------------------------------------------------
 
 
-def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool) -> Inventory:
+def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool,
+             probes: Sequence[ProbeSpec] | None = None) -> Inventory:
+    """Run the Azure probe (and the SQL probe with a [source]) through the engine, then judge."""
     from linkready.cli import _progress, _secrets
     from linkready.engine import collect
     from linkready.links import build_inventory
     from linkready.probes import PROBES
 
     wanted = {"azure"} | ({"sql"} if config.source is not None else set())
-    specs = [spec for spec in PROBES if spec.name in wanted]
+    specs = [spec for spec in (probes if probes is not None else PROBES) if spec.name in wanted]
     snapshot = collect(config, _secrets(config), on_event=_progress(quiet, no_color), probes=specs)
     facts = snapshot.facts
     links = facts.azure.links if facts.azure else None
