@@ -35,8 +35,8 @@ FORMATS = ("console", "json", "html")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Target file (Azure credential, endpoint and TLS settings; optional [source]).")
 @click.option("--sql-server", help="Also read the SQL Server's view of the distributed AGs (host, host,port).")
-@click.option("--max-lag", type=click.FloatRange(min=0), help="Freshness target: flag send/redo lag above SECONDS.")
-@click.option("--cert-warn-days", type=click.IntRange(min=0),
+@click.option("--max-lag", type=click.FloatRange(min=0), metavar="SECONDS", help="Freshness target: flag send/redo lag above SECONDS.")
+@click.option("--cert-warn-days", type=click.IntRange(min=0), metavar="DAYS",
               help="Flag partner certificates expiring within DAYS (default: the profile's threshold).")
 @click.option("--profile", "profile_name", help="Profile whose cert_expiry_warn_days applies (default preflight).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="console", show_default=True)
@@ -46,7 +46,7 @@ FORMATS = ("console", "json", "html")
               help="With --format html: only the <section>, to append to a readiness report.")
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Judge the links in a saved snapshot (from `linkready collect`) instead of reading Azure.")
-@click.option("--probe-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds each probe may take.")
+@click.option("--probe-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help="Seconds each probe may take.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--no-color", is_flag=True)
 def command(mi_resource_id: str | None, config_path: Path | None, sql_server: str | None, max_lag: float | None,
