@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from linkready.cli import main
+
+main()

@@ -1,0 +1,420 @@
+"""Command line: parse, wire, print. Orchestration lives in engine.py.
+
+Heavy modules (engine, pydantic, the Azure SDK, pyodbc) are imported inside commands so that
+``linkready --help`` and ``linkready checks`` start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from linkready.config import Config
+    from linkready.policy import Profile
+    from linkready.probes import Secrets
+    from linkready.report import Branding, Report
+    from linkready.snapshot import Snapshot
+
+EXIT_USAGE = 2
+
+#: Subcommands that live in their own modules, imported only when used.
+LAZY_COMMANDS: dict[str, str] = {
+    "sql-build": "linkready.commands.sql_build:command",
+    "grant-script": "linkready.commands.grant_script:command",
+    "nsg-eval": "linkready.commands.nsg_eval:command",
+    "probe-port": "linkready.commands.probe_port:command",
+    "diff": "linkready.commands.diff:command",
+    "links": "linkready.commands.links:command",
+    "runbook": "linkready.commands.runbook:command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._available()])
+
+    def _available(self) -> list[str]:
+        found = []
+        for name, target in LAZY_COMMANDS.items():
+            module = target.partition(":")[0]
+            if importlib.util.find_spec(module) is not None:
+                found.append(name)
+        return found
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name in self._available():
+            module, _, attr = LAZY_COMMANDS[name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
+
+
+def fail_usage(message: str) -> NoReturn:
+    """One line on stderr, exit 2: the contract for every configuration or input error."""
+    click.echo(f"linkready: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="linkready", prog_name="linkready")
+def cli() -> None:
+    """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
+
+    \b
+    Exit codes: 0 ready, 1 not ready, 2 usage or configuration error, 3 could not evaluate.
+    Start with `linkready demo`, then `linkready init` and `linkready check --config target.toml`.
+    """
+
+
+# --- shared options ---------------------------------------------------------------------------
+
+
+def _report_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--profile", "profile_name", help="preflight (default), audit, pipeline, failover, or a TOML file."),
+            click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path), help="Waivers TOML file."),
+            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html."),
+            click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
+                         help="Directory for report files."),
+            click.option("--quiet", "-q", is_flag=True, help="No console summary; files and exit code only."),
+            click.option("--no-color", is_flag=True, help="No colour (also honoured: NO_COLOR)."),
+            click.option("--customer", help="Customer name for the report header."),
+            click.option("--prepared-by", help="Consultant or team named in the report."),
+            click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                         help="PNG/SVG logo embedded in the HTML report."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _config_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                         help="Target file (see `linkready init`)."),
+            click.option("--server", help="SQL Server: host, host,port or host\\instance."),
+            click.option("--mi", "mi_resource_id", help="Managed instance resource ID."),
+            click.option("--databases", help="Comma-separated databases of the planned link."),
+            click.option("--partner-endpoint", help="TCP://<SQL Server host>:5022"),
+            click.option("--probe-timeout", type=float, help="Seconds each probe may take."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _load_config(config_path: Path | None, **flags: Any) -> Config:
+    from linkready.config import ConfigError, load_config
+
+    mapping = {
+        "server": "source.server",
+        "mi_resource_id": "managed_instance.resource_id",
+        "databases": "link.databases",
+        "partner_endpoint": "link.partner_endpoint",
+        "probe_timeout": "options.probe_timeout",
+    }
+    overrides = {mapping[key]: value for key, value in flags.items() if key in mapping and value is not None}
+    if config_path is None and not overrides:
+        fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
+    try:
+        return load_config(config_path, overrides)
+    except ConfigError as exc:
+        fail_usage(str(exc))
+
+
+def _secrets(config: Config) -> Secrets:
+    from linkready.config import read_password
+    from linkready.probes import Secrets
+
+    if config.source is None or config.source.auth not in ("sql", "entra-password"):
+        return Secrets()
+    password = read_password(config.source)
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt(f"Password for {config.source.username or 'the SQL login'}", hide_input=True)
+        else:
+            fail_usage(
+                f"source.password_env: environment variable {config.source.password_env} is not set "
+                "and there is no terminal to prompt on"
+            )
+    return Secrets(sql_password=password)
+
+
+def _profile(name: str | None, config: Config | None = None) -> Profile:
+    from linkready.policy import PolicyError, load_profile
+
+    try:
+        return load_profile(name or (config.options.profile if config else "preflight"))
+    except PolicyError as exc:
+        fail_usage(str(exc))
+
+
+def _waivers(path: Path | None, config: Config | None = None) -> list[Any]:
+    from linkready.policy import PolicyError, load_waivers
+
+    chosen = path or (Path(config.options.waivers) if config and config.options.waivers else None)
+    if chosen is None:
+        return []
+    try:
+        return load_waivers(chosen)
+    except PolicyError as exc:
+        fail_usage(str(exc))
+
+
+def _branding(config: Config | None, customer: str | None, prepared_by: str | None, logo: Path | None) -> Branding:
+    from linkready.report import Branding, logo_data_uri
+
+    base = config.branding if config else None
+    logo_path = logo or (Path(base.logo) if base and base.logo else None)
+    try:
+        uri = logo_data_uri(logo_path) if logo_path else ""
+    except (ValueError, OSError) as exc:
+        fail_usage(str(exc))
+    return Branding(
+        customer=customer or (base.customer if base else ""),
+        prepared_by=prepared_by or (base.prepared_by if base else ""),
+        logo_data_uri=uri,
+        summary=base.summary if base else "",
+    )
+
+
+def _console(no_color: bool, stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=no_color or "NO_COLOR" in os.environ, highlight=False)
+
+
+def _progress(quiet: bool, no_color: bool) -> Any:
+    """Progress on stderr: a live line per probe on a terminal, plain lines otherwise."""
+    console = _console(no_color, stderr=True)
+
+    def on_event(name: str, state: str, seconds: float, detail: str) -> None:
+        if quiet:
+            return
+        if state == "start":
+            console.print(f"[dim]probe {name}: running…[/dim]" if console.is_terminal else f"probe {name}: running")
+        else:
+            suffix = f" ({detail})" if detail else ""
+            console.print(f"probe {name}: {state} in {seconds:.1f} s{suffix}")
+
+    return on_event
+
+
+def _emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
+          default_formats: list[str], default_output: str) -> NoReturn:
+    from linkready.reports import Format, parse_formats, write
+    from linkready.reports.console import print_report
+
+    try:
+        chosen = parse_formats(formats) if formats else parse_formats(",".join(default_formats))
+    except ValueError as exc:
+        fail_usage(str(exc))
+    directory = output or Path(default_output)
+    written = write(report, chosen, directory)
+    if not quiet:
+        console = _console(no_color)
+        if Format.CONSOLE in chosen:
+            print_report(report, console)
+        for path in written:
+            console.print(f"wrote {path}", highlight=False)
+    sys.exit(report.verdict.exit_code)
+
+
+def _write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    from linkready.snapshot import dumps
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(snapshot), encoding="utf-8")
+
+
+def _load_snapshot(path: Path) -> Snapshot:
+    from linkready.snapshot import SnapshotError, load
+
+    try:
+        return load(path)
+    except SnapshotError as exc:
+        fail_usage(str(exc))
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@_config_options
+@_report_options
+@click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Also write the facts.")
+def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
+          partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
+          waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
+          customer: str | None, prepared_by: str | None, logo: Path | None, save_snapshot: Path | None) -> None:
+    """Collect facts and evaluate every check (collect + evaluate)."""
+    from linkready.engine import collect, make_report
+
+    config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
+                          partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    profile, waiver_list = _profile(profile_name, config), _waivers(waivers, config)
+    branding = _branding(config, customer, prepared_by, logo)
+    snapshot = collect(config, _secrets(config), on_event=_progress(quiet, no_color))
+    if save_snapshot:
+        _write_snapshot(snapshot, save_snapshot)
+    report = make_report(snapshot, profile, waiver_list, branding=branding)
+    _emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output)
+
+
+@cli.command()
+@_config_options
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("linkready-snapshot.json"), show_default=True, help="Snapshot file to write.")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--no-color", is_flag=True)
+def collect(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
+            partner_endpoint: str | None, probe_timeout: float | None, output: Path, quiet: bool,
+            no_color: bool) -> None:
+    """Run the probes only and write a redacted facts snapshot (for `evaluate` elsewhere)."""
+    from linkready.engine import collect as run_collect
+
+    config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
+                          partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    snapshot = run_collect(config, _secrets(config), on_event=_progress(quiet, no_color))
+    _write_snapshot(snapshot, output)
+    if not quiet:
+        errors = len(snapshot.facts.errors)
+        click.echo(f"wrote {output} ({snapshot.digest}; {errors} fact(s) could not be read)")
+
+
+@cli.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Optional target file for options and branding (no probe runs).")
+@_report_options
+def evaluate(snapshot_path: Path, config_path: Path | None, profile_name: str | None, waivers: Path | None,
+             formats: str | None, output: Path | None, quiet: bool, no_color: bool, customer: str | None,
+             prepared_by: str | None, logo: Path | None) -> None:
+    """Evaluate a snapshot written by `collect`: no network, no credentials."""
+    from linkready.engine import make_report
+
+    config = _load_config(config_path) if config_path else None
+    snapshot = _load_snapshot(snapshot_path)
+    report = make_report(snapshot, _profile(profile_name, config), _waivers(waivers, config),
+                         branding=_branding(config, customer, prepared_by, logo))
+    defaults = config.options if config else None
+    _emit(report, formats, output, quiet, no_color,
+          defaults.formats if defaults else ["console", "html", "json"],
+          defaults.output if defaults else "linkready-report")
+
+
+@cli.command()
+@_report_options
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in a browser.")
+@click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the bundled snapshot, to try `linkready evaluate` on it.")
+def demo(profile_name: str | None, waivers: Path | None, formats: str | None, output: Path | None, quiet: bool,
+         no_color: bool, customer: str | None, prepared_by: str | None, logo: Path | None, open_browser: bool,
+         save_snapshot: Path | None) -> None:
+    """Evaluate a bundled, realistic snapshot: no SQL Server, no Azure account needed."""
+    from importlib import resources
+
+    from linkready.engine import make_report
+    from linkready.snapshot import loads
+
+    text = resources.files("linkready.data").joinpath("demo_snapshot.json").read_text("utf-8")
+    snapshot = loads(text, "bundled demo snapshot")
+    if save_snapshot:
+        save_snapshot.parent.mkdir(parents=True, exist_ok=True)
+        save_snapshot.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {save_snapshot}; try: linkready evaluate {save_snapshot}", err=True)
+    report = make_report(snapshot, _profile(profile_name), _waivers(waivers),
+                         branding=_branding(None, customer or "Contoso Museums (demo)", prepared_by, logo))
+    directory = output or Path("linkready-demo")
+    if open_browser:
+        import webbrowser
+
+        from linkready.reports import Format, write
+
+        html = write(report, [Format.HTML], directory)[0]
+        if not webbrowser.open(html.resolve().as_uri()):
+            click.echo(f"no browser available; open {html} yourself", err=True)
+    _emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory))
+
+
+@cli.command(name="checks")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True)
+@click.option("--profile", "profile_name", help="Only the checks this profile selects.")
+def list_checks(fmt: str, profile_name: str | None) -> None:
+    """List the check catalogue."""
+    from linkready.registry import all_checks
+
+    specs = all_checks()
+    if profile_name:
+        profile = _profile(profile_name)
+        specs = [s for s in specs if profile.selects(s)]
+    if fmt == "json":
+        from linkready.serde import to_data
+
+        click.echo(json.dumps([to_data(s) for s in specs], indent=2))
+    elif fmt == "markdown":
+        click.echo("| ID | Title | Area | Severity | Owner |\n|---|---|---|---|---|")
+        for s in specs:
+            click.echo(f"| {s.id} | {s.title} | {s.area.label} | {s.severity.value} | {s.owner.value} |")
+    else:
+        from rich.table import Table
+
+        table = Table("ID", "Title", "Area", "Severity", "Owner")
+        for s in specs:
+            table.add_row(s.id, s.title, s.area.label, s.severity.value, s.owner.value)
+        _console(False).print(table)
+
+
+@cli.command()
+@click.argument("check_id")
+def explain(check_id: str) -> None:
+    """Explain one check: what it verifies, why, how to fix it."""
+    from linkready.registry import get
+
+    spec = get(check_id)
+    if spec is None:
+        fail_usage(f"unknown check {check_id!r} (see `linkready checks`)")
+    lines = [
+        f"{spec.id}  {spec.title}",
+        f"Area: {spec.area.label} · severity: {spec.severity.value} · owner: {spec.owner.value}",
+        "",
+        "Why it matters:",
+        f"  {spec.rationale}",
+        "",
+        "How to fix:",
+        f"  {spec.remediation}",
+    ]
+    if spec.prevents:
+        lines += ["", f"Prevents errors: {', '.join(str(n) for n in spec.prevents)}"]
+    if spec.function is not None and spec.function.__doc__:
+        lines += ["", spec.function.__doc__.strip()]
+    lines += ["", f"Documentation: {spec.docs}"]
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=Path("linkready.toml"))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented target-file template."""
+    from linkready.config import TEMPLATE
+
+    if path.exists() and not force:
+        fail_usage(f"{path} exists (use --force to overwrite)")
+    path.write_text(TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
+
+
+def main() -> None:
+    cli(prog_name="linkready")

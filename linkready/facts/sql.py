@@ -1,0 +1,137 @@
+"""Facts read from the source SQL Server (owned by the SQL room).
+
+A field that is ``None`` was not collected; the probe records a ProbeError naming its path
+(for example ``sql.trace_flags``) when it could not be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SqlInstance:
+    server_name: str
+    machine_name: str
+    instance_name: str | None
+    product_version: str
+    product_level: str
+    product_update_level: str | None
+    product_update_reference: str | None
+    edition: str
+    engine_edition: int
+    host_platform: str
+    host_distribution: str
+    host_release: str
+    collation: str
+    is_hadr_enabled: bool
+    hadr_manager_status: int | None = None
+    is_clustered: bool = False
+    cpu_count: int | None = None
+    physical_memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class TraceFlag:
+    flag: int
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class SqlCertificate:
+    name: str
+    certificate_id: int
+    thumbprint: str
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    key_length: int
+    #: MK (master key), PW (password), NA (no private key), SK (service key).
+    pvt_key_encryption_type: str
+    #: CERTENCODED: the public certificate (DER, hex). Public material, safe to keep.
+    public_der_hex: str = ""
+    #: Issuer mappings from sp_certificate_add_issuer (e.g. "*.database.windows.net").
+    issuer_mappings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MirroringEndpoint:
+    name: str
+    state: str
+    role: str
+    port: int
+    ip_address: str
+    connection_auth: str
+    encryption_algorithm: str
+    is_encryption_enabled: bool
+    certificate_name: str | None = None
+    certificate_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AgReplica:
+    name: str
+    endpoint_url: str
+    role: str
+    availability_mode: str
+    synchronization_health: str
+    connected_state: str
+
+
+@dataclass(frozen=True)
+class AvailabilityGroup:
+    name: str
+    is_distributed: bool
+    basic_features: bool
+    cluster_type: str
+    databases: tuple[str, ...]
+    replicas: tuple[AgReplica, ...] = ()
+
+
+@dataclass(frozen=True)
+class SqlDatabase:
+    name: str
+    database_id: int
+    state: str
+    recovery_model: str
+    is_system: bool
+    collation: str
+    #: Newest full backup that is not COPY_ONLY (msdb.dbo.backupset), if any.
+    last_full_backup: datetime | None = None
+    last_copy_only_backup: datetime | None = None
+    #: True when the newest non-COPY_ONLY full backup follows the last switch to FULL recovery.
+    full_backup_after_recovery_change: bool | None = None
+    log_file_count: int = 1
+    has_filestream: bool = False
+    has_filetable: bool = False
+    inmemory_filegroups: int = 0
+    inmemory_files: int = 0
+    ag_name: str | None = None
+    ag_database_count: int = 0
+    is_encrypted: bool = False
+    tde_encryptor_thumbprint: str | None = None
+    tde_encryptor_type: str | None = None
+    adr_enabled: bool = False
+    pvs_filegroup: str | None = None
+    broker_enabled: bool = False
+    data_size_mb: float = 0.0
+    log_size_mb: float = 0.0
+    log_used_percent: float = 0.0
+
+
+@dataclass(frozen=True)
+class SqlFacts:
+    instance: SqlInstance | None = None
+    master_key_present: bool | None = None
+    trace_flags: tuple[TraceFlag, ...] | None = None
+    has_sp_certificate_add_issuer: bool | None = None
+    has_sp_multidb_milink: bool | None = None
+    multidb_mode_enabled: bool | None = None
+    endpoints: tuple[MirroringEndpoint, ...] | None = None
+    certificates: tuple[SqlCertificate, ...] | None = None
+    availability_groups: tuple[AvailabilityGroup, ...] | None = None
+    databases: tuple[SqlDatabase, ...] | None = None
+    #: The probe login's effective server permissions (fn_my_permissions).
+    permissions: tuple[str, ...] | None = None

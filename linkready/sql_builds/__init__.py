@@ -1,0 +1,1 @@
+"""SQL Server build catalogue (owned by the SQL room)."""

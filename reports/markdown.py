@@ -1,0 +1,58 @@
+"""Markdown for pull-request comments: verdict, counts, then what to fix."""
+
+from __future__ import annotations
+
+from linkready.model import Status
+from linkready.report import Report
+
+_ICON = {
+    Status.PASS: "✅ PASS", Status.WARN: "⚠️ WARN", Status.FAIL: "❌ FAIL",
+    Status.SKIP: "⏭️ SKIP", Status.ERROR: "❓ ERROR", Status.WAIVED: "📝 WAIVED",
+}
+_FENCE = {"tsql": "sql", "azcli": "bash", "shell": "bash", "powershell": "powershell", "text": ""}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report) -> str:
+    lines = [
+        f"## linkready: {report.verdict.value}",
+        "",
+        f"Profile `{report.profile}` · snapshot `{report.digest[:19]}…` · linkready {report.tool_version}",
+        "",
+        "| " + " | ".join(s.value for s in report.counts) + " |",
+        "|" + "---|" * len(report.counts),
+        "| " + " | ".join(str(n) for n in report.counts.values()) + " |",
+        "",
+    ]
+    for key, value in report.target_summary.items():
+        lines.append(f"- **{key}:** {_cell(value)}")
+    lines.append("")
+    attention = [f for f in report.findings if f.status in (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)]
+    if not attention:
+        lines.append("Every selected check passed.")
+        return "\n".join(lines) + "\n"
+    lines += ["| Status | Check | Target | Finding | Owner |", "|---|---|---|---|---|"]
+    for f in attention:
+        lines.append(
+            f"| {_ICON[f.status]} | {f.check_id} | {_cell(f.target) or '—'} | {_cell(f.message)} | {f.owner.value} |"
+        )
+    lines.append("")
+    for f in attention:
+        if f.status is Status.WAIVED:
+            continue
+        lines += [
+            "<details>",
+            f"<summary>{f.check_id} {_cell(f.title)}{' — ' + _cell(f.target) if f.target else ''}</summary>",
+            "",
+            f"**Observed:** {_cell(f.observed) or '—'}  ",
+            f"**Expected:** {_cell(f.expected) or '—'}  ",
+            f"**Fix:** {f.remediation}",
+            "",
+        ]
+        for block in f.fix:
+            lines += [f"```{_FENCE.get(block.language, '')}", block.code, "```", ""]
+        lines += [f"[Documentation]({f.docs})", "", "</details>", ""]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,68 @@
+"""Catalogue-wide rules: valid metadata for every check, and checks that cannot do I/O."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from linkready.model import Area, Severity
+from linkready.registry import all_checks
+from tests.conftest import ROOT
+
+FORBIDDEN = {"pyodbc", "azure", "dns", "socket", "ssl", "urllib", "http", "requests", "subprocess", "asyncio"}
+
+
+@pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
+def test_every_check_has_complete_metadata(spec) -> None:  # type: ignore[no-untyped-def]
+    assert spec.function is not None
+    assert spec.title and spec.title[0].isupper()
+    assert len(spec.rationale) >= 40, "rationale should explain why it matters"
+    assert len(spec.remediation) >= 15
+    assert spec.docs.startswith("https://")
+    assert isinstance(spec.area, Area) and isinstance(spec.severity, Severity)
+    assert spec.function.__module__.startswith("linkready.checks.")
+    for path in spec.requires:
+        assert path.split(".")[0] in {"plan", "sql", "azure", "network", "collector"}, path
+
+
+def test_ids_are_unique_and_the_catalogue_names_every_module() -> None:
+    ids = [spec.id for spec in all_checks()]
+    assert len(ids) == len(set(ids))
+    from linkready.checks import MODULES
+
+    on_disk = {p.stem for p in (ROOT / "checks").glob("*.py") if not p.stem.startswith("_")}
+    assert on_disk == set(MODULES)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "checks").glob("*.py")), ids=lambda p: p.name)
+def test_checks_never_import_io_libraries(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
+            assert not name.startswith("linkready.probes"), f"{path.name} imports a probe"
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "open":
+            pytest.fail(f"{path.name} opens a file")
+
+
+def test_registry_refuses_a_duplicate_id() -> None:
+    from linkready.model import Owner
+    from linkready.registry import RegistryError, check
+
+    def again(facts, settings):  # type: ignore[no-untyped-def]
+        return []
+
+    with pytest.raises(RegistryError, match="registered twice"):
+        check(id="PLAN-001", title="t", area=Area.PLAN, severity=Severity.LOW, rationale="r", remediation="r",
+              docs="https://x", owner=Owner.DBA)(again)
+    with pytest.raises(RegistryError, match="not of the form"):
+        check(id="plan1", title="t", area=Area.PLAN, severity=Severity.LOW, rationale="r", remediation="r",
+              docs="https://x", owner=Owner.DBA)(again)

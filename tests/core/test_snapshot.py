@@ -1,0 +1,65 @@
+"""Snapshots round-trip exactly; corrupt and newer snapshots are clear usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linkready.serde import SerdeError, from_data, to_data
+from linkready.snapshot import SnapshotError, loads
+from tests.conftest import ROOT, run_cli
+from tests.core.conftest import BAD_LINK, GOOD_LINK
+
+DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"
+
+
+def test_demo_snapshot_round_trips_byte_for_byte() -> None:
+    from linkready.snapshot import dumps
+
+    text = DEMO.read_text()
+    snapshot = loads(text)
+    assert dumps(snapshot) == text
+    assert loads(dumps(snapshot)).digest == snapshot.digest
+
+
+def test_collect_then_evaluate_gives_the_same_findings_as_check(write_config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(GOOD_LINK + BAD_LINK.replace("link-sales", "link-hr").replace("Sales", "HR"))
+    snap = tmp_path / "snap.json"
+    assert run_cli("collect", "--config", str(config), "-o", str(snap), "-q").returncode == 0
+    evaluated = run_cli("evaluate", str(snap), "--format", "json", "-o", str(tmp_path / "a"), "-q")
+    checked = run_cli("check", "--config", str(config), "--format", "json", "-o", str(tmp_path / "b"), "-q")
+    assert evaluated.returncode == checked.returncode == 1
+    a = json.loads((tmp_path / "a" / "linkready-report.json").read_text())["findings"]
+    b = json.loads((tmp_path / "b" / "linkready-report.json").read_text())["findings"]
+    assert a == b and any(f["status"] == "FAIL" for f in a)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "not a linkready snapshot"),
+        ('{"schema_version": 99}', "schema_version 99 is newer than this linkready understands"),
+        ('{"schema_version": 1, "tool_version": "0", "collected_at": "yesterday", "facts": {}}', "not an ISO"),
+        ('{"schema_version": 1, "tool_version": "0", "collected_at": "2026-01-01T00:00:00+00:00",'
+         ' "facts": {"sql": {"mastr_key_present": true}}}', "unknown key 'mastr_key_present'"),
+    ],
+)
+def test_corrupt_or_newer_snapshot_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(text)
+    with pytest.raises(SnapshotError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        loads(text)
+    result = run_cli("evaluate", str(path))
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serde_rejects_wrong_types_with_a_path() -> None:
+    from linkready.facts.sql import TraceFlag
+
+    with pytest.raises(SerdeError, match=r"\$\.flag: expected int"):
+        from_data(TraceFlag, {"flag": "1800", "enabled": True})
+    assert from_data(TraceFlag, to_data(TraceFlag(1800, True))) == TraceFlag(1800, True)
