@@ -43,7 +43,7 @@ DATA = Path(__file__).parent
 SCENARIOS = DATA / "scenarios"
 
 #: The static bearer token the stand-in accepts (tests' TokenCredential hands it out).
-TOKEN = "linkready-test-token"  # noqa: S105 - a test fixture, not a secret
+TOKEN = "linkready-test-token"
 
 #: Child collections that ARM embeds in the parent resource's ``properties``.
 EMBEDDED: dict[str, tuple[str, str]] = {
@@ -408,7 +408,7 @@ class ArmStandIn:
         for match in re.finditer(r"/providers/[^/]+/", key):
             rest = key[match.end() :].split("/")
             if "providers" in rest:
-                rest = rest[: rest.index("providers")] + ["", ""]
+                rest = [*rest[:rest.index("providers")], "", ""]
             for depth in range(2, len(rest), 2):
                 ancestor = key[: match.end()] + "/".join(rest[:depth])
                 if rest[0] == "locations" and depth == 2:
@@ -526,7 +526,7 @@ def _handler_for(server: ArmStandIn) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return Handler
