@@ -428,11 +428,11 @@ def decide(rules: Sequence[SecurityRule], direction: str, flow: Flow, ctx: Conte
 # Whole ranges: segments within which the decision is constant
 
 
-def _address_breaks(rules: Sequence[SecurityRule], ctx: Context, version: int) -> set[int]:
-    """Every address at which some rule's address set starts or stops (per IP version)."""
+def _address_breaks(rules: Sequence[SecurityRule], ctx: Context, version: int, source: bool) -> set[int]:
+    """Every address at which some rule's source (or destination) set starts or stops."""
     breaks: set[int] = set()
     for rule in rules:
-        for spec in (*rule.source_prefixes, *rule.destination_prefixes):
+        for spec in rule.source_prefixes if source else rule.destination_prefixes:
             for lo, hi in resolve_address(spec, ctx).intervals.get(version, ()):
                 breaks.add(lo)
                 breaks.add(hi + 1)
@@ -521,8 +521,8 @@ def evaluate(
             d_version, (d_lo, d_hi) = _block(dst_text)
             if s_version != d_version:
                 raise NsgFormatError(f"{src_text} and {dst_text} are not of the same IP version")
-            for a_lo, a_hi in _split(s_lo, s_hi, _address_breaks(directional, ctx, s_version)):
-                for b_lo, b_hi in _split(d_lo, d_hi, _address_breaks(directional, ctx, d_version)):
+            for a_lo, a_hi in _split(s_lo, s_hi, _address_breaks(directional, ctx, s_version, source=True)):
+                for b_lo, b_hi in _split(d_lo, d_hi, _address_breaks(directional, ctx, d_version, source=False)):
                     spans.extend(_evaluate_block(directional, direction, protocol, s_version,
                                                  (a_lo, a_hi), (b_lo, b_hi), ports, port_breaks, ctx))
     return spans
