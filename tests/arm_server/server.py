@@ -252,7 +252,7 @@ class ArmStandIn:
         self.ca.cert_pem.write_to_path(self.ca_bundle)
         self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(self._ssl)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.socket = self._ssl.wrap_socket(self._httpd.socket, server_side=True)
         self._thread: threading.Thread | None = None
@@ -442,6 +442,15 @@ class ArmStandIn:
             if parent is None:
                 return None
             return list(parent.get("properties", {}).get(spec[1], []))
+        scope = re.match(r"^(/subscriptions/[^/]+)/providers/([^/]+/[^/]+)$", key)
+        if scope:
+            # A subscription-wide list (e.g. every NIC): resources of that type in any resource group.
+            kind = f"/providers/{scope.group(2)}/"
+            return sorted(
+                (body for rid, body in st.resources.items()
+                 if rid.startswith(scope.group(1) + "/") and kind in rid and rid.count("/") == key.count("/") + 3),
+                key=lambda b: str(b.get("id", "")).lower(),
+            )
         prefix = key + "/"
         found = [body for rid, body in st.resources.items() if rid.startswith(prefix) and "/" not in rid[len(prefix) :]]
         if found:
@@ -471,6 +480,16 @@ class ArmStandIn:
     def methods(self) -> set[str]:
         with self._lock:
             return {r.method for r in self.requests}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timed-out probe read) is not a server error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
