@@ -19,6 +19,8 @@ MODULES: tuple[str, ...] = (
     "ports",
     "nsg",
     "managed_instance",
+    "failover",
+    "seeding",
 )
 
 

@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "diff": "linkready.commands.diff:command",
     "links": "linkready.commands.links:command",
     "runbook": "linkready.commands.runbook:command",
+    "network-test": "linkready.commands.network_test:command",
 }
 
 
@@ -111,6 +112,12 @@ def _config_options(function: Any) -> Any:
     ):
         function = option(function)
     return function
+
+
+def _estate_options(function: Any) -> Any:
+    function = click.option("--concurrency", type=int, help="Estate targets in flight at once.")(function)
+    return click.option("--estate", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Estate file listing many targets (see linkready/estate.py).")(function)
 
 
 def _load_config(config_path: Path | None, **flags: Any) -> Config:
@@ -191,7 +198,13 @@ def _branding(config: Config | None, customer: str | None, prepared_by: str | No
 def _console(no_color: bool, stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, no_color=no_color or "NO_COLOR" in os.environ, highlight=False)
+    plain = no_color or "NO_COLOR" in os.environ
+    # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
+    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    if not console.is_terminal:
+        # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        console.width = 140
+    return console
 
 
 def _progress(quiet: bool, no_color: bool) -> Any:
@@ -253,13 +266,23 @@ def _load_snapshot(path: Path) -> Snapshot:
 @_config_options
 @_report_options
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Also write the facts.")
+@_estate_options
 def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
           partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          customer: str | None, prepared_by: str | None, logo: Path | None, save_snapshot: Path | None) -> None:
-    """Collect facts and evaluate every check (collect + evaluate)."""
+          customer: str | None, prepared_by: str | None, logo: Path | None, save_snapshot: Path | None,
+          estate: Path | None, concurrency: int | None) -> None:
+    """Collect facts and evaluate every check (collect + evaluate); --estate for many targets."""
     from linkready.engine import collect, make_report
 
+    if estate is not None:
+        from linkready.estate import run_command
+
+        given = {"--config": config_path, "--server": server, "--mi": mi_resource_id, "--databases": databases,
+                 "--partner-endpoint": partner_endpoint, "--save-snapshot": save_snapshot}
+        run_command(estate, live=True, profile_name=profile_name, waivers_path=waivers, formats=formats,
+                    output=output, quiet=quiet, no_color=no_color, customer=customer, prepared_by=prepared_by,
+                    logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
     config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
     profile, waiver_list = _profile(profile_name, config), _waivers(waivers, config)
@@ -293,16 +316,27 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
 
 
 @cli.command()
-@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("snapshot_path", metavar="SNAPSHOT", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Optional target file for options and branding (no probe runs).")
 @_report_options
-def evaluate(snapshot_path: Path, config_path: Path | None, profile_name: str | None, waivers: Path | None,
+@_estate_options
+def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name: str | None, waivers: Path | None,
              formats: str | None, output: Path | None, quiet: bool, no_color: bool, customer: str | None,
-             prepared_by: str | None, logo: Path | None) -> None:
-    """Evaluate a snapshot written by `collect`: no network, no credentials."""
+             prepared_by: str | None, logo: Path | None, estate: Path | None, concurrency: int | None) -> None:
+    """Evaluate a snapshot written by `collect`: no network, no credentials; --estate for many."""
     from linkready.engine import make_report
 
+    if estate is not None:
+        from linkready.estate import run_command
+
+        given = {"SNAPSHOT": snapshot_path, "--config": config_path}
+        run_command(estate, live=False, profile_name=profile_name, waivers_path=waivers, formats=formats,
+                    output=output, quiet=quiet, no_color=no_color, customer=customer, prepared_by=prepared_by,
+                    logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
+    if snapshot_path is None:
+        fail_usage("give a SNAPSHOT file (or --estate FILE)")
     config = _load_config(config_path) if config_path else None
     snapshot = _load_snapshot(snapshot_path)
     report = make_report(snapshot, _profile(profile_name, config), _waivers(waivers, config),

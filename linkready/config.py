@@ -144,9 +144,13 @@ class NetworkConfig(_Section):
     connect_timeout: float = Field(3, gt=0)
     #: 0 scans all of 11000-11999; N scans a sample of N ports.
     port_sample: int = Field(0, ge=0, le=1000)
-    concurrency: int = Field(200, ge=1, le=2000)
+    #: Sockets open at once: 1024 lets 5022 and all of 11000-11999 be tried together, so a scan of
+    #: dropped ports costs one connect timeout (the TCP probe caps it by the open-files limit).
+    concurrency: int = Field(1024, ge=1, le=2000)
     #: Set when linkready runs on the SQL Server host itself (otherwise detected).
     runs_on_sql_host: bool | None = None
+    #: Measured or expected initial-seeding throughput to the managed instance (SEED-001/002).
+    seeding_throughput_gb_per_hour: float | None = Field(None, gt=0)
 
 
 class BrandingConfig(_Section):
@@ -208,6 +212,7 @@ class Config(_Section):
             mi_resource_id=self.managed_instance.resource_id if self.managed_instance else "",
             mi_fqdn=self.managed_instance.fqdn if self.managed_instance else "",
             cloud=self.azure.cloud_name,
+            seeding_throughput_gb_per_hour=self.network.seeding_throughput_gb_per_hour,
         )
 
 

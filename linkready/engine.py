@@ -6,6 +6,7 @@ Nothing here knows about the terminal; the CLI passes an ``on_event`` callback f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import platform
 import socket
@@ -76,15 +77,20 @@ def _run_in_thread(
         if not future.done():
             setter(value)
 
+    def deliver(setter: Callable[[Any], None], value: Any) -> None:
+        # A probe that outlived its timeout may finish after the run (and its loop) ended.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, setter, value)
+
     def work() -> None:
         try:
             outcome = function(ctx)
         except BaseException as exc:  # errors are values past this point
             ctx.publish(spec.name, None)
-            loop.call_soon_threadsafe(settle, future.set_exception, exc)
+            deliver(future.set_exception, exc)
         else:
             ctx.publish(spec.name, outcome)
-            loop.call_soon_threadsafe(settle, future.set_result, outcome)
+            deliver(future.set_result, outcome)
 
     threading.Thread(target=work, name=f"probe-{spec.name}", daemon=True).start()
     return future

@@ -29,9 +29,12 @@ def print_report(report: Report, console: Console, *, show_passed: bool = False)
     shown = [f for f in report.findings if show_passed or f.status not in (Status.PASS, Status.SKIP)]
     if not shown:
         return
-    table = Table(show_lines=False, expand=False)
-    for column in ("Status", "Check", "Target", "Finding", "Owner"):
-        table.add_column(column, overflow="fold")
+    table = Table(show_lines=False, expand=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Check", no_wrap=True)
+    table.add_column("Target", overflow="fold", max_width=28)
+    table.add_column("Finding", overflow="fold", ratio=1)
+    table.add_column("Owner", no_wrap=True)
     for f in shown:
         table.add_row(Text(f.status.value, style=STYLE[f.status]), f.check_id, f.target, f.message, f.owner.value)
     console.print(table)

@@ -40,3 +40,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 @pytest.fixture
 def cli_run():  # type: ignore[no-untyped-def]
     return run_cli
+
+
+# Fixtures of the real local components: DNS test servers on loopback, the network-namespace lab.
+pytest_plugins = ["tests.dns_server.fixtures", "tests.netns.fixtures"]

@@ -36,6 +36,8 @@ class PlanFacts:
     #: The managed instance FQDN when configured; the Azure probe reads it otherwise.
     mi_fqdn: str = ""
     cloud: str = "AzureCloud"
+    #: [network] seeding_throughput_gb_per_hour: GB per hour the link can seed at (None: not given).
+    seeding_throughput_gb_per_hour: float | None = None
 
     @property
     def databases(self) -> tuple[str, ...]:

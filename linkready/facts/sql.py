@@ -30,10 +30,14 @@ class SqlInstance:
     is_clustered: bool = False
     cpu_count: int | None = None
     physical_memory_mb: int | None = None
+    #: SELECT @@VERSION as returned (names the host OS on SQL Server 2016, which lacks dm_os_host_info).
+    version_text: str = ""
 
 
 @dataclass(frozen=True)
 class TraceFlag:
+    """A trace flag the checks care about; ``enabled`` means set as a startup parameter (-T)."""
+
     flag: int
     enabled: bool
 
@@ -119,6 +123,17 @@ class SqlDatabase:
     data_size_mb: float = 0.0
     log_size_mb: float = 0.0
     log_used_percent: float = 0.0
+    #: Parts the probe could not read for this database, each "part: reason". Parts: files,
+    #: filegroups, backups, recovery, tde, pvs, log_space. A check that needs a listed part is ERROR.
+    unreadable: tuple[str, ...] = ()
+
+    def unreadable_part(self, part: str) -> str | None:
+        """Why ``part`` of this database could not be read, or None when it was read."""
+        for entry in self.unreadable:
+            name, _, reason = entry.partition(": ")
+            if name == part:
+                return reason or "not readable"
+        return None
 
 
 @dataclass(frozen=True)
@@ -133,5 +148,13 @@ class SqlFacts:
     certificates: tuple[SqlCertificate, ...] | None = None
     availability_groups: tuple[AvailabilityGroup, ...] | None = None
     databases: tuple[SqlDatabase, ...] | None = None
-    #: The probe login's effective server permissions (fn_my_permissions).
+    #: The probe login's effective server permissions (fn_my_permissions), plus
+    #: "SELECT ON msdb.dbo.backupset" when the login can read backup history.
     permissions: tuple[str, ...] | None = None
+    #: The login the probe connected as (SUSER_SNAME()), for the grant script and evidence.
+    login: str = ""
+    is_sysadmin: bool | None = None
+    #: How trace_flags was read ("startup parameters (sys.dm_server_registry)").
+    trace_flags_source: str = ""
+    #: The ODBC driver the probe used.
+    driver: str = ""

@@ -28,3 +28,8 @@ def partial(ctx: ProbeContext) -> ProbeOutcome:
         SqlFacts(master_key_present=True),
         (ProbeError("sql", "sql.trace_flags", "permission", f"DBCC TRACESTATUS needs sysadmin {os.getpid()}"),),
     )
+
+
+def slow_then_done(ctx: ProbeContext) -> ProbeOutcome:
+    time.sleep(0.5)
+    return ProbeOutcome(SqlFacts())

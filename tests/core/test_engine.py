@@ -133,3 +133,21 @@ def test_partial_probe_results_keep_what_was_read() -> None:
     assert snapshot.facts.sql == SqlFacts(master_key_present=True)
     assert snapshot.facts.error_for("sql.trace_flags") is not None
     assert snapshot.facts.error_for("sql.master_key_present") is None
+
+
+def test_a_probe_finishing_after_the_run_ended_is_harmless() -> None:
+    import threading
+    import time
+
+    config = parse_config({"source": {"server": "x"}, "options": {"probe_timeout": 0.2}})
+    probes = [ProbeSpec("sql", "sql", "tests.core.probes_for_tests:slow_then_done")]
+    errors: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        snapshot = collect(config, Secrets(), probes=probes)
+        time.sleep(0.8)  # the probe thread finishes now, after its event loop closed
+    finally:
+        threading.excepthook = previous
+    assert snapshot.facts.errors[0].kind == "timeout"
+    assert errors == []

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Managed Instance link runbook: SQLPROD01 → sqlmi-museum-prod
+# Generated 2026-11-26 06:49 UTC by linkready from snapshot sha256:0551c7b9a592c4db90b16c04ac33bf24b5e3efba88fcbcc341969e5042a6eb95
+# Preflight verdict: Not ready. Nothing here has been run by linkready.
+# !!! GENERATED WITH --force: the preflight verdict is Not ready, NOT Ready.
+# !!! Fix the blocking findings listed in runbook.md first, or these steps will fail.
+# Run after 01-sqlserver.sql, signed in with `az login`.
+set -euo pipefail
+
+# Step 2.1: Trust SQL Server's endpoint certificate on sqlmi-museum-prod
+az sql mi partner-cert create --resource-group rg-museum-data --instance-name sqlmi-museum-prod \
+  --name Cert_SQLPROD01_endpoint \
+  --public-blob 0x308202E6308201CEA0030201020214162CFC4B71B240D7E772F128A80FE530C845F6C8300D06092A864886F70D01010B0500302D312B302906035504030C22436572746966696361746520666F722053514C50524F44303120656E64706F696E74301E170D3235313231303039333030305A170D3236313231303039333030305A302D312B302906035504030C22436572746966696361746520666F722053514C50524F44303120656E64706F696E7430820122300D06092A864886F70D01010105000382010F003082010A0282010100CB57C48F61267B50B4721CA276A337A5D9F967345DBA2866F8E8767427B266783CB77F8DCAED43B78C55ECB4180C609CCACEB6A0700DB11E25585E744B7E8DCDF7B91F1CDEA23CDD8CCA7F9CDD9581172900A171C753B870D74CF6A0C39A8675CB6898C542335A58407F057EA3661EFA94EC9BF41798690C203FA8136739AD23342FEA95BE2A6CCD42B61C8DB9FD5A975E1CB410B0A916911546F5841292441BC52CE1B0F8D315E9EFA8DD64BEC5909DC16F63B4A28DE43E26098133579D5BDCB82270087BC1AF754733C2A174683EC322C358A5247DA2A52DC6140D1D6A642B480693BFBF37A79547317307EFD2CA9875F58889AD4AC81B0E9E11EB6A0D76EF0203010001300D06092A864886F70D01010B0500038201010003B4FC09137A77F5348594450039002F3FAEC86A4F7E6589C9BBEF8F3CF2BA11158042CB5A4DE40CD6E6DAC028378665C0D75ADF173777C3C91442357049F141995B8666844E96E56712B34BF68DB669232EFB7306E9859403DABDC79E880C817BB86197FA0633E35BA3F87A7A7C4459FBAAFB8F2507E8F040878F2BD0E64829E7F65B50120C9493CB84FF12E0029C95A31F2E24FC205BEB95724C1C6091E4D1CEA189A6CDF62AB60D73713DC4125E7141294213D9981EA7E61313DF6FE3368FBE8234017955651A7CD316504D1B01323C15590C93D3D0AA7ACFAE37A0166875E60EB182D13A6D1AEFE1A4865ED93FA7287F4FA594657646682661F57DE8BC6E
+# Verify 2.1:
+az sql mi partner-cert list --resource-group rg-museum-data --instance-name sqlmi-museum-prod -o table
+
+# Step 2.2: Create link link-membership on sqlmi-museum-prod
+az sql mi link create --resource-group rg-museum-data --instance-name sqlmi-museum-prod --name link-membership \
+  --instance-ag-name AG_Membership_MI --partner-ag-name AG_Membership \
+  --partner-endpoint TCP://10.20.1.10:5022 --databases Membership \
+  --replication-mode Async
+# Verify 2.2:
+az sql mi link show --resource-group rg-museum-data --instance-name sqlmi-museum-prod --name link-membership -o table
+
+# Step 2.3: Create link link-ticketing on sqlmi-museum-prod
+az sql mi link create --resource-group rg-museum-data --instance-name sqlmi-museum-prod --name link-ticketing \
+  --instance-ag-name AG_Ticketing_MI --partner-ag-name AG_Ticketing \
+  --partner-endpoint TCP://sqlprod01.museum.local:5022 --databases Ticketing \
+  --replication-mode Async
+# Verify 2.3:
+az sql mi link show --resource-group rg-museum-data --instance-name sqlmi-museum-prod --name link-ticketing -o table

@@ -1,0 +1,75 @@
+"""SQL-001..008 on facts: a PASS and a FAIL (or WARN/ERROR) per check."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkready.facts import ProbeError
+from linkready.facts.sql import TraceFlag
+from tests.checks.sql_facts import SQL, database, facts, instance, messages, statuses
+
+CASES = [
+    ("SQL-001", facts(), "PASS"),
+    ("SQL-001", facts(instance=instance(product_version="12.0.6444.4")), "FAIL"),
+    ("SQL-001", facts(instance=instance(product_version="13.0.7000.253", host_platform="Linux")), "FAIL"),
+    ("SQL-002", facts(), "PASS"),
+    ("SQL-002", facts(instance=instance(product_version="15.0.4261.1", product_update_level="CU18")), "FAIL"),
+    ("SQL-002", facts(instance=instance(product_version="14.0.3456.2", product_update_level="CU31")), "FAIL"),
+    ("SQL-002", facts(instance=instance(product_version="16.0.4085.2", product_update_level="CU9"),
+                      plan={"initial_primary": "ManagedInstance"}), "FAIL"),
+    ("SQL-002", facts(instance=instance(product_version="16.0.4095.4", product_update_level="CU10"),
+                      plan={"initial_primary": "ManagedInstance"}), "PASS"),
+    ("SQL-002", facts(instance=instance(product_version="16.0.1135.2", product_update_level=None),
+                      plan={"tsql_failover": True}), "FAIL"),  # GDR on the RTM branch: below CU13 by number
+    ("SQL-003", facts(), "PASS"),
+    ("SQL-003", facts(instance=instance(edition="Express Edition (64-bit)")), "FAIL"),
+    ("SQL-003", facts(instance=instance(edition="Web Edition (64-bit)")), "FAIL"),
+    ("SQL-003", facts(instance=instance(host_distribution="Windows 11 Pro")), "FAIL"),
+    ("SQL-003", facts(instance=instance(edition="Evaluation Edition (64-bit)")), "WARN"),
+    ("SQL-004", facts(), "PASS"),
+    ("SQL-004", facts(instance=instance(is_hadr_enabled=False, hadr_manager_status=0)), "FAIL"),
+    ("SQL-004", facts(instance=instance(hadr_manager_status=2)), "FAIL"),
+    ("SQL-005", facts(), "PASS"),
+    ("SQL-005", facts(master_key_present=False), "FAIL"),
+    ("SQL-006", facts(), "PASS"),
+    ("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True), TraceFlag(12381, False))), "WARN"),
+    ("SQL-006", facts(databases=database(data_size_mb=200_000)), "WARN"),  # large database: 12381 recommended
+    ("SQL-007", facts(), "PASS"),
+    ("SQL-007", facts(permissions=("CONNECT SQL", "VIEW ANY DEFINITION")), "ERROR"),
+    ("SQL-008", facts(), "PASS"),
+    ("SQL-008", facts(has_sp_certificate_add_issuer=False), "FAIL"),
+    ("SQL-008", facts(has_sp_multidb_milink=True, multidb_mode_enabled=True), "FAIL"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "f", "expected"), CASES)
+def test_instance_checks(check_id: str, f: object, expected: str) -> None:
+    assert statuses(check_id, f) == [expected]  # type: ignore[arg-type]
+
+
+def test_multidb_plan_needs_the_procedure_and_enterprise() -> None:
+    from dataclasses import replace
+
+    from tests.checks.sql_facts import LINK
+
+    multi = facts(instance=instance(product_version="16.0.4145.4", product_update_level="CU15",
+                                    edition="Standard Edition (64-bit)"))
+    multi = replace(multi, plan=replace(multi.plan, links=(replace(LINK, link_mode="MultiDatabase"),)))
+    assert statuses("SQL-008", multi) == ["FAIL"]
+    assert statuses("SQL-003", multi) == ["FAIL"]
+    assert statuses("SQL-002", multi) == ["FAIL"]  # CU15 < CU27
+    assert "CU27" in messages("SQL-002", multi)
+
+
+def test_failures_name_the_fix() -> None:
+    assert "KB5024276" in messages("SQL-002", facts(instance=instance(product_version="15.0.4261.1")))
+    assert "CREATE MASTER KEY" in messages("SQL-005", facts(master_key_present=False))
+    assert "GRANT VIEW SERVER STATE" in messages("SQL-007", facts(permissions=("CONNECT SQL",)))
+
+
+def test_unreadable_facts_are_errors_not_failures() -> None:
+    error = ProbeError("sql", "sql.trace_flags", "permission", "trace_flags needs VIEW SERVER STATE: denied")
+    assert statuses("SQL-006", facts(trace_flags=None, errors=(error,))) == ["ERROR"]
+    assert statuses("SQL-005", facts(master_key_present=None, errors=(
+        ProbeError("sql", "sql.master_key_present", "permission", "needs VIEW ANY DEFINITION"),))) == ["ERROR"]
+    assert statuses("SQL-001", facts(SQL, instance=None)) == ["SKIP"]

@@ -1,0 +1,75 @@
+"""Stand-in SQL Server → `linkready collect` → snapshot → `linkready evaluate --format json` → findings.
+
+Each scenario in tests/tds_server/scenarios.py names the findings it must produce; this runs the real
+CLI (in a subprocess, with the real FreeTDS driver) against the stand-in for every one of them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds, serve
+from tests.tds_server.scenarios import SCENARIOS, Scenario
+
+ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0")
+
+
+def write_config(path: Path, port: int, scenario: Scenario) -> None:
+    # Only loopback addresses: the network probe may try to reach what the plan names.
+    path.write_text(f'''
+[source]
+server = "127.0.0.1,{port}"
+username = "{LOGIN}"
+driver = "FreeTDS"
+encrypt = false
+query_timeout = 1
+login_timeout = 5
+
+[[link]]
+name = "link-sales"
+databases = {json.dumps(list(scenario.databases))}
+instance_ag_name = "AG_Sales_MI"
+partner_ag_name = "AG_Sales"
+partner_endpoint = "TCP://127.0.0.1:5022"
+
+[network]
+connect_timeout = 0.5
+port_sample = 1
+''', encoding="utf-8")
+
+
+def findings_of(report_dir: Path) -> list[dict[str, str]]:
+    reports = sorted(report_dir.glob("*.json"))
+    assert reports, f"no JSON report in {report_dir}"
+    data = json.loads(reports[0].read_text(encoding="utf-8"))
+    return [f for f in data["findings"] if f["check_id"].startswith(ROOMS)]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_findings(name: str, tmp_path: Path) -> None:
+    require_freetds()
+    scenario = SCENARIOS[name]
+    config, snapshot, out = tmp_path / "target.toml", tmp_path / "snapshot.json", tmp_path / "report"
+    with serve(scenario.server, scenario.hang_after) as server:
+        write_config(config, server.port, scenario)
+        collected = run_cli("collect", "-c", str(config), "-o", str(snapshot), "-q",
+                            env={"LINKREADY_SQL_PASSWORD": PASSWORD})
+    assert collected.returncode == 0, collected.stderr
+    assert PASSWORD not in snapshot.read_text(encoding="utf-8")
+    evaluated = run_cli("evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q")
+    assert evaluated.returncode in (0, 1, 3), evaluated.stderr
+    findings = findings_of(out)
+    got: dict[str, set[str]] = {}
+    for f in findings:
+        got.setdefault(f["check_id"], set()).add(f["status"])
+        if f["target"]:
+            got.setdefault(f"{f['check_id']}:{f['target']}", set()).add(f["status"])
+    for key, status in scenario.expected.items():
+        assert got.get(key) == {status}, f"{name}: {key} expected {status}, got {got.get(key)}: " + "; ".join(
+            f"{f['status']} {f['message']}" for f in findings if f["check_id"] == key.split(":")[0])
+    if "FAIL" in scenario.expected.values():
+        assert evaluated.returncode == 1
