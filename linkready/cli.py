@@ -83,7 +83,7 @@ def _report_options(function: Any) -> Any:
         [
             click.option("--profile", "profile_name", help="preflight (default), audit, pipeline, failover, or a TOML file."),
             click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path), help="Waivers TOML file."),
-            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html."),
+            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html,sarif,pdf."),
             click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
                          help="Directory for report files."),
             click.option("--quiet", "-q", is_flag=True, help="No console summary; files and exit code only."),
@@ -92,6 +92,8 @@ def _report_options(function: Any) -> Any:
             click.option("--prepared-by", help="Consultant or team named in the report."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
+            click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                         help="An earlier JSON report or snapshot: the HTML/PDF report shows the changes since."),
         ]
     ):
         function = option(function)
@@ -223,17 +225,39 @@ def _progress(quiet: bool, no_color: bool) -> Any:
     return on_event
 
 
+def _changes(report: Report, baseline: Path | None) -> Any:
+    """The diff between ``baseline`` (an earlier JSON report or snapshot) and this report, or None."""
+    if baseline is None:
+        return None
+    from linkready.commands.diff import load_side
+    from linkready.diff import DiffError, compare, side_from_report
+    from linkready.policy import PolicyError, load_profile
+
+    try:
+        profile = load_profile(report.profile)
+    except PolicyError:
+        profile = None
+    try:
+        return compare(load_side(baseline, profile), side_from_report(report))
+    except DiffError as exc:
+        fail_usage(f"--baseline: {exc}")
+
+
 def _emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          default_formats: list[str], default_output: str) -> NoReturn:
+          default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
     from linkready.reports import Format, parse_formats, write
     from linkready.reports.console import print_report
+    from linkready.reports.pdf import PdfError
 
     try:
         chosen = parse_formats(formats) if formats else parse_formats(",".join(default_formats))
     except ValueError as exc:
         fail_usage(str(exc))
     directory = output or Path(default_output)
-    written = write(report, chosen, directory)
+    try:
+        written = write(report, chosen, directory, changes=_changes(report, baseline))
+    except PdfError as exc:
+        fail_usage(str(exc))
     if not quiet:
         console = _console(no_color)
         if Format.CONSOLE in chosen:
@@ -270,8 +294,8 @@ def _load_snapshot(path: Path) -> Snapshot:
 def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
           partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          customer: str | None, prepared_by: str | None, logo: Path | None, save_snapshot: Path | None,
-          estate: Path | None, concurrency: int | None) -> None:
+          customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
+          save_snapshot: Path | None, estate: Path | None, concurrency: int | None) -> None:
     """Collect facts and evaluate every check (collect + evaluate); --estate for many targets."""
     from linkready.engine import collect, make_report
 
@@ -291,7 +315,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
     if save_snapshot:
         _write_snapshot(snapshot, save_snapshot)
     report = make_report(snapshot, profile, waiver_list, branding=branding)
-    _emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output)
+    _emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output, baseline)
 
 
 @cli.command()
@@ -324,7 +348,8 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
 @_estate_options
 def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name: str | None, waivers: Path | None,
              formats: str | None, output: Path | None, quiet: bool, no_color: bool, customer: str | None,
-             prepared_by: str | None, logo: Path | None, estate: Path | None, concurrency: int | None) -> None:
+             prepared_by: str | None, logo: Path | None, baseline: Path | None, estate: Path | None,
+             concurrency: int | None) -> None:
     """Evaluate a snapshot written by `collect`: no network, no credentials; --estate for many."""
     from linkready.engine import make_report
 
@@ -344,7 +369,7 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
     defaults = config.options if config else None
     _emit(report, formats, output, quiet, no_color,
           defaults.formats if defaults else ["console", "html", "json"],
-          defaults.output if defaults else "linkready-report")
+          defaults.output if defaults else "linkready-report", baseline)
 
 
 @cli.command()
@@ -353,8 +378,8 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the bundled snapshot, to try `linkready evaluate` on it.")
 def demo(profile_name: str | None, waivers: Path | None, formats: str | None, output: Path | None, quiet: bool,
-         no_color: bool, customer: str | None, prepared_by: str | None, logo: Path | None, open_browser: bool,
-         save_snapshot: Path | None) -> None:
+         no_color: bool, customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
+         open_browser: bool, save_snapshot: Path | None) -> None:
     """Evaluate a bundled, realistic snapshot: no SQL Server, no Azure account needed."""
     from importlib import resources
 
@@ -378,7 +403,7 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
         html = write(report, [Format.HTML], directory)[0]
         if not webbrowser.open(html.resolve().as_uri()):
             click.echo(f"no browser available; open {html} yourself", err=True)
-    _emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory))
+    _emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory), baseline)
 
 
 @cli.command(name="checks")

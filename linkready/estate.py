@@ -677,5 +677,9 @@ def _target_formats(text: str) -> tuple[str, ...]:
         chosen = parse_formats(text)
     except ValueError as exc:
         cli.fail_usage(str(exc))
+    binary = [f.value for f in chosen if f.binary]
+    if binary:
+        # A PDF per target would start a browser per target; print the per-target HTML instead.
+        cli.fail_usage(f"--estate: {', '.join(binary)} is not written per target (use html and print it)")
     # The console format is the estate summary; every other format is written per target.
     return tuple(f.value for f in chosen if f is not Format.CONSOLE)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import enum
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkready.report import Report
+
+if TYPE_CHECKING:
+    from linkready.diff import Diff
 
 
 class Format(enum.StrEnum):
@@ -15,6 +19,13 @@ class Format(enum.StrEnum):
     JUNIT = "junit"
     MARKDOWN = "md"
     HTML = "html"
+    SARIF = "sarif"
+    PDF = "pdf"
+
+    @property
+    def binary(self) -> bool:
+        """Formats whose render returns bytes (written as-is, never printed)."""
+        return self is Format.PDF
 
     @property
     def filename(self) -> str:
@@ -24,6 +35,8 @@ class Format(enum.StrEnum):
             Format.JUNIT: "linkready-junit.xml",
             Format.MARKDOWN: "linkready-report.md",
             Format.HTML: "linkready-report.html",
+            Format.SARIF: "linkready.sarif",
+            Format.PDF: "linkready-report.pdf",
         }[self]
 
 
@@ -33,7 +46,11 @@ _MODULES = {
     Format.JUNIT: "junit",
     Format.MARKDOWN: "markdown",
     Format.HTML: "html",
+    Format.SARIF: "sarif",
+    Format.PDF: "pdf",
 }
+#: Formats that can show "changes since <date>" when given a baseline.
+_WITH_CHANGES = (Format.HTML, Format.PDF)
 
 
 def parse_formats(text: str) -> list[Format]:
@@ -50,20 +67,44 @@ def parse_formats(text: str) -> list[Format]:
     return list(dict.fromkeys(formats))
 
 
-def render(fmt: Format, report: Report) -> str:
+def _module_render(fmt: Format, report: Report, changes: Diff | None) -> str | bytes:
     module = importlib.import_module(f"linkready.reports.{_MODULES[fmt]}")
-    text: str = module.render(report)
-    return text
+    if changes is not None and fmt in _WITH_CHANGES:
+        output: str | bytes = module.render(report, changes=changes)
+    else:
+        output = module.render(report)
+    return output
 
 
-def write(report: Report, formats: list[Format], directory: Path) -> list[Path]:
-    """Write every file format into ``directory``; the console format is the CLI's to print."""
+def render(fmt: Format, report: Report, *, changes: Diff | None = None) -> str:
+    """A text format's output. Binary formats (``Format.binary``) go through :func:`render_bytes`."""
+    if fmt.binary:
+        raise ValueError(f"{fmt.value} is a binary format: use render_bytes()")
+    output = _module_render(fmt, report, changes)
+    assert isinstance(output, str)
+    return output
+
+
+def render_bytes(fmt: Format, report: Report, *, changes: Diff | None = None) -> bytes:
+    """Any format's output as bytes (text formats encoded as UTF-8)."""
+    output = _module_render(fmt, report, changes)
+    return output if isinstance(output, bytes) else output.encode("utf-8")
+
+
+def write(report: Report, formats: list[Format], directory: Path, *, changes: Diff | None = None) -> list[Path]:
+    """Write every file format into ``directory``; the console format is the CLI's to print.
+
+    ``changes`` (a diff against a baseline run) is embedded where the format can show it (HTML, PDF).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:
         if fmt is Format.CONSOLE:
             continue
         path = directory / fmt.filename
-        path.write_text(render(fmt, report), encoding="utf-8")
+        if fmt.binary:
+            path.write_bytes(render_bytes(fmt, report, changes=changes))
+        else:
+            path.write_text(render(fmt, report, changes=changes), encoding="utf-8")
         written.append(path)
     return written
