@@ -155,7 +155,7 @@ def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: s
         yield passed(f"The MI subnet has no NSG: Azure allows {what}", target="MI subnet",
                      observed="no NSG associated", expected=f"{what} allowed")
     vm_error = facts.error_for("azure.source_vm_nsgs")
-    if vm_error is not None:
+    if vm_error is not None and vm_error.kind != "not_found":  # not found: SQL Server is not an Azure VM
         yield errored(f"Could not evaluate the SQL Server VM's NSGs: {vm_error.reason}")
     for leg in _legs(facts, ports, towards_mi):
         spans = evaluate(leg.nsg.rules, leg.direction, "tcp", leg.sources, leg.destinations, [ports], leg.ctx)
