@@ -298,7 +298,8 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
 
     rg, name, sql = mi_cfg.resource_group, mi_cfg.name, reader.sql
     g = reader.guard
-    with ThreadPoolExecutor(max_workers=6, thread_name_prefix="arm") as pool:
+    # Reads that do not depend on each other go out at once; ARM round trips dominate the probe's time.
+    with ThreadPoolExecutor(max_workers=12, thread_name_prefix="arm") as pool:
         def submit(fact: str, resource: str, read: Callable[[], T]) -> Future[T | None]:
             return pool.submit(g, fact, resource, read)
 
@@ -317,6 +318,8 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
                         lambda: _permissions(reader, mi_id))
         f_used = submit("azure.managed_instance.storage_used_gb", f"{mi_id}/providers/Microsoft.Insights/metrics",
                         lambda: _storage_used_gb(reader, mi_id))
+        # The SQL Server VM's chain (NIC, its subnet, NSGs) does not need the instance: start it now.
+        f_source = pool.submit(_read_source_vm, reader, config)
         mi_model = f_mi.result()
 
         network_futures: dict[str, Future[Any]] = {}
@@ -336,7 +339,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
             blocked = "needs the managed instance, which could not be read" + (f" ({cause.reason})" if cause else "")
             for fact in ("azure.failover_groups", "azure.subnet", "azure.nsg", "azure.route_table", "azure.vnet"):
                 reader.errors.add(ProbeError("azure", fact, kind, blocked, mi_id))
-        source = _read_source_vm(reader, config)
+        source = f_source.result()
 
         used = f_used.result()
         managed_instance = _managed_instance(mi_model, used) if mi_model is not None else None

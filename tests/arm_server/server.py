@@ -483,7 +483,13 @@ class ArmStandIn:
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up (a timed-out probe read) is not a server error worth a traceback."""
+    """A client that hangs up (a timed-out probe read) is not a server error worth a traceback.
+
+    The listen backlog is raised from socketserver's 5: a probe opens a dozen connections at once,
+    and a dropped SYN costs the client a one-second retransmit.
+    """
+
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
