@@ -25,16 +25,17 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 
-#: Subcommands that live in their own modules, imported only when used.
-LAZY_COMMANDS: dict[str, str] = {
-    "sql-build": "linkready.commands.sql_build:command",
-    "grant-script": "linkready.commands.grant_script:command",
-    "nsg-eval": "linkready.commands.nsg_eval:command",
-    "probe-port": "linkready.commands.probe_port:command",
-    "diff": "linkready.commands.diff:command",
-    "links": "linkready.commands.links:command",
-    "runbook": "linkready.commands.runbook:command",
-    "network-test": "linkready.commands.network_test:command",
+#: Subcommands that live in their own modules, imported only when used: name → (target, one-line help).
+#: The help is here so that `linkready --help` lists them without importing them.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "sql-build": ("linkready.commands.sql_build:command", "What a SQL Server build is and whether it can host a link."),
+    "grant-script": ("linkready.commands.grant_script:command", "Print least-privilege T-SQL for the probe login."),
+    "nsg-eval": ("linkready.commands.nsg_eval:command", "Evaluate an NSG document for a source, ports and direction."),
+    "probe-port": ("linkready.commands.probe_port:command", "Classify TCP ports: open, refused, filtered, unreachable."),
+    "diff": ("linkready.commands.diff:command", "Compare two reports or snapshots: fixed, regressed, new."),
+    "links": ("linkready.commands.links:command", "Inventory the links of a managed instance, with lag targets."),
+    "runbook": ("linkready.commands.runbook:command", "Generate the ordered steps that create the planned links."),
+    "network-test": ("linkready.commands.network_test:command", "Print the T-SQL network test from the managed instance."),
 }
 
 
@@ -42,20 +43,33 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._available()])
 
-    def _available(self) -> list[str]:
-        found = []
-        for name, target in LAZY_COMMANDS.items():
-            module = target.partition(":")[0]
-            if importlib.util.find_spec(module) is not None:
-                found.append(name)
-        return found
+    @staticmethod
+    def _available() -> list[str]:
+        return [
+            name
+            for name, (target, _) in LAZY_COMMANDS.items()
+            if importlib.util.find_spec(target.partition(":")[0]) is not None
+        ]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS and name in self._available():
-            module, _, attr = LAZY_COMMANDS[name].partition(":")
+            module, _, attr = LAZY_COMMANDS[name][0].partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
             return command
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit=60)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def fail_usage(message: str) -> NoReturn:
@@ -296,7 +310,10 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
           save_snapshot: Path | None, estate: Path | None, concurrency: int | None) -> None:
-    """Collect facts and evaluate every check (collect + evaluate); --estate for many targets."""
+    """Collect facts and judge them: the full preflight.
+
+    Same as `collect` then `evaluate`. With --estate, many targets at once.
+    """
     from linkready.engine import collect, make_report
 
     if estate is not None:
@@ -327,7 +344,10 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
 def collect(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
             partner_endpoint: str | None, probe_timeout: float | None, output: Path, quiet: bool,
             no_color: bool) -> None:
-    """Run the probes only and write a redacted facts snapshot (for `evaluate` elsewhere)."""
+    """Read the facts only and write a snapshot without secrets.
+
+    Run it where the SQL Server and Azure are reachable; `evaluate` the snapshot anywhere.
+    """
     from linkready.engine import collect as run_collect
 
     config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
@@ -350,7 +370,10 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
              formats: str | None, output: Path | None, quiet: bool, no_color: bool, customer: str | None,
              prepared_by: str | None, logo: Path | None, baseline: Path | None, estate: Path | None,
              concurrency: int | None) -> None:
-    """Evaluate a snapshot written by `collect`: no network, no credentials; --estate for many."""
+    """Judge a snapshot written by `collect`: no network, no credentials.
+
+    With --estate, many targets at once.
+    """
     from linkready.engine import make_report
 
     if estate is not None:
@@ -380,7 +403,10 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
 def demo(profile_name: str | None, waivers: Path | None, formats: str | None, output: Path | None, quiet: bool,
          no_color: bool, customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
          open_browser: bool, save_snapshot: Path | None) -> None:
-    """Evaluate a bundled, realistic snapshot: no SQL Server, no Azure account needed."""
+    """Try linkready on a bundled, realistic snapshot.
+
+    No SQL Server and no Azure account needed.
+    """
     from importlib import resources
 
     from linkready.engine import make_report

@@ -195,3 +195,16 @@ def test_built_wheel_runs_the_demo_in_a_fresh_venv(tmp_path: Path) -> None:
     assert result.returncode in (0, 1), result.stderr
     assert (tmp_path / "out" / "linkready-report.html").is_file()
     assert "linkready: " in result.stdout
+
+
+def test_every_lazy_command_imports_and_lists_its_help() -> None:
+    from click.testing import CliRunner
+
+    from linkready.cli import LAZY_COMMANDS, LazyGroup, cli
+
+    listing = CliRunner().invoke(cli, ["--help"]).output
+    for name in LazyGroup._available():
+        short_help = LAZY_COMMANDS[name][1]
+        assert f"{name}  " in listing and short_help[:30] in listing
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
