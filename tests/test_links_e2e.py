@@ -23,7 +23,6 @@ READY = all(importlib.util.find_spec(m) is not None for m in ("tests.arm_server"
 
 def azure_with_test_token(ctx: ProbeContext) -> ProbeOutcome:
     from linkready.probes.azure import collect_azure
-
     from tests.arm_server import StaticTokenCredential
 
     return collect_azure(ctx.config, StaticTokenCredential())  # type: ignore[no-any-return]

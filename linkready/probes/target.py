@@ -1,8 +1,8 @@
 """Target-readiness probe: reads the managed instance's backup, security, monitoring and capacity settings.
 
-GET only, through azure-mgmt-sql's operation groups; diagnostic settings (Microsoft.Insights,
-for which no SDK is installed) through the same client's pipeline with a raw GET, so the
-credential, retry policy, endpoint and TLS verification are the same. Each read that fails is
+GET only, through azure-mgmt-sql's operation groups on the Azure probe's client (its credential,
+endpoint, token audience, TLS verification, timeouts and retries); diagnostic settings
+(Microsoft.Insights, for which no SDK is installed) by a raw GET through the same client's pipeline. Each read that fails is
 recorded as a :class:`ProbeError` naming the RBAC action it needed and the fact path it blocks;
 the other reads go on.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
     from azure.mgmt.sql import SqlManagementClient
 
-    from linkready.config import AzureConfig, Config
+    from linkready.config import Config
 
 T = TypeVar("T")
 PROBE = "target"
@@ -35,100 +35,37 @@ _PARALLEL = 8
 
 
 @dataclass
-class _Reader:
-    """Runs one read, turning an expected failure into a ProbeError for ``fact``."""
+class _Guard:
+    """Runs one read, turning an expected failure into a ProbeError for ``fact``.
+
+    The classification is the Azure probe's (same kinds and wording for 401/403/404/429/5xx and
+    timeouts); the reason additionally names the RBAC action the read needs and the fact it blocks.
+    """
 
     resource_id: str
+    retries: int
     errors: list[ProbeError] = field(default_factory=list)
 
     def read(self, fact: str, action: str, call: Callable[[], T]) -> T | None:
         try:
             return call()
         except Exception as exc:  # every failure is data; the probe goes on with the next read
-            self.errors.append(classify(exc, fact=fact, action=action, resource=self.resource_id))
+            self.errors.append(classify(exc, fact=fact, action=action, resource=self.resource_id,
+                                        retries=self.retries))
             return None
 
 
-def classify(exc: BaseException, *, fact: str, action: str, resource: str) -> ProbeError:
-    """A ProbeError whose reason names the HTTP status, the ARM error code and the RBAC action."""
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+def classify(exc: BaseException, *, fact: str, action: str, resource: str, retries: int = 0) -> ProbeError:
+    """The Azure probe's ProbeError for ``exc``, attributed to this probe, naming the action and fact."""
+    from linkready.probes.azure import probe_error
 
-    status = getattr(exc, "status_code", None)
-    code = ""
-    error = getattr(exc, "error", None)
-    if error is not None:
-        code = str(getattr(error, "code", "") or "")
-    if isinstance(exc, ClientAuthenticationError) and status in (None, 401):
-        return ProbeError(PROBE, fact, "auth", f"could not authenticate to Azure: {_first_line(exc)}", resource)
-    if isinstance(exc, HttpResponseError) and status is not None:
-        label = f"{status} {code}".strip()
-        if status == 403:
-            return ProbeError(PROBE, fact, "permission",
-                              f"{label}: the caller lacks {action} (needed for {fact})", resource)
-        if status == 404:
-            return ProbeError(PROBE, fact, "not_found", f"{label}: {_first_line(exc)}", resource)
-        if status == 429:
-            return ProbeError(PROBE, fact, "throttled", f"{label}: throttled by Resource Manager after retries",
-                              resource)
-        return ProbeError(PROBE, fact, "error", f"{label}: {_first_line(exc)}", resource)
-    if isinstance(exc, ServiceRequestError):
-        return ProbeError(PROBE, fact, "unreachable", f"Resource Manager unreachable: {_first_line(exc)}", resource)
-    return ProbeError(PROBE, fact, "error", f"{type(exc).__name__}: {_first_line(exc)}", resource)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
-
-
-# ---------------------------------------------------------------------------------------------
-# Client construction (the Azure room's helper replaces this once it is on main).
-
-
-def make_credential(azure: AzureConfig) -> TokenCredential:
-    """The azure-identity credential the config names; the authority follows the cloud."""
-    from azure import identity
-
-    from linkready.config import CLOUDS
-
-    authority = azure.authority or CLOUDS[azure.cloud][2]
-    factories: dict[str, Callable[[], Any]] = {
-        "default": lambda: identity.DefaultAzureCredential(authority=authority),
-        "cli": lambda: identity.AzureCliCredential(),
-        "environment": lambda: identity.EnvironmentCredential(authority=authority),
-        "managed-identity": lambda: identity.ManagedIdentityCredential(),
-        "workload-identity": lambda: identity.WorkloadIdentityCredential(authority=authority),
-    }
-    credential: TokenCredential = factories[azure.credential]()
-    return credential
-
-
-def make_client(config: Config, credential: TokenCredential) -> SqlManagementClient:
-    """SqlManagementClient against config.azure's endpoint, with its TLS, timeout and retry settings."""
-    from azure.mgmt.sql import SqlManagementClient
-
-    assert config.managed_instance is not None
-    azure = config.azure
-    base = azure.resource_manager.rstrip("/")
-    return SqlManagementClient(
-        credential,
-        config.managed_instance.subscription_id,
-        base_url=base,
-        credential_scopes=[f"{_scope_host(base)}/.default"],
-        connection_verify=azure.verify_tls,
-        connection_timeout=azure.timeout,
-        read_timeout=azure.timeout,
-        retry_total=azure.retries,
-    )
-
-
-def _scope_host(base: str) -> str:
-    # Token scopes name the public ARM audience even when a sovereign or local endpoint is used.
-    known = {
-        "https://management.usgovcloudapi.net": "https://management.usgovcloudapi.net",
-        "https://management.chinacloudapi.cn": "https://management.chinacloudapi.cn",
-    }
-    return known.get(base, "https://management.azure.com")
+    error = probe_error(fact, resource, exc, retries)
+    reason = error.reason
+    if error.kind == "permission":
+        # ARM names the denied action in its message; when it does not, name the one this read needs.
+        reason = reason.replace("the caller lacks an action", f"the caller lacks {action}")
+        reason += f" (needed for {fact})"
+    return replace(error, probe=PROBE, reason=reason)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,42 +73,64 @@ def _scope_host(base: str) -> str:
 
 
 def probe(ctx: ProbeContext) -> ProbeOutcome:
-    """Engine entry point: build the credential from config.azure and read the target's settings."""
+    """Engine entry point: the Azure probe's credential for config.azure, then every target read."""
+    from linkready.probes.azure import make_credential
+
     config = ctx.config
     if config.managed_instance is None:
         return ProbeOutcome(None, (ProbeError(PROBE, "target", "config", "no [managed_instance] in the config"),))
     try:
         credential = make_credential(config.azure)
-    except Exception as exc:
-        return ProbeOutcome(None, (classify(exc, fact="target", action="", resource=config.managed_instance.resource_id),))
+    except Exception as exc:  # a bad credential setup is an error value, not a crash
+        return ProbeOutcome(None, (ProbeError(PROBE, "target", "auth", f"cannot set up the {config.azure.credential} "
+                                              f"credential: {type(exc).__name__}: {exc}"),))
     return collect_target(config, credential)
 
 
 def collect_target(config: Config, credential: TokenCredential) -> ProbeOutcome:
-    """Read every target fact with ``credential`` (tests pass the stand-in's token credential)."""
+    """Read every target fact with ``credential`` (tests pass the stand-in's token credential).
+
+    The clients are the Azure probe's (same endpoint, token audience, TLS verification, timeouts
+    and retry policy), so both probes behave alike against any cloud or the test stand-in.
+    """
+    from linkready.probes.azure import _Reader as AzureClients
+
     assert config.managed_instance is not None
     mi_cfg = config.managed_instance
     group, name, mi_id = mi_cfg.resource_group, mi_cfg.name, mi_cfg.resource_id
-    reader = _Reader(mi_id)
-    client = make_client(config, credential)
+    guard = _Guard(mi_id, config.azure.retries)
+    try:
+        clients = AzureClients(config, credential)
+    except Exception as exc:
+        return ProbeOutcome(None, (ProbeError(PROBE, "target", "config",
+                                              f"cannot set up the Azure clients: {type(exc).__name__}: {exc}"),))
+    client = clients.sql
     with client:
-        instance = reader.read("target", f"{_SQL}/read", lambda: client.managed_instances.get(group, name))
+        instance = guard.read("target", f"{_SQL}/read", lambda: client.managed_instances.get(group, name))
         if instance is None:
-            return ProbeOutcome(None, tuple(reader.errors))
+            return ProbeOutcome(None, tuple(guard.errors))
         facts = _from_instance(instance)
-        facts = replace(facts, **_admins(reader, client, group, name, instance))
-        policy = reader.read(
+        facts = replace(facts, **_admins(guard, client, group, name, instance))
+        policy = guard.read(
             "target.defender_state", f"{_SQL}/securityAlertPolicies/read",
             lambda: client.managed_server_security_alert_policies.get(group, name, "Default"),
         )
-        atp = reader.read(
+        atp = guard.read(
             "target.atp_state", f"{_SQL}/advancedThreatProtectionSettings/read",
             lambda: client.managed_instance_advanced_threat_protection_settings.get(group, name, "Default"),
         )
         facts = replace(facts, defender_state=_prop(policy, "state"), atp_state=_prop(atp, "state"))
-        facts = replace(facts, **_databases(reader, client, group, name))
-        facts = replace(facts, diagnostic_settings=_diagnostic_settings(reader, client, config, mi_id))
-    return ProbeOutcome(facts, tuple(reader.errors))
+        facts = replace(facts, **_databases(guard, client, group, name))
+        facts = replace(facts, diagnostic_settings=_diagnostic_settings(guard, clients, mi_id))
+    return ProbeOutcome(facts, _unique(guard.errors))
+
+
+def _unique(errors: Iterable[ProbeError]) -> tuple[ProbeError, ...]:
+    """One error per distinct failure: a role lacking a per-database action fails once per database."""
+    seen: dict[tuple[str, str, str], ProbeError] = {}
+    for error in errors:
+        seen.setdefault((error.fact, error.kind, error.reason), error)
+    return tuple(seen.values())
 
 
 def _prop(model: Any, name: str) -> Any:
@@ -206,10 +165,10 @@ def _from_instance(instance: Any) -> TargetFacts:
     )
 
 
-def _admins(reader: _Reader, client: SqlManagementClient, group: str, name: str, instance: Any) -> dict[str, Any]:
+def _admins(reader: _Guard, client: SqlManagementClient, group: str, name: str, instance: Any) -> dict[str, Any]:
     external = _prop(instance, "administrators")
     only = getattr(external, "azure_ad_only_authentication", None) if external is not None else None
-    own = _Reader(reader.resource_id)
+    own = _Guard(reader.resource_id, reader.retries)
     found = own.read(
         "target.entra_admins", f"{_SQL}/administrators/read",
         lambda: list(client.managed_instance_administrators.list_by_instance(group, name)),
@@ -234,7 +193,7 @@ def _admins(reader: _Reader, client: SqlManagementClient, group: str, name: str,
     return {"entra_admins": None, "entra_only_authentication": only}
 
 
-def _databases(reader: _Reader, client: SqlManagementClient, group: str, name: str) -> dict[str, Any]:
+def _databases(reader: _Guard, client: SqlManagementClient, group: str, name: str) -> dict[str, Any]:
     listed = reader.read(
         "target.databases", f"{_SQL}/databases/read",
         lambda: list(client.managed_databases.list_by_instance(group, name)),
@@ -295,27 +254,13 @@ def _all_or_none(items: Iterable[T | None]) -> tuple[T, ...] | None:
     return tuple(v for v in values if v is not None)
 
 
-def _diagnostic_settings(reader: _Reader, client: SqlManagementClient, config: Config,
-                         mi_id: str) -> tuple[DiagnosticSetting, ...] | None:
-    from azure.core.exceptions import HttpResponseError
-    from azure.core.rest import HttpRequest
-
-    base = config.azure.resource_manager.rstrip("/")
-    first = f"{base}{mi_id}/providers/Microsoft.Insights/diagnosticSettings?api-version={DIAGNOSTIC_SETTINGS_API}"
+def _diagnostic_settings(reader: _Guard, clients: Any, mi_id: str) -> tuple[DiagnosticSetting, ...] | None:
+    """Microsoft.Insights diagnostic settings, by a raw GET through the SQL client's pipeline."""
 
     def fetch() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        url: str | None = first
-        pages = 0
-        while url and pages < 20:  # bounded: a broken nextLink must not loop forever
-            response = client.send_request(HttpRequest("GET", url))
-            if response.status_code >= 400:
-                raise HttpResponseError(response=response)
-            body = response.json()
-            items.extend(body.get("value", []))
-            url = body.get("nextLink")
-            pages += 1
-        return items
+        pages = clients.get_json(f"{mi_id}/providers/Microsoft.Insights/diagnosticSettings",
+                                 {"api-version": DIAGNOSTIC_SETTINGS_API})
+        return [item for page in pages for item in page.get("value", [])]
 
     raw = reader.read("target.diagnostic_settings", "Microsoft.Insights/diagnosticSettings/read", fetch)
     if raw is None:

@@ -156,6 +156,7 @@ def test_finished_target_reads_every_fact_with_gets_only() -> None:
 def test_each_missing_permission_names_its_action_and_the_fact_it_blocks() -> None:
     outcome, server = read_target("permissions-missing")
     by_fact = {e.fact: e for e in outcome.errors}
+    assert len(outcome.errors) == len(by_fact)  # one error per blocked fact, not one per database
     expected = {
         "target.entra_admins": "Microsoft.Sql/managedInstances/administrators/read",
         "target.defender_state": "Microsoft.Sql/managedInstances/securityAlertPolicies/read",
