@@ -144,6 +144,24 @@ def hosts_to_resolve(links: Sequence[ExistingLink]) -> list[str]:
     return list(seen)
 
 
+def same_server(partner: str, hosts: Sequence[str]) -> bool:
+    """Does the partner endpoint host name the SQL Server known by ``hosts`` (names, FQDNs, addresses)?
+
+    Host names also match on their first label, so ``sqlprod01.corp.local`` matches the machine
+    name ``SQLPROD01``; IP addresses match only exactly.
+    """
+    wanted = partner.lower().rstrip(".")
+    for host in hosts:
+        known = host.lower().rstrip(".")
+        if not known:
+            continue
+        if known == wanted:
+            return True
+        if not is_ip(wanted) and not is_ip(known) and known.split(".")[0] == wanted.split(".")[0]:
+            return True
+    return False
+
+
 def resolves(answers: Sequence[DnsAnswer]) -> bool | None:
     """True when any resolver gave addresses; False when one said the name does not exist (or has no
     address) and none gave addresses; None when nothing definitive came back (timeouts, SERVFAIL)."""
@@ -261,13 +279,16 @@ def build_inventory(
     targets: LinkTargets,
     errors: Sequence[ProbeError] = (),
     sql_groups: Sequence[AvailabilityGroup] | None = None,
+    sql_hosts: Sequence[str] = (),
     resolved: Mapping[str, bool] | None = None,
     created: Mapping[str, datetime] | None = None,
     notes: Sequence[str] = (),
 ) -> Inventory:
     """Judge every link.
 
-    ``resolved`` maps partner host (lower case) → resolves; None means name resolution was not
+    ``sql_groups`` is the SQL Server's view of its availability groups; it is joined only to links
+    whose partner endpoint names that SQL Server (``sql_hosts``: its names and addresses), since a
+    managed instance may link to several SQL Servers. ``resolved`` maps partner host (lower case) → resolves; None means name resolution was not
     checked (the flag is then skipped and a note says so). ``created`` maps link name → creation
     time where known (seeding age).
     """
@@ -301,9 +322,11 @@ def build_inventory(
             if resolves is False:
                 flags.append(Flag(ENDPOINT_UNRESOLVED, f"partner endpoint host {host} no longer resolves"))
         view = ""
-        if sql_groups is not None:
+        if sql_groups is not None and host and same_server(host, sql_hosts):
             view, sql_flags = _sql_view(link, sql_groups)
             flags.extend(sql_flags)
+        elif sql_groups is not None:
+            view = "partner is another SQL Server (not joined)"
         rows.append(LinkRow(
             name=link.name,
             instance_role=link.instance_role,

@@ -25,6 +25,7 @@ from linkready.links import (
     build_inventory,
     hosts_to_resolve,
     partner_host,
+    same_server,
     to_json,
 )
 from tests.links_data import DISCONNECTED_LINK, HEALTHY, HEALTHY_DB, LAGGING, NOW
@@ -117,11 +118,31 @@ def test_sql_server_view_joins_the_distributed_ag() -> None:
                       "DISCONNECTED"),
         ),
     )
-    inv = inventory(HEALTHY, sql_groups=[dag])
+    inv = inventory(HEALTHY, sql_groups=[dag], sql_hosts=["SQLPROD01"])  # machine name matches the FQDN's label
     assert codes(inv, "link-sales") == {SQL_SIDE}
     assert "AG_Sales_MI: DISCONNECTED/NOT_HEALTHY" in inv.links[0].sql_server_view
-    missing = inventory(HEALTHY, sql_groups=[])
+    missing = inventory(HEALTHY, sql_groups=[], sql_hosts=["sqlprod01.contoso.local"])
     assert "not found on SQL Server" in missing.links[0].sql_server_view and missing.exit_code == 1
+
+
+def test_a_link_to_another_sql_server_is_not_joined() -> None:
+    inv = inventory(DISCONNECTED_LINK, sql_groups=[], sql_hosts=["10.10.1.4", "sqlprod01"])
+    assert SQL_SIDE not in codes(inv, "link-finance")
+    assert inv.links[0].sql_server_view == "partner is another SQL Server (not joined)"
+
+
+@pytest.mark.parametrize(
+    ("partner", "hosts", "same"),
+    [
+        ("sqlprod01.corp.local", ["SQLPROD01"], True),
+        ("SQLPROD01", ["sqlprod01.corp.local"], True),
+        ("10.1.0.4", ["10.1.0.4"], True),
+        ("10.1.0.4", ["10.1.0.5", "10"], False),
+        ("sqlprod02.corp.local", ["sqlprod01.corp.local", ""], False),
+    ],
+)
+def test_same_server(partner: str, hosts: list[str], same: bool) -> None:
+    assert same_server(partner, hosts) is same
 
 
 def test_links_that_could_not_be_read_exit_three_with_the_reason() -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from linkready.config import Config
+    from linkready.facts import Facts
     from linkready.facts.network import DnsAnswer
     from linkready.links import Inventory, LinkTargets
     from linkready.probes import ProbeSpec
@@ -140,8 +141,22 @@ def _from_snapshot(snapshot: Snapshot, targets: LinkTargets) -> Inventory:
         targets=targets,
         errors=facts.errors if azure else (*facts.errors, _not_collected()),
         sql_groups=groups,
+        sql_hosts=sql_hosts(facts),
         resolved=resolution_by_host(answers) if answers else None,
     )
+
+
+def sql_hosts(facts: Facts) -> list[str]:
+    """Names and addresses of the SQL Server the facts describe (to match links' partner endpoints)."""
+    hosts = [facts.plan.source_address]
+    server = facts.plan.source_server
+    if server:
+        # host, host,port, host\instance, tcp:host
+        hosts.append(server.removeprefix("tcp:").split(",")[0].split("\\")[0])
+    instance = facts.sql.instance if facts.sql else None
+    if instance is not None:
+        hosts += [instance.machine_name, instance.server_name.split("\\")[0]]
+    return [h for h in hosts if h]
 
 
 def _not_collected() -> Any:
@@ -188,6 +203,7 @@ def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool,
         targets=targets,
         errors=facts.errors,
         sql_groups=groups,
+        sql_hosts=sql_hosts(facts),
         resolved=resolved,
         notes=notes,
     )
