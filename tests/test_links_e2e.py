@@ -1,8 +1,8 @@
 """`linkready links` end to end: the Azure room's probe reads the three-links scenario from the ARM stand-in
 through the real engine, and the inventory flags the lagging and the disconnected link.
 
-The probe runs exactly as in production except for the credential: a probe-shaped function hands the
-real ``collect_azure`` the stand-in's token credential instead of azure-identity's.
+The probe runs exactly as in production except for the credential: the Azure room's probe shim hands
+the real ``collect_azure`` the stand-in's token credential instead of azure-identity's.
 """
 
 from __future__ import annotations
@@ -15,20 +15,14 @@ import pytest
 
 from linkready.config import parse_config
 from linkready.links import LinkTargets, to_json
-from linkready.probes import ProbeContext, ProbeOutcome, ProbeSpec
+from linkready.probes import ProbeSpec
 from tests.conftest import require_component
 
 READY = all(importlib.util.find_spec(m) is not None for m in ("tests.arm_server", "linkready.probes.azure"))
 
 
-def azure_with_test_token(ctx: ProbeContext) -> ProbeOutcome:
-    from linkready.probes.azure import collect_azure
-    from tests.arm_server import StaticTokenCredential
-
-    return collect_azure(ctx.config, StaticTokenCredential())  # type: ignore[no-any-return]
-
-
-TEST_PROBES = (ProbeSpec("azure", "azure", "tests.test_links_e2e:azure_with_test_token"),)
+#: The real Azure probe with the stand-in's credential (the Azure room's shim).
+TEST_PROBES = (ProbeSpec("azure", "azure", "tests.arm_server.probe_shim:probe"),)
 
 
 def inventory(scenario: str, max_lag: float | None) -> tuple[Any, Any]:

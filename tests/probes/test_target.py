@@ -224,3 +224,31 @@ def test_small_managed_instance_for_a_32_core_source_shows_numbers_side_by_side(
     assert "4 vCores for 32 logical CPUs" in finding.message and "20 GB of memory for 256 GB" in finding.message
     assert finding.observed == "managed instance 4 vCores / 20 GB; SQL Server 32 logical CPUs / 256 GB"
     assert finding.fix[0].code.endswith("--capacity 32")
+
+
+def test_engine_runs_the_target_probe_beside_the_azure_probe() -> None:
+    """engine.collect with both probes (each with the stand-in's credential) fills Facts.target and
+    Facts.azure concurrently; the audit then judges them together."""
+    from linkready.engine import collect, evaluate
+    from linkready.probes import ProbeSpec
+    from tests.arm_server_target import target_stand_in
+
+    shims = [ProbeSpec("azure", "azure", "tests.arm_server.probe_shim:probe"),
+             ProbeSpec("target", "target", "tests.arm_server_target.probe_shim:probe")]
+    with target_stand_in("tls-1.0") as server:
+        config = parse_config({
+            "managed_instance": {"resource_id": server.variables["MI_ID"]},
+            "azure": {"arm_endpoint": server.url, "verify_tls": server.ca_bundle, "retries": 1, "timeout": 10},
+            "link": {"name": "link-hr", "databases": ["HR"], "instance_ag_name": "mi-ag-hr",
+                     "partner_ag_name": "ag-hr", "partner_endpoint": "TCP://10.10.2.4:5022"},
+        })
+        snapshot = collect(config, Secrets(), probes=shims)
+    assert server.methods() == {"GET"}
+    facts = snapshot.facts
+    assert facts.target is not None and facts.azure is not None and facts.azure.managed_instance is not None
+    assert not [e for e in facts.errors if e.probe == "target"]
+    findings = {f.check_id: f for f in evaluate(facts, load_profile("audit")) if f.check_id.startswith("TGT-")}
+    assert findings["TGT-004"].status is Status.FAIL and findings["TGT-004"].observed == "1.0"
+    assert findings["TGT-010"].status is Status.SKIP  # no [source]: the SQL Server side was not collected
+    # Both probes read the instance itself; the target probe adds its own resources.
+    assert any(p.endswith("/providers/Microsoft.Insights/diagnosticSettings") for p in server.paths())
