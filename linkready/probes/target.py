@@ -156,8 +156,10 @@ def _from_instance(instance: Any) -> TargetFacts:
         storage_size_gb=_prop(instance, "storage_size_in_gb"),
         backup_storage_redundancy=_prop(instance, "current_backup_storage_redundancy"),
         requested_backup_storage_redundancy=_prop(instance, "requested_backup_storage_redundancy"),
-        minimal_tls_version=_prop(instance, "minimal_tls_version") or "None",
+        # Absent is unknown (the check then says so), not "None": only an explicit "None" means no minimum.
+        minimal_tls_version=_prop(instance, "minimal_tls_version"),
         public_data_endpoint_enabled=bool(_prop(instance, "public_data_endpoint_enabled")),
+        # Absent means the instance never left the default window (SQL_Default).
         maintenance_configuration_id=_prop(instance, "maintenance_configuration_id") or "",
         hybrid_secondary_usage=_prop(instance, "hybrid_secondary_usage"),
         hybrid_secondary_usage_detected=_prop(instance, "hybrid_secondary_usage_detected"),
