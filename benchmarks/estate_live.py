@@ -1,0 +1,227 @@
+"""Estate mode, live: 50 targets collected at once against local stand-ins, vs the slowest one alone.
+
+    python benchmarks/estate_live.py [--targets 50] [--fastest 0.005] [--slowest 0.075]
+                                     [--azure-every 5] [--runs 3] [--no-serial]
+
+Every target is a real SQL Server stand-in (tests/tds_server, spoken to by pyodbc + FreeTDS) on
+127.0.0.1 that answers each statement after an artificial per-target latency, from ``--fastest``
+to ``--slowest`` seconds per statement (the probe sends about 20), so targets differ. When the
+Azure room's ARM stand-in (tests/arm_server) is present, every ``--azure-every``-th target also
+names a managed instance served by it over HTTPS, reached by the real azure-identity
+ManagedIdentityCredential through a local token endpoint (tests/token_endpoint.py). Everything
+is loopback: the managed instance FQDN is set to ``localhost`` so the network probe resolves it
+from /etc/hosts and scans 127.0.0.1.
+
+It times the real command, ``linkready check --estate estate.toml --concurrency N`` (per-target
+JSON, JUnit and HTML plus the estate files), in a subprocess:
+
+* the estate: all targets at once (``--concurrency`` = targets), median of ``--runs``;
+* the slowest target alone: a one-target estate with the same command, median of ``--runs``;
+* the serial run: the same estate with ``--concurrency 1`` (skip with ``--no-serial``: then
+  the sum of the per-target times of the concurrent run is shown instead).
+
+Target (issue #8): the estate is bounded by its slowest target, not by the sum: estate / slowest
+close to 1, far below the number of targets.
+
+Measured on the 2-core build machine (FreeTDS 1.3.17, pyodbc 5.x; all 50 targets collected:
+50 not ready — the loopback plans have blockers — 0 unknown), without the ARM stand-in (main
+before the Azure room merged):
+
+    $ python benchmarks/estate_live.py
+    estate run (50 targets at once), median of 3      1.96 s
+      slowest target inside the estate run          1.67 s  (its own timer)
+    slowest target alone (sql007), median        1.87 s
+    ratio estate / slowest alone                     1.05  (target: close to 1, far below 50)
+    serial run (--concurrency 1)                    41.96 s
+    ratio serial / estate                            21.4
+
+The numbers with the ARM stand-in are in the final report of this change and in the issue note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.tds_server.conftest import LOGIN, PASSWORD  # noqa: E402
+from tests.tds_server.protocol import Responder, ResultSet, SqlError, TdsServer  # noqa: E402
+from tests.tds_server.scenarios import HEALTHY, responder  # noqa: E402
+from tests.token_endpoint import TokenEndpoint  # noqa: E402
+
+
+def slow_responder(latency: float) -> tuple[Responder, list[int]]:
+    """The healthy server's answers, each after ``latency`` seconds; counts the statements answered."""
+    inner = responder(HEALTHY)
+    answered = [0]
+    lock = threading.Lock()
+
+    def answer(sql: str) -> ResultSet | SqlError:
+        time.sleep(latency)
+        with lock:
+            answered[0] += 1
+        return inner(sql)
+
+    return answer, answered
+
+
+@contextmanager
+def arm_stand_in() -> Iterator[tuple[Any, TokenEndpoint] | None]:
+    """The Azure room's ARM stand-in and a token endpoint, or None when the stand-in is not here."""
+    try:
+        from tests.arm_server import ArmStandIn  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        yield None
+        return
+    with ArmStandIn() as arm, TokenEndpoint() as token:
+        yield arm, token
+
+
+def target_file(port: int, arm: Any | None) -> str:
+    text = f'''[source]
+server = "127.0.0.1,{port}"
+username = "{LOGIN}"
+driver = "FreeTDS"
+encrypt = false
+query_timeout = 10
+
+[[link]]
+name = "link-sales"
+databases = ["Sales"]
+instance_ag_name = "AG_Sales_MI"
+partner_ag_name = "AG_Sales"
+partner_endpoint = "TCP://127.0.0.1:{port}"
+
+[network]
+connect_timeout = 0.5
+dns_timeout = 1
+port_sample = 1
+'''
+    if arm is not None:
+        # fqdn = localhost: the network probe resolves it from /etc/hosts, so no query leaves loopback.
+        text += f'''
+[managed_instance]
+resource_id = "{arm.variables["MI_ID"]}"
+fqdn = "localhost"
+
+[azure]
+credential = "managed-identity"
+arm_endpoint = "{arm.url}"
+verify_tls = "{arm.ca_bundle}"
+retries = 0
+timeout = 10
+'''
+    return text
+
+
+def write_estate(path: Path, names: list[str]) -> Path:
+    lines = ['[estate]\nname = "live benchmark"\n']
+    lines += [f'[[target]]\nname = "{name}"\nconfig = "{name}.toml"\n' for name in names]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_estate(estate: Path, out: Path, concurrency: int, env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Wall time of ``linkready check --estate`` in a fresh process, and its estate.json."""
+    argv = [sys.executable, "-m", "linkready", "check", "--estate", str(estate), "--concurrency", str(concurrency),
+            "-o", str(out), "-q"]
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=600)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1, 3):
+        raise SystemExit(f"linkready check --estate failed ({done.returncode}): {done.stderr.strip()}")
+    data: dict[str, Any] = json.loads((out / "estate.json").read_text(encoding="utf-8"))
+    return seconds, data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=50)
+    parser.add_argument("--fastest", type=float, default=0.005, help="per-statement latency of the fastest target")
+    parser.add_argument("--slowest", type=float, default=0.075, help="per-statement latency of the slowest target")
+    parser.add_argument("--azure-every", type=int, default=5, help="every Nth target also reads the ARM stand-in")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-serial", action="store_true", help="skip the --concurrency 1 run")
+    args = parser.parse_args()
+    n = args.targets
+
+    with tempfile.TemporaryDirectory(prefix="estate-live-") as tmp, ExitStack() as stack:
+        folder = Path(tmp)
+        azure = stack.enter_context(arm_stand_in())
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "LINKREADY_SQL_PASSWORD": PASSWORD}
+        if azure is not None:
+            env.update(azure[1].env)
+        names, latencies, counters = [], [], []
+        servers: list[TdsServer] = []
+        # Stopped all at once: each stop waits up to half a second for its accept loop.
+        stack.callback(lambda: list(ThreadPoolExecutor(len(servers) or 1).map(TdsServer.stop, servers)))
+        for i in range(n):
+            # Latencies spread evenly but shuffled (7 is coprime with 50), so the slowest is not last.
+            rank = (i * 7) % n
+            latency = args.fastest + (args.slowest - args.fastest) * rank / max(1, n - 1)
+            answer, answered = slow_responder(latency)
+            server = TdsServer(answer, login=LOGIN, password=PASSWORD).start()
+            servers.append(server)
+            uses_arm = azure is not None and args.azure_every > 0 and i % args.azure_every == 0
+            name = f"sql{i:03d}" + ("-mi" if uses_arm else "")
+            (folder / f"{name}.toml").write_text(target_file(server.port, azure[0] if uses_arm and azure else None),
+                                                 encoding="utf-8")
+            names.append(name)
+            latencies.append(latency)
+            counters.append(answered)
+        slowest = names[max(range(n), key=lambda i: latencies[i])]
+        estate = write_estate(folder / "estate.toml", names)
+        alone = write_estate(folder / "alone.toml", [slowest])
+
+        run_estate(alone, folder / "warm", 1, env)  # warm the page cache and FreeTDS once
+        singles, totals = [], []
+        data: dict[str, Any] = {}
+        statements = 0
+        for run in range(args.runs):
+            singles.append(run_estate(alone, folder / f"alone{run}", 1, env)[0])
+            before = [c[0] for c in counters]
+            seconds, data = run_estate(estate, folder / f"estate{run}", n, env)
+            totals.append(seconds)
+            statements = min(c[0] - b for c, b in zip(counters, before, strict=True))
+        one, total = statistics.median(singles), statistics.median(totals)
+        summary = data["summary"]
+        per_target = [t["seconds"] for t in data["targets"]]
+        quiet = [t["name"] for t in data["targets"] if t["verdict"] == "Unknown"]
+        assert statements > 0, "a stand-in was never queried"
+
+        print(f"targets                                      {n}  ({summary['ready']} ready, "
+              f"{summary['not_ready']} not ready, {summary['unknown']} unknown"
+              + (f": {', '.join(quiet[:3])}" if quiet else "") + ")")
+        print(f"per-statement latency                        {args.fastest * 1000:.0f}..{args.slowest * 1000:.0f} ms; "
+              f"at least {statements} statements per target")
+        print("ARM stand-in                                 " + (
+            f"{sum(1 for x in names if x.endswith('-mi'))} targets also read it" if azure else
+            "not present (tests/arm_server missing): SQL + network probes only"))
+        print(f"estate run ({n} targets at once), median of {args.runs}  {total:8.2f} s")
+        print(f"  slowest target inside the estate run      {max(per_target):8.2f} s  (its own timer)")
+        print(f"slowest target alone ({slowest}), median    {one:8.2f} s")
+        print(f"ratio estate / slowest alone                 {total / one:8.2f}  (target: close to 1, far below {n})")
+        if args.no_serial:
+            print(f"sum of per-target times (concurrent run)     {sum(per_target):8.2f} s")
+        else:
+            serial, _ = run_estate(estate, folder / "serial", 1, env)
+            print(f"serial run (--concurrency 1)                 {serial:8.2f} s")
+            print(f"ratio serial / estate                        {serial / total:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
