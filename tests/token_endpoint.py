@@ -31,7 +31,7 @@ class TokenEndpoint:
         self.header = secrets.token_hex(8)
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="token-endpoint", daemon=True)
 
@@ -63,6 +63,12 @@ class TokenEndpoint:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: many targets asking at once would overflow it,
+    # and the kernel drops the extra SYNs, which clients retry only after a second.
+    request_queue_size = 128
 
 
 def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
