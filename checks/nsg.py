@@ -1,3 +1,395 @@
-"""Checks for this area are added by their room (see checks/__init__.py)."""
+"""NSG and routing between SQL Server and the managed instance subnet (NSG-001..005).
+
+The evaluation is :mod:`linkready.netrules` — the same code as ``linkready nsg-eval`` — over the
+NSG exactly as ARM returned it: priority order, first match wins, default rules last.
+"""
 
 from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from linkready.checks._azure import DOCS_PREP, unavailable
+
+from linkready.facts import Facts
+from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
+from linkready.netrules import (
+    Context,
+    EffectiveRoute,
+    PortSpan,
+    RouteSource,
+    Verdict,
+    effective_routes,
+    evaluate,
+    free_priorities,
+    overlaps,
+    route_for_prefix,
+    summarize,
+)
+from linkready.registry import check
+
+DOCS_NSG = "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"
+DOCS_ROUTES = "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"
+HADR = (11000, 11999)
+MIRRORING = (5022, 5022)
+_HOST = re.compile(r"^TCP://(?P<host>[^:/\s]+):\d+$", re.IGNORECASE)
+
+
+def source_prefixes(facts: Facts) -> list[str]:
+    """What SQL Server sends from: configured prefixes, else its address, else partner endpoint IPs."""
+    plan = facts.plan
+    if plan.source_prefixes:
+        return [str(ipaddress.ip_network(p, strict=False)) for p in plan.source_prefixes]
+    if plan.source_address:
+        try:
+            return [str(ipaddress.ip_network(plan.source_address))]
+        except ValueError:
+            pass
+    found: list[str] = []
+    for link in plan.links:
+        match = _HOST.match(link.partner_endpoint)
+        if match:
+            try:
+                found.append(str(ipaddress.ip_network(match["host"])))
+            except ValueError:
+                continue
+    return list(dict.fromkeys(found))
+
+
+def _connected_peer_prefixes(vnet: VirtualNetwork | None) -> list[str]:
+    if vnet is None:
+        return []
+    return [p for peer in vnet.peerings if peer.state.lower() == "connected" for p in peer.remote_address_prefixes]
+
+
+def _within(prefix: str, spaces: Sequence[str]) -> bool:
+    net = ipaddress.ip_network(prefix, strict=False)
+    return any(net.version == s.version and net.subnet_of(s)  # type: ignore[arg-type]
+               for s in (ipaddress.ip_network(x, strict=False) for x in spaces))
+
+
+def vnet_context(vnet: VirtualNetwork | None, sources: Sequence[str]) -> tuple[Context, str]:
+    """The VirtualNetwork tag for an NSG in ``vnet``, and a note when it had to stay unknown."""
+    if vnet is None:
+        return Context(None), "the VNet could not be read, so the VirtualNetwork tag is unknown"
+    space = [*vnet.address_prefixes, *_connected_peer_prefixes(vnet)]
+    outside = [s for s in sources if not _within(s, space)]
+    if outside and vnet.has_gateway:
+        # Prefixes a VPN/ExpressRoute gateway learns are part of the tag, but ARM does not list them.
+        return Context(None), (f"{', '.join(outside)} may reach the VNet through its gateway; whether the "
+                               "VirtualNetwork tag covers it cannot be read from ARM")
+    return Context(tuple(space)), ""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One NSG to cross in one direction."""
+
+    nsg: NetworkSecurityGroup
+    direction: str
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+    ctx: Context
+    note: str
+    label: str
+
+
+def _legs(facts: Facts, ports: tuple[int, int], towards_mi: bool) -> Iterator[Leg]:
+    azure = facts.azure
+    assert azure is not None and azure.subnet is not None
+    sources = tuple(source_prefixes(facts))
+    subnet = azure.subnet.address_prefixes
+    if azure.nsg is not None:
+        ctx, note = vnet_context(azure.vnet, sources)
+        if towards_mi:
+            yield Leg(azure.nsg, "Inbound", sources, subnet, ctx, note, f"{azure.nsg.name} (MI subnet) inbound")
+        else:
+            yield Leg(azure.nsg, "Outbound", subnet, sources, ctx, note, f"{azure.nsg.name} (MI subnet) outbound")
+    for vm_nsg in azure.source_vm_nsgs or ():
+        ctx, note = vnet_context(azure.source_vnet, subnet)
+        if towards_mi:
+            yield Leg(vm_nsg, "Outbound", sources, subnet, ctx, note, f"{vm_nsg.name} (SQL Server VM) outbound")
+        else:
+            yield Leg(vm_nsg, "Inbound", subnet, sources, ctx, note, f"{vm_nsg.name} (SQL Server VM) inbound")
+
+
+def _span_text(span: PortSpan) -> str:
+    return f"port {span.ports} from {span.source} to {span.destination}: {span.decision.describe()}"
+
+
+def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, name: str) -> CodeBlock | None:
+    prios = free_priorities(leg.nsg.rules, leg.direction, below)
+    if not prios:
+        return None
+    parts = leg.nsg.id.split("/")
+    group = parts[4] if len(parts) > 8 else "<resource-group>"
+    port_text = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
+    return CodeBlock(
+        "azcli",
+        f"az network nsg rule create --resource-group {group} --nsg-name {leg.nsg.name} \\\n"
+        f"  --name {name} --priority {prios[0]} --direction {leg.direction} --access Allow --protocol Tcp \\\n"
+        f"  --source-address-prefixes {' '.join(leg.sources)} --source-port-ranges '*' \\\n"
+        f"  --destination-address-prefixes {' '.join(leg.destinations)} --destination-port-ranges {port_text}",
+        f"Allow {port_text} ({leg.direction.lower()}) above the rule that blocks it",
+    )
+
+
+def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: str, rule_name: str) -> Iterator[Result]:
+    blocked = unavailable(facts, "azure.subnet")
+    if blocked:
+        yield blocked
+        return
+    azure = facts.azure
+    assert azure is not None and azure.subnet is not None
+    if not source_prefixes(facts):
+        yield skipped("Not applicable: no SQL Server address or prefix is configured (source.address, "
+                      "source.network_prefixes) and no partner endpoint is an IP address")
+        return
+    error = facts.error_for("azure.nsg")
+    if error is not None:
+        yield errored(f"Could not evaluate the MI subnet NSG: azure.nsg could not be read: {error.reason}", target="MI subnet")
+    elif azure.nsg is None:
+        yield passed(f"The MI subnet has no NSG: Azure allows {what}", target="MI subnet",
+                     observed="no NSG associated", expected=f"{what} allowed")
+    vm_error = facts.error_for("azure.source_vm_nsgs")
+    if vm_error is not None and vm_error.kind != "not_found":  # not found: SQL Server is not an Azure VM
+        yield errored(f"Could not evaluate the SQL Server VM's NSGs: {vm_error.reason}")
+    for leg in _legs(facts, ports, towards_mi):
+        spans = evaluate(leg.nsg.rules, leg.direction, "tcp", leg.sources, leg.destinations, [ports], leg.ctx)
+        verdict = summarize(spans)
+        evidence = [_span_text(s) for s in spans] + ([f"note: {leg.note}"] if leg.note else [])
+        expected = f"{what} allowed by {leg.nsg.name} ({leg.direction.lower()})"
+        if verdict is Verdict.ALLOW:
+            deciding = sorted({s.decision.rule.name for s in spans if s.decision.rule})
+            yield passed(f"{leg.label} allows {what} (rule {', '.join(deciding)})", target=leg.label,
+                         observed="; ".join(_span_text(s) for s in spans), expected=expected, evidence=evidence)
+            continue
+        denied = [s for s in spans if s.decision.verdict is Verdict.DENY]
+        if denied:
+            rules = {(s.decision.rule.priority, s.decision.rule.name, s.decision.rule.is_default)
+                     for s in denied if s.decision.rule}
+            blockers = ", ".join(
+                f"{'no rule allows it; default ' if default else 'rule '}{name} (priority {prio}) denies it"
+                for prio, name, default in sorted(rules)
+            )
+            first = min((p for p, _, _ in rules), default=4097)
+            fix = _rule_command(leg, facts, ports, min(first, 4097), rule_name)
+            remediation = (
+                f"Add an allow rule for TCP {ports[0]}-{ports[1]} with a priority lower than {first} to {leg.nsg.name}"
+                if fix else f"The blocking rule has priority {first}; change or remove it"
+            )
+            yield failed(
+                f"{leg.label} blocks {what}: {blockers}", target=leg.label,
+                observed="; ".join(_span_text(s) for s in denied), expected=expected, evidence=evidence,
+                fix=(fix,) if fix else (), remediation=remediation,
+            )
+            continue
+        maybes = sorted({f"{u.name} (priority {u.priority}): {u.reason}" for s in spans for u in s.decision.uncertain})
+        yield warned(
+            f"{leg.label}: whether {what} is allowed depends on rules that cannot be resolved offline: "
+            + "; ".join(maybes), target=leg.label, observed="; ".join(_span_text(s) for s in spans),
+            expected=expected, evidence=evidence,
+        )
+
+
+_NSG_RATIONALE = (
+    "The link's traffic crosses the NSG on the managed instance subnet and, for a SQL Server on an Azure VM, the "
+    "VM's NSGs. Azure applies the rules in priority order and the first match decides, so an allow rule below a "
+    "broader deny rule, or no allow rule above DenyAllInBound, silently drops the link's packets."
+)
+
+
+@check(
+    id="NSG-001",
+    title="NSGs allow TCP 5022 from SQL Server to the managed instance subnet",
+    area=Area.NSG,
+    severity=Severity.CRITICAL,
+    rationale=_NSG_RATIONALE + " SQL Server opens the database mirroring connection to the instance on 5022.",
+    remediation="Allow inbound TCP 5022 from the SQL Server prefix on the MI subnet NSG (and outbound on the VM's NSG).",
+    docs=DOCS_PREP,
+    owner=Owner.NETWORK,
+    requires=("azure",),
+    prevents=(41962, 41986),
+)
+def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
+    yield from _judge_flows(facts, MIRRORING, True, "TCP 5022 from SQL Server", "allow-milink-5022-in")
+
+
+@check(
+    id="NSG-002",
+    title="NSGs allow TCP 11000-11999 from SQL Server to the managed instance subnet",
+    area=Area.NSG,
+    severity=Severity.CRITICAL,
+    rationale=_NSG_RATIONALE + " The instance's HADR port is chosen in 11000-11999 and can change at any failover, "
+              "so the whole range must be open.",
+    remediation="Allow inbound TCP 11000-11999 from the SQL Server prefix on the MI subnet NSG.",
+    docs=DOCS_PREP,
+    owner=Owner.NETWORK,
+    requires=("azure",),
+    prevents=(41962, 41986),
+)
+def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
+    yield from _judge_flows(facts, HADR, True, "TCP 11000-11999 from SQL Server", "allow-milink-hadr-in")
+
+
+@check(
+    id="NSG-003",
+    title="NSGs allow TCP 5022 from the managed instance subnet to SQL Server",
+    area=Area.NSG,
+    severity=Severity.CRITICAL,
+    rationale=_NSG_RATIONALE + " The instance connects back to SQL Server's endpoint on 5022.",
+    remediation="Allow outbound TCP 5022 to the SQL Server prefix on the MI subnet NSG (and inbound on the VM's NSG).",
+    docs=DOCS_PREP,
+    owner=Owner.NETWORK,
+    requires=("azure",),
+    prevents=(41962,),
+)
+def nsg_allows_5022_from_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
+    yield from _judge_flows(facts, MIRRORING, False, "TCP 5022 to SQL Server", "allow-milink-5022-out")
+
+
+def _route_result(prefix: str, part: str, route: EffectiveRoute | None, facts: Facts) -> Result:
+    azure = facts.azure
+    assert azure is not None
+    vnet = azure.vnet
+    rt = azure.route_table
+    target = f"route to {part}"
+    expected = "VnetLocal, VNetPeering or VirtualNetworkGateway (an appliance must pass the UCS protocol)"
+    if route is None:
+        return failed(f"No route covers {part}", target=target, observed="no route", expected=expected)
+    hop = route.next_hop_type
+    observed = f"{route.name} ({route.prefix}) -> {hop}" + (f" {route.next_hop_ip}" if route.next_hop_ip else "")
+    if hop.lower() == "none":
+        if route.source is RouteSource.USER:
+            return failed(f"User route {route.name} sends {part} to next hop None: a black hole for the link",
+                          target=target, observed=observed, expected=expected,
+                          remediation=f"Remove or narrow route {route.name} in route table {rt.name if rt else ''}.")
+        gateway = vnet is not None and vnet.has_gateway and not (rt and rt.disable_bgp_route_propagation)
+        if gateway:
+            return warned(f"{part} is reachable only through routes the VNet gateway learns, which ARM does not show "
+                          "for a managed instance subnet; confirm the gateway advertises it",
+                          target=target, observed=f"system route {route.prefix} -> None unless a gateway route covers it",
+                          expected=expected)
+        return failed(f"Azure drops traffic to {part}: only the system route {route.prefix} -> None covers it "
+                      "(no peering, gateway or user route)", target=target, observed=observed, expected=expected,
+                      remediation="Peer the VNets, or connect the SQL Server network by VPN/ExpressRoute.")
+    if hop.lower() == "virtualappliance":
+        return warned(f"{part} is routed through the appliance {route.next_hop_ip or ''} (route {route.name}): it must "
+                      "allow TCP 5022 and 11000-11999 and pass the SQL Server UCS protocol without inspection",
+                      target=target, observed=observed, expected=expected)
+    if hop.lower() == "internet":
+        return failed(f"{part} is routed to the Internet (route {route.name}); the link needs private connectivity "
+                      "(VNet peering, VPN or ExpressRoute)", target=target, observed=observed, expected=expected)
+    return passed(f"{part} is reached via {hop} ({route.name})", target=target, observed=observed, expected=expected)
+
+
+@check(
+    id="NSG-004",
+    title="The MI subnet's routes reach SQL Server (no black hole; an appliance is flagged)",
+    area=Area.NSG,
+    severity=Severity.CRITICAL,
+    rationale=(
+        "Routes decide where the instance's replies and connections to SQL Server go: longest prefix wins, a user "
+        "route beats a system route. A route to next hop None drops the link's packets; a firewall appliance must "
+        "allow the ports and the UCS protocol, or the network test passes while the link fails."
+    ),
+    remediation="Fix the route table on the MI subnet so SQL Server's prefix goes to the VNet, the peering or the gateway.",
+    docs=DOCS_ROUTES,
+    owner=Owner.NETWORK,
+    requires=("azure",),
+    prevents=(41962,),
+)
+def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
+    blocked = unavailable(facts, "azure.subnet", "azure.vnet")
+    if blocked:
+        yield blocked
+        return
+    error = facts.error_for("azure.route_table")
+    if error is not None:
+        yield errored(f"Could not evaluate: azure.route_table could not be read: {error.reason}")
+        return
+    azure = facts.azure
+    assert azure is not None and azure.vnet is not None
+    sources = source_prefixes(facts)
+    if not sources:
+        yield skipped("Not applicable: no SQL Server address or prefix is configured")
+        return
+    user = azure.route_table.routes if azure.route_table else ()
+    routes, tagged = effective_routes(user, azure.vnet.address_prefixes, _connected_peer_prefixes(azure.vnet))
+    for prefix in sources:
+        for part, route in route_for_prefix(routes, prefix):
+            result = _route_result(prefix, part, route, facts)
+            if tagged:
+                note = f"service-tag routes not expanded (they cover Azure public ranges): {', '.join(tagged)}"
+                result = replace(result, evidence=(*result.evidence, note))
+            yield result
+
+
+@check(
+    id="NSG-005",
+    title="Address spaces do not overlap and the subnet is delegated to Microsoft.Sql/managedInstances",
+    area=Area.NSG,
+    severity=Severity.HIGH,
+    rationale=(
+        "Overlapping ranges make the instance route SQL Server's addresses inside its own VNet, so replies never "
+        "leave it; peerings between overlapping VNets do not sync. A managed instance subnet must stay delegated "
+        "to Microsoft.Sql/managedInstances."
+    ),
+    remediation="Re-address the overlapping network (or move SQL Server) and restore the subnet delegation.",
+    docs=DOCS_PREP,
+    owner=Owner.NETWORK,
+    requires=("azure",),
+)
+def address_spaces_do_not_overlap(facts: Facts, settings: Settings) -> Iterator[Result]:
+    blocked = unavailable(facts, "azure.subnet")
+    if blocked:
+        yield blocked
+        return
+    azure = facts.azure
+    assert azure is not None and azure.subnet is not None
+    delegations = azure.subnet.delegations
+    if any(d.lower() == "microsoft.sql/managedinstances" for d in delegations):
+        yield passed("The MI subnet is delegated to Microsoft.Sql/managedInstances", target="delegation",
+                     observed=", ".join(delegations), expected="Microsoft.Sql/managedInstances")
+    else:
+        yield failed("The MI subnet is not delegated to Microsoft.Sql/managedInstances", target="delegation",
+                     observed=", ".join(delegations) or "no delegation", expected="Microsoft.Sql/managedInstances",
+                     fix=(CodeBlock("azcli", f"az network vnet subnet update --ids {azure.subnet.id} "
+                                             "--delegations Microsoft.Sql/managedInstances"),))
+    sources = source_prefixes(facts)
+    vnet = azure.vnet
+    problems: list[str] = []
+    same_vnet = bool(vnet and azure.source_vnet and azure.source_vnet.id.lower() == vnet.id.lower())
+    for src in sources:
+        for sub in azure.subnet.address_prefixes:
+            if overlaps(src, sub):
+                problems.append(f"SQL Server prefix {src} overlaps the MI subnet {sub}")
+        if vnet and not same_vnet:
+            for space in vnet.address_prefixes:
+                if overlaps(src, space):
+                    problems.append(f"SQL Server prefix {src} overlaps the MI VNet address space {space}: the "
+                                    "instance routes it inside its own VNet")
+    if vnet:
+        for peer in vnet.peerings:
+            for remote in peer.remote_address_prefixes:
+                for space in vnet.address_prefixes:
+                    if overlaps(remote, space):
+                        problems.append(f"peered VNet {peer.name} ({remote}) overlaps the MI VNet's {space}"
+                                        + (f"; peering sync: {peer.sync_level}" if peer.sync_level else ""))
+    observed = (f"MI subnet {', '.join(azure.subnet.address_prefixes)}; MI VNet "
+                f"{', '.join(vnet.address_prefixes) if vnet else 'unknown'}; SQL Server {', '.join(sources) or 'unknown'}")
+    if problems:
+        yield failed("; ".join(dict.fromkeys(problems)), target="address spaces", observed=observed,
+                     expected="no overlap between SQL Server's network, the MI subnet/VNet and peered VNets")
+    elif not sources:
+        yield skipped("Not applicable: no SQL Server prefix is configured to compare", target="address spaces")
+    elif facts.error_for("azure.vnet") is not None:
+        yield warned("The MI VNet could not be read; only the subnet was compared", target="address spaces",
+                     observed=observed, expected="no overlap")
+    else:
+        yield passed("No overlap between SQL Server's network, the MI subnet/VNet and peered VNets",
+                     target="address spaces", observed=observed, expected="no overlap")
+

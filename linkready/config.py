@@ -103,6 +103,10 @@ class AzureConfig(_Section):
     verify_tls: bool | str = True
     timeout: float = Field(30, gt=0)
     retries: int = Field(3, ge=0, le=10)
+    #: Microsoft.Sql API version (default: the SDK's); e.g. "2023-08-01" where a cloud lags behind.
+    sql_api_version: str = ""
+    #: The SQL Server VM's NIC resource ID when it is an Azure VM (else found by source.address).
+    source_nic_id: str = ""
 
     @property
     def resource_manager(self) -> str:

@@ -74,6 +74,8 @@ class ExistingLink:
     failover_mode: str = ""
     seeding_mode: str = ""
     databases: tuple[LinkDatabase, ...] = ()
+    #: The older (2023-08-01 and before) API's overall state, e.g. "Catchup"; "" with newer APIs.
+    link_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class RouteTable:
     id: str
     name: str
     routes: tuple[Route, ...]
+    #: When true, routes learned by the VNet gateway (BGP) do not reach this subnet.
+    disable_bgp_route_propagation: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,9 @@ class Peering:
     remote_vnet_id: str
     remote_address_prefixes: tuple[str, ...]
     state: str
+    #: FullyInSync, LocalNotInSync, RemoteNotInSync ("" when not reported).
+    sync_level: str = ""
+    use_remote_gateways: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,8 @@ class VirtualNetwork:
     address_prefixes: tuple[str, ...]
     dns_servers: tuple[str, ...] = ()
     peerings: tuple[Peering, ...] = ()
+    #: A gateway (VPN/ExpressRoute) serves this VNet: its own GatewaySubnet or a peer's via useRemoteGateways.
+    has_gateway: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,3 +193,11 @@ class AzureFacts:
     permissions: tuple[Permission, ...] | None = None
     #: NSGs on the SQL Server VM's NIC/subnet when the SQL Server is an Azure VM.
     source_vm_nsgs: tuple[NetworkSecurityGroup, ...] | None = None
+    #: The SQL Server VM's NIC (None: the SQL Server is not an Azure VM linkready could find).
+    source_vm_nic_id: str | None = None
+    #: The SQL Server VM's virtual network (what the VirtualNetwork tag covers for its NSGs).
+    source_vnet: VirtualNetwork | None = None
+    #: The Microsoft.Sql API version the facts were read with (older ones lack databaseFormat).
+    sql_api_version: str = ""
+    #: The cloud's managed instance DNS suffix, e.g. "database.windows.net".
+    dns_suffix: str = ""

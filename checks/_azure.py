@@ -1,0 +1,67 @@
+"""Helpers shared by the Azure-side checks (nsg, managed_instance, trust, databases_target).
+
+Not a catalogue module: it registers no check.
+"""
+
+from __future__ import annotations
+
+from linkready.facts import Facts, lookup
+from linkready.model import Result, errored, skipped
+
+DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
+DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
+DOCS_SCRIPTS = (
+    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
+)
+DOCS_EXTEND = (
+    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-extend-availability-group"
+)
+DOCS_TROUBLE = (
+    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
+)
+DOCS_UPDATE_POLICY = "https://learn.microsoft.com/azure/azure-sql/managed-instance/update-policy"
+
+
+def unavailable(facts: Facts, *paths: str) -> Result | None:
+    """ERROR if a fact could not be read, SKIP if it was not collected; None when all are there.
+
+    Unlike ``requires=``, an empty tuple counts as collected: "no server trust certificates" or
+    "no databases on the instance" is an answer a check must judge, not a reason to skip.
+    """
+    for path in paths:
+        error = facts.error_for(path)
+        if error is not None:
+            return errored(f"Could not evaluate: {path} could not be read: {error.reason}")
+        if lookup(facts, path) is None:
+            return skipped(f"Not applicable: {path} was not collected")
+    return None
+
+
+def hexnorm(value: str) -> str:
+    """Thumbprints and blobs compare as upper-case hex without a 0x prefix."""
+    text = value.strip()
+    return (text[2:] if text.lower().startswith("0x") else text).upper()
+
+
+def mi_parts(facts: Facts) -> tuple[str, str]:
+    """(resource group, instance name) for az CLI commands, with placeholders when unknown."""
+    rid = (facts.azure.managed_instance.id if facts.azure and facts.azure.managed_instance else "") or facts.plan.mi_resource_id
+    parts = rid.split("/")
+    if len(parts) > 8:
+        return parts[4], parts[8]
+    return "<resource-group>", "<managed-instance>"
+
+
+def sql_major(facts: Facts) -> int | None:
+    instance = facts.sql.instance if facts.sql else None
+    if instance is None:
+        return None
+    try:
+        return int(instance.product_version.split(".")[0])
+    except ValueError:
+        return None
+
+
+def q(name: str) -> str:
+    """A T-SQL bracketed identifier."""
+    return "[" + name.replace("]", "]]") + "]"
