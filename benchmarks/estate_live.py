@@ -95,15 +95,10 @@ def slow_responder(latency: float) -> tuple[Responder, list[int]]:
 def arm_stand_ins(count: int) -> Iterator[tuple[list[Any], TokenEndpoint] | None]:
     """``count`` ARM stand-ins and one token endpoint, or None when the stand-in is not here."""
     try:
-        from tests.arm_server import ArmStandIn  # type: ignore[import-not-found,unused-ignore]
-        from tests.arm_server import server as arm_server  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+        from tests.arm_server import ArmStandIn
+    except ImportError:  # a checkout from before the Azure room's stand-in
         yield None
         return
-    # The stand-in keeps socketserver's listen backlog of 5, and the probe reads with 6 threads:
-    # the kernel drops the SYNs beyond the backlog and clients retry after a second, a stand-in
-    # artefact (ARM has no such limit) that would be measured as target latency.
-    arm_server._QuietServer.request_queue_size = max(arm_server._QuietServer.request_queue_size, 128)
     with ExitStack() as stack:
         token = stack.enter_context(TokenEndpoint())
         # One stand-in per target: the stand-in completes TLS handshakes one at a time in its accept
