@@ -33,7 +33,9 @@ class TokenEndpoint:
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="token-endpoint", daemon=True)
+        # A short poll interval: shutdown() waits for the accept loop to notice.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="token-endpoint",
+                                        daemon=True)
 
     @property
     def url(self) -> str:
