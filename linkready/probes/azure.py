@@ -215,7 +215,7 @@ def _hex(blob: Any) -> str:
 # Reading
 
 
-class _Reader:
+class ArmReader:
     """Holds the clients and runs reads, each one guarded so that a failure is an error value."""
 
     def __init__(self, config: Config, credential: TokenCredential) -> None:
@@ -284,7 +284,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
     mi_cfg = config.managed_instance
     mi_id = mi_cfg.resource_id
     try:
-        reader = _Reader(config, credential)
+        reader = ArmReader(config, credential)
     except Exception as exc:
         return ProbeOutcome(None, (ProbeError("azure", "azure", "config",
                                               f"cannot set up the Azure clients: {type(exc).__name__}: {_clean(exc)}"),))
@@ -509,7 +509,7 @@ def _failover_group(model: Any) -> FailoverGroup:
     return FailoverGroup(name=_s(model.name), managed_instances=tuple(m for m in members if m))
 
 
-def _permissions(reader: _Reader, mi_id: str) -> list[Permission]:
+def _permissions(reader: ArmReader, mi_id: str) -> list[Permission]:
     pages = reader.get_json(f"{mi_id}/providers/Microsoft.Authorization/permissions", {"api-version": PERMISSIONS_API})
     return [
         Permission(actions=tuple(p.get("actions") or ()), not_actions=tuple(p.get("notActions") or ()))
@@ -517,7 +517,7 @@ def _permissions(reader: _Reader, mi_id: str) -> list[Permission]:
     ]
 
 
-def _storage_used_gb(reader: _Reader, mi_id: str) -> float | None:
+def _storage_used_gb(reader: ArmReader, mi_id: str) -> float | None:
     """Azure Monitor's storage_space_used_mb (the instance resource does not report used storage)."""
     [page, *_] = reader.get_json(
         f"{mi_id}/providers/Microsoft.Insights/metrics",
@@ -535,7 +535,7 @@ def _storage_used_gb(reader: _Reader, mi_id: str) -> float | None:
 
 # ---- network side ---------------------------------------------------------------------------
 
-def _read_network(reader: _Reader, pool: ThreadPoolExecutor, subnet_id: str) -> dict[str, Future[Any]]:
+def _read_network(reader: ArmReader, pool: ThreadPoolExecutor, subnet_id: str) -> dict[str, Future[Any]]:
     """Subnet first (it names the NSG and route table), then NSG, route table and VNet at once."""
     futures: dict[str, Future[Any]] = {}
     try:
@@ -579,7 +579,7 @@ def _subnet(model: Any) -> Subnet:
     )
 
 
-def _read_nsg(reader: _Reader, nsg_id: str) -> NetworkSecurityGroup:
+def _read_nsg(reader: ArmReader, nsg_id: str) -> NetworkSecurityGroup:
     from linkready.netrules import rule_from_arm
 
     sub, group, parts = _parts(nsg_id)
@@ -590,7 +590,7 @@ def _read_nsg(reader: _Reader, nsg_id: str) -> NetworkSecurityGroup:
     return NetworkSecurityGroup(id=_s(model.id), name=_s(model.name), rules=tuple(rules))
 
 
-def _read_route_table(reader: _Reader, rt_id: str) -> RouteTable:
+def _read_route_table(reader: ArmReader, rt_id: str) -> RouteTable:
     sub, group, parts = _parts(rt_id)
     model = reader.network(sub).route_tables.get(group, parts[1])
     props = model.properties
@@ -635,7 +635,7 @@ class _Source:
     vnet: VirtualNetwork | None = None
 
 
-def _read_source_vm(reader: _Reader, config: Config) -> _Source:
+def _read_source_vm(reader: ArmReader, config: Config) -> _Source:
     """The SQL Server VM's NIC (configured, or found by its address) and the NSGs on its path."""
     import ipaddress
 

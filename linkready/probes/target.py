@@ -93,7 +93,7 @@ def collect_target(config: Config, credential: TokenCredential) -> ProbeOutcome:
     The clients are the Azure probe's (same endpoint, token audience, TLS verification, timeouts
     and retry policy), so both probes behave alike against any cloud or the test stand-in.
     """
-    from linkready.probes.azure import _Reader as AzureClients
+    from linkready.probes.azure import ArmReader as AzureClients
 
     assert config.managed_instance is not None
     mi_cfg = config.managed_instance
