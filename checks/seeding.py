@@ -36,9 +36,10 @@ def planned_sizes_gb(facts: Facts) -> dict[str, float]:
     return sizes
 
 
-def _hours(value: float) -> str:
+def duration(value: float) -> str:
+    """A duration given in hours, in the unit a reader wants (minutes, hours, days)."""
     if value < 1:
-        return f"{value * 60:.0f} min"
+        return "under 1 min" if value * 60 < 1 else f"{value * 60:.0f} min"
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
 
 
@@ -100,11 +101,11 @@ def seeding_fits_the_time_limit(facts: Facts, settings: Settings) -> Iterator[Re
     total_gb = sum(sizes.values())
     total_hours = total_gb / throughput
     finish = seeding_hours(sizes, throughput)
-    evidence = [f"{name}: {gb:.1f} GB, {_hours(gb / throughput)} alone" for name, gb in sizes.items()]
+    evidence = [f"{name}: {gb:.1f} GB, {duration(gb / throughput)} alone" for name, gb in sizes.items()]
     log_lines, overflowing = _log_during_seeding(_planned_databases(facts), finish)
     evidence += log_lines
-    observed = f"{total_gb:.1f} GB at {throughput:g} GB/h = {_hours(total_hours)} for all links in parallel"
-    expected = (f"well under {CANCEL_AFTER_HOURS // 24} days (warn above {_hours(CANCEL_AFTER_HOURS * warn_fraction)})"
+    observed = f"{total_gb:.1f} GB at {throughput:g} GB/h = {duration(total_hours)} for all links in parallel"
+    expected = (f"well under {CANCEL_AFTER_HOURS // 24} days (warn above {duration(CANCEL_AFTER_HOURS * warn_fraction)})"
                 "; the log written during seeding fits in the log file")
     fix = tuple(_grow_log_fix(db, need_mb) for db, need_mb in overflowing)
     log_note = ""
@@ -113,16 +114,16 @@ def seeding_fits_the_time_limit(facts: Facts, settings: Settings) -> Iterator[Re
         log_note = (f"; the log written during seeding would fill the log file of {names} (error 9002: the database "
                     "stops and replication stops until log space is freed)")
     if total_hours >= CANCEL_AFTER_HOURS:
-        yield failed(f"Seeding all planned databases would take {_hours(total_hours)}: link creation is cancelled "
+        yield failed(f"Seeding all planned databases would take {duration(total_hours)}: link creation is cancelled "
                      f"after 6 days{log_note}", observed=observed, expected=expected, evidence=evidence, fix=fix)
     elif total_hours >= CANCEL_AFTER_HOURS * warn_fraction:
-        yield warned(f"Seeding would take {_hours(total_hours)}, close to the 6-day cancellation; one interruption "
+        yield warned(f"Seeding would take {duration(total_hours)}, close to the 6-day cancellation; one interruption "
                      f"restarts it{log_note}", observed=observed, expected=expected, evidence=evidence, fix=fix)
     elif overflowing:
-        yield warned(f"Seeding should take about {_hours(total_hours)}, but{log_note.removeprefix(';')}",
+        yield warned(f"Seeding should take about {duration(total_hours)}, but{log_note.removeprefix(';')}",
                      observed=observed, expected=expected, evidence=evidence, fix=fix)
     else:
-        yield passed(f"Seeding should take about {_hours(total_hours)}", observed=observed, expected=expected,
+        yield passed(f"Seeding should take about {duration(total_hours)}", observed=observed, expected=expected,
                      evidence=evidence)
 
 
@@ -147,7 +148,7 @@ def _log_during_seeding(databases: dict[str, SqlDatabase], finish: dict[str, flo
         written = db.log_generated_mb_per_day / 24 * hours
         used = db.log_size_mb * db.log_used_percent / 100
         need = used + written
-        line = (f"{name}: about {_gb(written)} of log written during its {_hours(hours)} of seeding "
+        line = (f"{name}: about {_gb(written)} of log written during its {duration(hours)} of seeding "
                 f"({_gb(db.log_generated_mb_per_day)}/day over the last 7 days' log backups); the log file is "
                 f"{_gb(db.log_size_mb)}, {db.log_used_percent:g}% used"
                 + (" (use not read: taken as 0%)" if db.unreadable_part("log_space") else ""))
@@ -224,9 +225,9 @@ def log_backups_cannot_break_seeding(facts: Facts, settings: Settings) -> Iterat
             evidence.append(f"{name}: log backup interval not measured ({db.log_cadence_unknown()}); the profile "
                             f"threshold log_backup_interval_minutes = {fallback:g} is used")
         sources.add(source)
-        parts.append(f"{name} seeds in about {_hours(hours)}, log backups every {interval:g} min ({source})")
+        parts.append(f"{name} seeds in about {duration(hours)}, log backups every {interval:g} min ({source})")
         if hours * 60 > interval:
-            at_risk.append(f"{name} ({_hours(hours)} of seeding, log backups every {interval:g} min, {source})")
+            at_risk.append(f"{name} ({duration(hours)} of seeding, log backups every {interval:g} min, {source})")
     rate = (f"at {throughput:g} GB/h" if throughput
             else f"at an assumed {REFERENCE_GB_PER_HOUR:g} GB/h (no throughput configured)")
     observed = f"Seeding {rate}: " + "; ".join(parts) + f"; trace flag 12381 {'on' if enabled else 'off'}"
