@@ -86,6 +86,15 @@ def make_credential(az: AzureConfig) -> TokenCredential:
 
     authority = az.authority or CLOUDS[az.cloud][2]
     kwargs: dict[str, Any] = {"authority": authority}
+    if az.authority:
+        # MSAL validates an authority host it does not know through instance discovery at
+        # login.microsoftonline.com; an authority the user configured (a private cloud, Azure
+        # Stack, the test stand-in) is trusted as configured and must not send that request out.
+        kwargs["disable_instance_discovery"] = True
+    if az.verify_tls is not True:
+        # The token request goes through azure-identity's own transport: the CA bundle (or
+        # verification off) configured for Azure applies to the authority as it does to ARM.
+        kwargs["connection_verify"] = az.verify_tls
     factories: dict[str, Callable[..., Any]] = {
         "default": lambda: identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs),
         "cli": lambda: identity.AzureCliCredential(),
