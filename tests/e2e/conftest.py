@@ -1,4 +1,4 @@
-"""The estate fixture: one set of stand-ins for every end-to-end test module of the session."""
+"""The estate fixture: one set of stand-ins for the end-to-end tests, stopped when they are done."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.e2e.estate import Estate, sealing_available
 from tests.tds_server.conftest import require_freetds
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def estate() -> Iterator[Estate]:
     """SQL Server, Entra ID, ARM, DNS and the network on loopback (needs root and FreeTDS)."""
     require_freetds()
