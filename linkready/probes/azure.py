@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -70,12 +71,20 @@ _RESOURCE_ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/provi
 def probe(ctx: ProbeContext) -> ProbeOutcome:
     """Engine entry point: build the configured credential and read everything."""
     config = ctx.config
+    # azure-identity logs every failed token attempt as a WARNING, which Python's last-resort
+    # handler prints on stderr when the application configured no logging: the cause would show
+    # twice, unformatted, beside the one-line ProbeError that reports it. A configured handler
+    # (the user's logging setup) still receives the records.
+    logging.getLogger("azure").addHandler(_QUIET)
     try:
         credential = make_credential(config.azure)
     except Exception as exc:  # a bad credential setup is an error value, not a crash
         return ProbeOutcome(None, (ProbeError("azure", "azure", "auth", f"cannot set up the {config.azure.credential} "
                                               f"credential: {type(exc).__name__}: {_clean(exc)}"),))
     return collect_azure(config, credential)
+
+
+_QUIET = logging.NullHandler()
 
 
 def make_credential(az: AzureConfig) -> TokenCredential:

@@ -83,10 +83,13 @@ def test_healthy_collect_then_evaluate_with_a_real_credential(fresh: Estate) -> 
 def test_rejected_client_secret_is_one_auth_error_and_the_rest_still_reports(fresh: Estate) -> None:
     snapshot = fresh.tmp / "rejected-snapshot.json"
     config = fresh.config("rejected.toml", output="rejected", sql=False)
-    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot), "-q",
+    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot),
                     env=fresh.env(AZURE_CLIENT_SECRET=WRONG_SECRET))
     # Azure could not be read and nothing FAILs: "could not evaluate".
     assert run.returncode == 3, run.stderr
+    # stderr is progress only: the SDK's own log lines do not repeat the cause around it.
+    assert run.stderr and all(line.startswith("probe ") for line in run.stderr.splitlines()), run.stderr
+    assert "probe azure: error" in run.stderr
     [error] = snapshot_errors(snapshot)
     assert error["kind"] == "auth" and error["fact"] == "azure"
     assert "\n" not in error["reason"]
@@ -113,8 +116,9 @@ def test_expired_token_at_resource_manager(fresh: Estate) -> None:
                                 "time '5/1/2025 10:02:13 AM'.")
     snapshot = fresh.tmp / "expired-snapshot.json"
     config = fresh.config("expired.toml", output="expired", sql=False)
-    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot), "-q")
+    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot))
     assert run.returncode == 3, run.stderr
+    assert all(line.startswith("probe ") for line in run.stderr.splitlines()), run.stderr
     errors = snapshot_errors(snapshot)
     assert errors and {e["kind"] for e in errors} == {"auth"}
     for e in errors:
@@ -148,7 +152,8 @@ def test_throttling(fresh: Estate, scenario: str, recovers: bool) -> None:
     fresh.serve(scenario)
     snapshot = fresh.tmp / f"{scenario}-snapshot.json"
     config = fresh.config(f"{scenario}.toml", output=scenario, sql=False)
-    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot), "-q")
+    run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot))
+    assert all(line.startswith("probe ") for line in run.stderr.splitlines()), run.stderr
     worst = worst_by_check(read_report(fresh.tmp / scenario / "linkready-report.json"))
     # First pages only: the database list is paginated in this scenario ($skiptoken).
     throttled = [r for r in fresh.arm.requests
