@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "managed_instance",
     "failover",
     "seeding",
+    "target",
 )
 
 

@@ -61,6 +61,7 @@ def probes_for(config: Config) -> list[ProbeSpec]:
         "sql": config.source is not None,
         "azure": config.managed_instance is not None,
         "network": config.managed_instance is not None or config.source is not None,
+        "target": config.managed_instance is not None,
     }
     return [spec for spec in PROBES if wanted[spec.name]]
 
@@ -194,6 +195,7 @@ _NOT_COLLECTED = {
     "sql": "SQL Server facts were not collected (no [source] in the config)",
     "azure": "Azure facts were not collected (no [managed_instance] in the config)",
     "network": "network facts were not collected",
+    "target": "target facts were not collected (no [managed_instance] in the config)",
     "plan.links": "no link is planned (no [[link]] in the config)",
 }
 

@@ -546,18 +546,53 @@ def render_junit(report: EstateReport) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+#: How a target's verdict looks: the colour, shape and badge of the status that decides it.
+VERDICT_STATUS = {Verdict.READY: Status.PASS, Verdict.NOT_READY: Status.FAIL, Verdict.UNKNOWN: Status.ERROR}
+
+
+def verdict_sentence(report: EstateReport) -> str:
+    """The estate verdict in one sentence, for the banner."""
+    tally, total = report.tally, len(report.outcomes)
+    blocked, unknown = tally[Verdict.NOT_READY], tally[Verdict.UNKNOWN]
+    if report.verdict is Verdict.READY:
+        return f"Every target is ready ({total:,} of {total:,}): nothing blocks a link."
+    if report.verdict is Verdict.NOT_READY:
+        text = f"{blocked:,} of {total:,} target{'s' if total != 1 else ''} {'have' if blocked != 1 else 'has'} " \
+               "blocking findings to fix before a link can be created."
+        if unknown:
+            text += f" {unknown:,} more could not be evaluated."
+        return text
+    return (f"Nothing failed, but {unknown:,} of {total:,} target{'s' if total != 1 else ''} could not be evaluated: "
+            "unknown is not passed.")
+
+
 def render_html(report: EstateReport) -> str:
-    from linkready.reports import Format
+    """The estate page, with the single-target report's stylesheet, status shapes and badges."""
+    from linkready.report import STATUS_ORDER
+    from linkready.reports import Format, html
 
     template = _html_environment().get_template("estate.html")
     html_file = Format.HTML.filename
+    verdict_class, verdict_icon, _ = html.VERDICT_STYLE[report.verdict]
     return str(template.render(
         report=report,
         tally=report.tally,
         Verdict=Verdict,
+        Status=Status,
+        verdicts=list(Verdict),
+        verdict_status=VERDICT_STATUS,
+        verdict_class=verdict_class,
+        verdict_icon=verdict_icon,
+        verdict_sentence=verdict_sentence(report),
         blockers=report.top_blockers(),
-        verdict_class={0: "ready", 1: "not-ready", 3: "unknown"}[report.exit_code],
-        html_file=html_file,
+        slugs={o.name: o.slug for o in report.outcomes},
+        report_files={o.slug: next((p for p in o.files if p.endswith(html_file)), "") for o in report.outcomes},
+        anchor=html.anchor,
+        # what the shared stylesheet (_styles.html) needs
+        statuses=STATUS_ORDER,
+        style=html.STATUS_STYLE,
+        paper=None,
+        page_header=html.css_string(f"{report.name} · Managed Instance link readiness (estate)"),
     ))
 
 

@@ -15,6 +15,7 @@ from linkready.facts.azure import AzureFacts
 from linkready.facts.network import NetworkFacts
 from linkready.facts.plan import PlanFacts, PlannedLink
 from linkready.facts.sql import SqlFacts
+from linkready.facts.target import TargetFacts
 
 __all__ = [
     "AzureFacts",
@@ -25,6 +26,7 @@ __all__ = [
     "PlannedLink",
     "ProbeError",
     "SqlFacts",
+    "TargetFacts",
     "lookup",
 ]
 
@@ -61,6 +63,7 @@ class Facts:
     sql: SqlFacts | None = None
     azure: AzureFacts | None = None
     network: NetworkFacts | None = None
+    target: TargetFacts | None = None
     errors: tuple[ProbeError, ...] = ()
 
     @property

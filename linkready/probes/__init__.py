@@ -74,4 +74,5 @@ PROBES: tuple[ProbeSpec, ...] = (
     ProbeSpec("sql", "sql", "linkready.probes.sql:probe"),
     ProbeSpec("azure", "azure", "linkready.probes.azure:probe"),
     ProbeSpec("network", "network", "linkready.probes.network:probe"),
+    ProbeSpec("target", "target", "linkready.probes.target:probe"),
 )

@@ -24,7 +24,7 @@ def test_every_check_has_complete_metadata(spec) -> None:  # type: ignore[no-unt
     assert isinstance(spec.area, Area) and isinstance(spec.severity, Severity)
     assert spec.function.__module__.startswith("linkready.checks.")
     for path in spec.requires:
-        assert path.split(".")[0] in {"plan", "sql", "azure", "network", "collector"}, path
+        assert path.split(".")[0] in {"plan", "sql", "azure", "network", "collector", "target"}, path
 
 
 def test_ids_are_unique_and_the_catalogue_names_every_module() -> None:

@@ -14,8 +14,10 @@ import pytest
 from linkready.reports import html
 
 from linkready.diff import compare, side_from_report
-from linkready.model import Status
-from tests.reports.samples import estate_report, make_report, rich_report
+from linkready.estate import EstateReport, TargetOutcome, render_html
+from linkready.model import Status, Verdict
+from linkready.report import Branding
+from tests.reports.samples import LOGO, NOW, VERSION, estate_report, make_report, rich_findings, rich_report
 
 MIN_CONTRAST = 4.5
 
@@ -153,6 +155,32 @@ def outline(text: str) -> Outline:
     return parser
 
 
+def estate_page() -> str:
+    """The estate page (``check --estate``): targets of every verdict, attention findings of every kind."""
+    attention = tuple(f for f in rich_findings() if f.status in html.ATTENTION)
+
+    def outcome(name: str, verdict: Verdict, statuses: tuple[Status, ...], reason: str = "") -> TargetOutcome:
+        found = tuple(f for f in attention if f.status in statuses)
+        counts = {s.value: sum(1 for f in found if f.status is s) for s in Status}
+        html_file = f"targets/{name}/linkready-report.html"
+        return TargetOutcome(name=name, slug=name, source=f"targets/{name}.toml", mode="live", verdict=verdict,
+                             profile="preflight", reason=reason, counts=counts if not reason else {},
+                             findings=found, target_summary={"SQL Server": f"{name}.museum.local"} if not reason
+                             else {}, digest="sha256:" + "ab" * 32, seconds=1.25,
+                             files=() if reason else (html_file, f"targets/{name}/linkready-report.json"))
+
+    outcomes = (
+        outcome("sqlprod01", Verdict.READY, (Status.WARN, Status.WAIVED)),
+        outcome("sqlprod02", Verdict.NOT_READY, (Status.FAIL, Status.ERROR, Status.WARN)),
+        outcome("sqlprod03", Verdict.UNKNOWN, (Status.ERROR,)),
+        outcome("sqlprod04", Verdict.UNKNOWN, (), reason="source.password_env: LINKREADY_SQL_PASSWORD is not set"),
+    )
+    report = EstateReport(name="Museum <estate>", outcomes=outcomes, generated_at=NOW, tool_version=VERSION,
+                          seconds=2.5, executor="thread pool of 4",
+                          branding=Branding(customer="Museum", prepared_by="Consultant", logo_data_uri=LOGO))
+    return render_html(report)
+
+
 REPORTS = {
     "rich": lambda: html.render(rich_report()),
     "rich+changes": lambda: html.render(rich_report(), changes=compare(side_from_report(make_report([])),
@@ -161,7 +189,11 @@ REPORTS = {
     "empty": lambda: html.render(make_report([])),
     "diff page": lambda: html.render_diff(compare(side_from_report(make_report([])),
                                                   side_from_report(rich_report()))),
+    "estate page": estate_page,
 }
+#: Words a badge may carry: a finding's status, and on the estate page a target's verdict.
+BADGE_WORDS = {name: {s.value for s in Status} | ({v.value for v in Verdict} if name == "estate page" else set())
+               for name in REPORTS}
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
@@ -176,7 +208,65 @@ def test_headings_in_order(name: str) -> None:
 def test_every_status_is_also_written_in_text(name: str) -> None:
     parsed = outline(REPORTS[name]())
     assert parsed.badges, "no status badge found"
-    assert set(parsed.badges) <= {s.value for s in Status}, set(parsed.badges) - {s.value for s in Status}
+    assert set(parsed.badges) <= BADGE_WORDS[name], set(parsed.badges) - BADGE_WORDS[name]
+
+
+# --- the estate page: the same stylesheet, icons and expectations as the report -----------------
+
+ESTATE = estate_page()
+#: Every <style> block of the estate page: the shared stylesheet, then the estate page's own rules.
+ESTATE_CSS = "\n".join(part.split("</style>", 1)[0] for part in ESTATE.split("<style>")[1:])
+ESTATE_OWN_CSS = ESTATE.split("<style>")[2].split("</style>", 1)[0]
+
+
+def test_estate_page_uses_the_report_stylesheet_and_icons() -> None:
+    def shared(css: str) -> str:  # the running page header names the estate instead of the customer
+        return re.sub(r"@top-left \{[^}]*\}", "", css)
+
+    assert shared(stylesheet(ESTATE)) == shared(CSS), "the estate page's first stylesheet is the report's"
+    assert html.render(rich_report()).split('<svg class="defs"', 1)[1].split("</svg>", 1)[0] == \
+        ESTATE.split('<svg class="defs"', 1)[1].split("</svg>", 1)[0], "same status shapes"
+    assert all('aria-hidden="true"' in svg for svg in re.findall(r"<svg[^>]*>", ESTATE))
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_estate_page_badges_reach_4_5_to_1(status: Status) -> None:
+    declared = rule(ESTATE_CSS, f".badge.s-{status.value}")
+    assert contrast(declared["color"], declared["background"]) >= MIN_CONTRAST
+    assert declared["background"] == html.STATUS_STYLE[status].background
+
+
+@pytest.mark.parametrize("verdict", ["ready", "not-ready", "unknown"])
+def test_estate_verdict_banner_white_text_contrast(verdict: str) -> None:
+    assert contrast("#ffffff", rule(ESTATE_CSS, f".verdict.{verdict}")["background"]) >= MIN_CONTRAST
+
+
+def test_estate_page_own_text_colours_reach_4_5_to_1() -> None:
+    """Every text colour the estate page adds, on the page's (white) paper; it adds no background of its own."""
+    names = variables(ESTATE_CSS)
+    coloured = 0
+    for selectors, body in re.findall(r"([^{}@]+)\{([^{}]*)\}", ESTATE_OWN_CSS):
+        declarations = dict((k.strip(), v.strip()) for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d))
+        resolved = {k: re.sub(r"var\((--[\w-]+)\)", lambda m: names[m.group(1)], v) for k, v in declarations.items()}
+        assert resolved.get("background", names["--paper"]) == names["--paper"], selectors
+        if "color" in resolved:
+            coloured += 1
+            ratio = contrast(resolved["color"], names["--paper"])
+            assert ratio >= MIN_CONTRAST, f"{selectors.strip()}: {ratio:.2f}:1"
+    assert coloured >= 3
+
+
+def test_estate_page_verdicts_are_words_colours_and_shapes() -> None:
+    parsed = outline(ESTATE)
+    assert {v.value for v in Verdict} <= set(parsed.badges)
+    for verdict, status in ((Verdict.READY, Status.PASS), (Verdict.NOT_READY, Status.FAIL),
+                            (Verdict.UNKNOWN, Status.ERROR)):
+        icon = html.STATUS_STYLE[status].icon
+        assert f'<span class="badge s-{status.value}"><svg aria-hidden="true"><use href="#i-{icon}"/></svg>' \
+               f"{verdict.value}</span>" in ESTATE
+    assert parsed.lang == "en"
+    assert parsed.images and all(img.get("alt") for img in parsed.images)
+    assert "Museum &lt;estate&gt;" in ESTATE and "<script" not in ESTATE
 
 
 def test_images_have_alt_controls_have_labels_page_has_language() -> None:
