@@ -71,11 +71,6 @@ _RESOURCE_ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/provi
 def probe(ctx: ProbeContext) -> ProbeOutcome:
     """Engine entry point: build the configured credential and read everything."""
     config = ctx.config
-    # azure-identity logs every failed token attempt as a WARNING, which Python's last-resort
-    # handler prints on stderr when the application configured no logging: the cause would show
-    # twice, unformatted, beside the one-line ProbeError that reports it. A configured handler
-    # (the user's logging setup) still receives the records.
-    logging.getLogger("azure").addHandler(_QUIET)
     try:
         credential = make_credential(config.azure)
     except Exception as exc:  # a bad credential setup is an error value, not a crash
@@ -92,6 +87,12 @@ def make_credential(az: AzureConfig) -> TokenCredential:
     from azure import identity
 
     from linkready.config import CLOUDS
+
+    # azure-identity logs every failed token attempt as a WARNING, which Python's last-resort
+    # handler prints on stderr when the application configured no logging: the cause would show
+    # twice, unformatted, beside the one-line ProbeError that reports it. A configured handler
+    # (the user's logging setup) still receives the records.
+    logging.getLogger("azure").addHandler(_QUIET)
 
     authority = az.authority or CLOUDS[az.cloud][2]
     kwargs: dict[str, Any] = {"authority": authority}

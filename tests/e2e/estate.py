@@ -8,7 +8,8 @@ real CLI at them:
   endpoint certificate under its FQDN, the root CA that issued it), read by pyodbc + FreeTDS;
 * Entra ID: the token stand-in (tests/entra_server) for azure-identity's EnvironmentCredential
   (``AZURE_TENANT_ID``/``AZURE_CLIENT_ID``/``AZURE_CLIENT_SECRET``);
-* Resource Manager: the ARM stand-in (tests/arm_server), with the estate's addresses moved from
+* Resource Manager: the ARM stand-in (tests/arm_server) with the target room's finished target
+  (tests/arm_server_target/finished.json) merged in, and the estate's addresses moved from
   10.20.0.0/16 (MI VNet) and 10.10.0.0/16 (SQL Server VNet) into 127.20.0.0/16 and 127.10.0.0/16,
   so that every address the network probe dials is on this machine's loopback;
 * DNS: the DNS test server on 127.0.0.153:53 answering the MI FQDN with the MI's address;
@@ -41,6 +42,9 @@ from typing import Any
 
 from tests.arm_server import ArmStandIn
 from tests.arm_server.certs import CertMaterial, link_certificates
+from tests.arm_server.server import merge_patch
+from tests.arm_server_target import FINISHED, read_scenario
+from tests.arm_server_target import variables as target_variables
 from tests.dns_server.server import DnsTestServer, Zone
 from tests.entra_server import EntraStandIn
 from tests.tds_server.protocol import ResultSet, SqlError, TdsServer
@@ -176,7 +180,7 @@ class Estate:
 
     def __init__(self, *, tds_delay: float = 0.0, dns_delay: float = 0.0) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="linkready-e2e-"))
-        self.arm = ArmStandIn().start()
+        self.arm = ArmStandIn(variables=target_variables()).start()
         self.entra = EntraStandIn(self.arm.ca).start()
         v = self.arm.variables
         self.mi_id, self.mi_fqdn = v["MI_ID"], v["MI_FQDN"]
@@ -209,6 +213,12 @@ class Estate:
         """Serve an ARM stand-in scenario, addresses moved onto loopback; forget recorded requests."""
         self.arm.load(scenario)
         st = self.arm.state
+        # A finished target (backups, Entra admin, Defender, diagnostic settings: the target room's
+        # finished.json) under the scenario, so that the target probe's checks have data too.
+        finished = read_scenario(FINISHED, self.arm.variables)["patch"]
+        st.resources = merge_patch(st.resources, {k.lower(): v for k, v in finished.get("resources", {}).items()})
+        st.api_versions = merge_patch(st.api_versions,
+                                      {k.lower(): v for k, v in finished.get("api_versions", {}).items()})
         st.resources = _on_loopback(st.resources)
         st.lists = _on_loopback(st.lists)
         self.entra.clear()

@@ -62,7 +62,7 @@ def test_whole_preflight_reports_every_area_in_every_format(fresh: Estate) -> No
     # The only statements refused are the driver's own catalog calls after connect, not the probe's.
     assert {r.sql.split()[0] for r in received if not r.accepted} <= {"sp_datatype_info_100"}
     assert fresh.arm.methods() == {"GET"} and all(r.authorized for r in fresh.arm.requests)
-    assert len(fresh.entra.token_requests()) == 1
+    assert len(fresh.entra.token_requests()) == 2  # the azure and the target probe
     assert ("sqlmi-contoso-weu.3f6c9a1d2b4e.database.windows.net", "A") in fresh.dns.queries
     assert ("sqlsrv01.corp.example", "A") in fresh.dns.queries
 
