@@ -75,10 +75,10 @@ def test_healthy_collect_then_evaluate_with_a_real_credential(fresh: Estate) -> 
                   "NSG-001", "NSG-002", "NSG-003", "NSG-004", "NSG-005", "CERT-003", "CERT-004",
                   "DB-011", "DB-012", "DB-013"):
         assert worst[check] == "PASS", (check, worst[check])
-    # The SQL probe does not read sp_certificate_add_issuer's mappings, so the imported root CA
-    # looks unmapped (reported to the lead); this FAIL is why a healthy estate exits 1.
-    assert worst["CERT-005"] == "FAIL"
-    assert evaluated.returncode == 1, evaluated.stderr
+    # The root CA is imported; its sp_certificate_add_issuer mapping is invisible to a SELECT, and the
+    # finding says so instead of guessing either way.
+    assert worst["CERT-005"] == "PASS"
+    assert evaluated.returncode == 0, evaluated.stderr
     assert_nothing_leaked(collected, snapshot, out)
     assert_nothing_leaked(evaluated, out)
 
@@ -146,7 +146,7 @@ def test_forbidden_nsg_read_names_the_action_and_spares_the_rest(fresh: Estate) 
     assert {c for c in ("NSG-001", "NSG-002", "NSG-003") if worst[c] == "ERROR"} == {"NSG-001", "NSG-002", "NSG-003"}
     for check in ("MI-001", "MI-004", "MI-009", "NSG-004", "NSG-005", "CERT-003", "CERT-004", "DB-012"):
         assert worst[check] == "PASS", (check, worst[check])
-    assert run.returncode == 1, run.stderr  # CERT-005 FAILs (see the healthy test)
+    assert run.returncode == 3, run.stderr  # NSG-001..003 could not be evaluated; nothing FAILs
     assert_nothing_leaked(run, snapshot, fresh.tmp / "forbidden")
 
 
@@ -186,10 +186,10 @@ def test_no_secret_or_token_in_any_output(fresh: Estate) -> None:
     config = fresh.config("all-formats.toml", output="all-formats",
                           formats=("console", "json", "junit", "md", "html", "sarif"))
     run = fresh.run("check", "-c", str(config), "--save-snapshot", str(snapshot))
-    assert run.returncode == 1, run.stderr
+    assert run.returncode == 0, run.stderr
     written = sorted(p.name for p in (fresh.tmp / "all-formats").iterdir())
     assert written == ["linkready-junit.xml", "linkready-report.html", "linkready-report.json",
                        "linkready-report.md", "linkready.sarif"]
-    assert "CERT-005" in run.stdout  # the console summary was printed, so stdout was searched for real
+    assert "SEED-002" in run.stdout  # the console summary was printed, so stdout was searched for real
     assert fresh.entra.token_requests(), "the secret was really used"
     assert_nothing_leaked(run, snapshot, fresh.tmp / "all-formats", fresh.tmp / "all-formats.toml")
