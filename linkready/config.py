@@ -300,6 +300,8 @@ resource_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroup
 [azure]
 cloud = "public"               # public | usgov | china
 credential = "default"         # default | cli | environment | managed-identity | workload-identity
+verify_tls = true              # true | false | path to a CA bundle
+# source_nic_id = ""           # the SQL Server VM's NIC resource ID, when it is an Azure VM
 
 [[link]]                       # one table per planned link
 name = "link-sales"
@@ -314,6 +316,7 @@ link_mode = "SingleDatabase"   # SingleDatabase | MultiDatabase
 dns_servers = []               # extra DNS servers to ask (the VNet's custom DNS servers are added)
 connect_timeout = 3
 port_sample = 0                # 0 = scan all of 11000-11999
+# seeding_throughput_gb_per_hour = 40   # for the seeding estimate (measure: linkready throughput)
 
 [options]
 profile = "preflight"          # preflight | audit | pipeline | failover | path/to/profile.toml

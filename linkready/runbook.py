@@ -317,7 +317,7 @@ def generate(
     root_names: list[str] = []
     for name, common_name in ROOT_CAS:
         present = next((c for c in certificates if c.name == name or common_name in c.subject), None)
-        if present is not None and suffix in present.issuer_mappings:
+        if present is not None and suffix in (present.issuer_mappings or ()):
             in_place.append(f"Root CA {common_name} is imported as [{present.name}] and mapped to {suffix}")
             continue
         if present is None:

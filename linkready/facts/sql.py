@@ -56,8 +56,9 @@ class SqlCertificate:
     pvt_key_encryption_type: str
     #: CERTENCODED: the public certificate (DER, hex). Public material, safe to keep.
     public_der_hex: str = ""
-    #: Issuer mappings from sp_certificate_add_issuer (e.g. "*.database.windows.net").
-    issuer_mappings: tuple[str, ...] = ()
+    #: Issuer mappings from sp_certificate_add_issuer (e.g. "*.database.windows.net"). None: not readable —
+    #: no catalog view exposes them to a SELECT, so the probe cannot know; () means known to have none.
+    issuer_mappings: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -78,14 +79,32 @@ def probe(ctx: ProbeContext) -> ProbeOutcome:
     return collect_azure(config, credential)
 
 
+_QUIET = logging.NullHandler()
+
+
 def make_credential(az: AzureConfig) -> TokenCredential:
     """DefaultAzureCredential, or the credential type the config names, for the configured cloud."""
     from azure import identity
 
     from linkready.config import CLOUDS
 
+    # azure-identity logs every failed token attempt as a WARNING, which Python's last-resort
+    # handler prints on stderr when the application configured no logging: the cause would show
+    # twice, unformatted, beside the one-line ProbeError that reports it. A configured handler
+    # (the user's logging setup) still receives the records.
+    logging.getLogger("azure").addHandler(_QUIET)
+
     authority = az.authority or CLOUDS[az.cloud][2]
     kwargs: dict[str, Any] = {"authority": authority}
+    if az.authority:
+        # MSAL validates an authority host it does not know through instance discovery at
+        # login.microsoftonline.com; an authority the user configured (a private cloud, Azure
+        # Stack, the test stand-in) is trusted as configured and must not send that request out.
+        kwargs["disable_instance_discovery"] = True
+    if az.verify_tls is not True:
+        # The token request goes through azure-identity's own transport: the CA bundle (or
+        # verification off) configured for Azure applies to the authority as it does to ARM.
+        kwargs["connection_verify"] = az.verify_tls
     factories: dict[str, Callable[..., Any]] = {
         "default": lambda: identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs),
         "cli": lambda: identity.AzureCliCredential(),

@@ -35,6 +35,7 @@ from linkready.probes.dns import (
     addresses_of,
     parse_server,
     resolve_all,
+    resolve_system,
 )
 from linkready.probes.tcp import is_ip_address, scan_address, scan_host, source_address_for
 
@@ -173,6 +174,12 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
                 hosts.setdefault(parts[0], None)
         if not hosts:
             return (), (), ()
+        # The system resolver's answers need nothing from Azure: ask while the Azure probe runs, so
+        # that only the VNet DNS servers' lookups wait for it.
+        system = {
+            host: asyncio.ensure_future(asyncio.to_thread(resolve_system, host, timeout=net.dns_timeout))
+            for host in hosts
+        }
         azure = await azure_facts()
         vnet = getattr(azure, "vnet", None)
         vnet_servers: list[DnsServer] = []
@@ -183,9 +190,10 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
                 errors.append(ProbeError(PROBE, "network.partner_dns", "error", f"VNet DNS server: {exc}"))
         answers: list[DnsAnswer] = []
         for host in hosts:
+            answers.append(await system[host])
             answers.extend(
                 await asyncio.to_thread(
-                    resolve_all, host, servers=vnet_servers, via=VIA_VNET, timeout=net.dns_timeout
+                    resolve_all, host, servers=vnet_servers, via=VIA_VNET, system=False, timeout=net.dns_timeout
                 )
             )
         return tuple(hosts), tuple(s.label for s in vnet_servers), tuple(answers)

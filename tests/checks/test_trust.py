@@ -156,3 +156,18 @@ def test_cert_005_documented_roots_when_the_issuer_is_unknown(
     f = facts(azure_facts=azure(endpoint_certificate_hex=None), sql_facts=with_certs(SQL_EP, *roots),
               plan_facts=plan(cloud="AzureCloud"))
     assert one("CERT-005", f).status is status
+
+
+def test_cert_005_unreadable_mapping_passes_on_the_import_and_says_what_was_not_verified() -> None:
+    """A real SQL Server never shows its issuer mappings to a SELECT: that is unknown, not 'unmapped'."""
+    unread = replace(ROOT, issuer_mappings=None)
+    finding = one("CERT-005", facts(sql_facts=with_certs(SQL_EP, MI_AS_FQDN, unread)))
+    assert finding.status is Status.PASS and "imported into master" in finding.message
+    assert any("not verified" in line for line in finding.evidence)
+    roots = tuple(replace(ROOT, name=name, subject=subject, issuer=subject, public_der_hex="", issuer_mappings=None)
+                  for name, subject in (("DigiCertPKI", "DigiCert Global Root G2"),
+                                        ("MicrosoftPKI", "Microsoft RSA Root Certificate Authority 2017")))
+    f = facts(azure_facts=azure(endpoint_certificate_hex=None), sql_facts=with_certs(SQL_EP, *roots),
+              plan_facts=plan(cloud="AzureCloud"))
+    finding = one("CERT-005", f)
+    assert finding.status is Status.PASS and any("not verified" in line for line in finding.evidence)
