@@ -1,4 +1,4 @@
-"""Network reachability checks (NET-001..003): the ports the link uses answer, tested from a named host.
+"""Network reachability checks (NET-001..004): the ports the link uses answer, tested from a named host.
 
 Each finding says where the test ran and from which source address: a port that is open from a
 jump box proves much less than one that is open from the SQL Server host, whose traffic takes
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.commands.network_test import tsql_for
 from linkready.facts import Facts
 from linkready.facts.network import (
     PORT_FILTERED,
@@ -19,8 +20,8 @@ from linkready.facts.network import (
     PortResult,
     PortScan,
 )
-from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, passed, warned
-from linkready.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
+from linkready.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, split_endpoint
 from linkready.registry import check
 
 DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
@@ -297,3 +298,126 @@ def sql_endpoint_port_reachable(facts: Facts, settings: Settings) -> Iterator[Re
     else:
         message = _cause(result.state, f"Port {port} at {scan.host} ({scan.address})", scan)
     yield failed(message, target=target, observed=observed, expected="open", evidence=evidence)
+
+
+# ---------------------------------------------------------------------------------------------
+# NET-004: which directions were tested, and from where
+
+
+_TESTED_STATES = (PORT_OPEN, PORT_REFUSED, PORT_FILTERED, PORT_UNREACHABLE)
+
+
+def _origin(facts: Facts, scan: PortScan) -> str:
+    host = scan.source_host or facts.collector.hostname or "an unnamed host"
+    source = scan.source_address or (facts.collector.source_addresses[0] if facts.collector.source_addresses else "")
+    return f"{host}" + (f" (source address {source})" if source else "")
+
+
+def _not_tested_reason(facts: Facts, scan: PortScan | None, path: str) -> str | None:
+    """Why a scan does not count as a test, or None when at least one port got an answer (or a timeout)."""
+    if scan is None:
+        error = facts.error_for(path)
+        return f"the probe could not run it: {error.reason}" if error else "network facts were not collected"
+    if scan.error:
+        return scan.error
+    if not any(r.state in _TESTED_STATES for r in scan.ports):
+        return "no port attempt finished"
+    return None
+
+
+def _fixes_for_reverse_direction(facts: Facts) -> tuple[list[str], tuple[CodeBlock, ...]]:
+    """The partner endpoints to test from the managed instance, and the network-test T-SQL for each."""
+    endpoints = list(dict.fromkeys(link.partner_endpoint for link in facts.plan.links if link.partner_endpoint))
+    fixes = []
+    for endpoint in endpoints:
+        parsed = split_endpoint(endpoint)
+        if parsed is None:
+            continue
+        host, port = parsed
+        try:
+            code = tsql_for(host, port)
+        except Exception:  # not a host name or address: PLAN-002 reports the endpoint itself
+            continue
+        fixes.append(CodeBlock("tsql", code, f"Test managed instance -> SQL Server ({host}:{port}): run on the "
+                                             "managed instance (linkready network-test --print-tsql)"))
+    return endpoints, tuple(fixes)
+
+
+@check(
+    id="NET-004",
+    title="The report names the network directions tested, and tests SQL Server -> managed instance from the "
+          "SQL Server host",
+    area=Area.NETWORK,
+    severity=Severity.LOW,
+    rationale=(
+        "A link needs both directions: SQL Server connects to the managed instance (5022 and 11000-11999) and "
+        "the managed instance connects back to SQL Server's endpoint. linkready tests only from where it runs; "
+        "a test from a jump box does not take the SQL Server's path, and the managed instance -> SQL Server "
+        "direction can only be tested from inside the managed instance. Stating what was tested, and from "
+        "where, keeps a passing report from being read as proof of both directions."
+    ),
+    remediation=(
+        "Run linkready on the SQL Server host (or set [network] runs_on_sql_host = true when it is), and have "
+        "the DBA run the printed T-SQL on the managed instance to test the managed instance -> SQL Server "
+        "direction (linkready network-test --print-tsql)."
+    ),
+    docs=DOCS_PREP,
+    owner=Owner.NETWORK,
+    requires=("plan.links",),
+)
+def directions_tested_are_stated(facts: Facts, settings: Settings) -> Iterator[Result]:
+    network = facts.network
+    mi_scan = network.mi_ports if network else None
+    sql_scan = network.sql_endpoint_port if network else None
+    on_host = runs_on_sql_host(facts)
+    where = ("the SQL Server host itself" if on_host is True
+             else "not the SQL Server host (a jump box)" if on_host is False
+             else "a host not known to be the SQL Server host")
+    evidence = []
+    forward_missing = _not_tested_reason(facts, mi_scan, "network.mi_ports")
+    if mi_scan is not None and forward_missing is None:
+        forward = f"tested from {_origin(facts, mi_scan)}, {where}"
+        evidence.append(f"SQL Server -> managed instance (TCP {MI_ENDPOINT_PORT} and {MI_REDIRECT_RANGE[0]}-"
+                        f"{MI_REDIRECT_RANGE[1]} to {mi_scan.host} at {mi_scan.address}): {forward}; NET-001 and "
+                        "NET-002 judge the result.")
+    else:
+        forward = f"not tested ({forward_missing})"
+        evidence.append(f"SQL Server -> managed instance (TCP {MI_ENDPOINT_PORT} and {MI_REDIRECT_RANGE[0]}-"
+                        f"{MI_REDIRECT_RANGE[1]}): {forward}.")
+    sql_missing = _not_tested_reason(facts, sql_scan, "network.sql_endpoint_port")
+    if sql_scan is not None and sql_missing is None:
+        port = sql_scan.ports[0].port if sql_scan.ports else "?"
+        kind = ("a local check that the endpoint listens" if on_host is True
+                else "reachability from that host, not from the managed instance")
+        evidence.append(f"SQL Server endpoint ({sql_scan.host}:{port}): tested from {_origin(facts, sql_scan)}: "
+                        f"{kind} (NET-003).")
+    else:
+        evidence.append(f"SQL Server endpoint: not tested ({sql_missing}).")
+    endpoints, fixes = _fixes_for_reverse_direction(facts)
+    shown = ", ".join(endpoints) or "the partner endpoint"
+    evidence.append(f"Managed instance -> SQL Server ({shown}): not tested (run the printed T-SQL): linkready "
+                    "cannot connect from inside the managed instance; the T-SQL runs Microsoft's documented test "
+                    "there as a temporary SQL Agent job and removes it.")
+    observed = f"SQL Server -> managed instance: {forward}; managed instance -> SQL Server: not tested"
+    expected = ("SQL Server -> managed instance tested from the SQL Server host; managed instance -> SQL Server "
+                "tested by the DBA with the printed T-SQL")
+    if forward_missing is None and on_host is True:
+        yield passed(
+            "SQL Server -> managed instance was tested from the SQL Server host; managed instance -> SQL Server "
+            "was not tested: run the T-SQL from 'linkready network-test --print-tsql' on the managed instance",
+            observed=observed, expected=expected, evidence=evidence, fix=fixes,
+        )
+    elif forward_missing is None:
+        yield warned(
+            f"SQL Server -> managed instance was tested from {_origin(facts, mi_scan) if mi_scan else '?'}, "
+            f"{where}: {'that is not' if on_host is False else 'that may not be'} the path the link takes; "
+            "managed instance -> SQL Server was not tested",
+            observed=observed, expected=expected, evidence=evidence, fix=fixes,
+        )
+    else:
+        yield warned(
+            "Neither direction was tested: SQL Server -> managed instance was not tested "
+            f"({forward_missing}) and managed instance -> SQL Server needs the printed T-SQL",
+            observed=observed, expected=expected, evidence=evidence, fix=fixes,
+        )
+

@@ -561,9 +561,12 @@ def compute_matches_source(facts: Facts, settings: Settings) -> Iterator[Result]
         f"SQL Server {cpus if cpus is not None else '?'} logical CPUs / "
         f"{f'{source_gb:g} GB' if source_gb is not None else '? GB'}"
     )
+    log_summary, log_lines = _log_generation(facts)
+    if log_summary:
+        observed += f"; {log_summary}"
     if cpus is None and source_gb is None:
         yield skipped("Not applicable: the SQL Server's CPU count and memory were not read", target=name,
-                      observed=observed)
+                      observed=observed, evidence=log_lines)
         return
     short = []
     if cpus is not None and v_cores < cpus * ratio:
@@ -575,14 +578,15 @@ def compute_matches_source(facts: Facts, settings: Settings) -> Iterator[Result]
     )
     if not short:
         yield passed("The managed instance is at least as large as the SQL Server", target=name,
-                     observed=observed, expected=expected)
+                     observed=observed, expected=expected, evidence=log_lines)
         return
     wanted = max(v_cores, int(cpus * ratio + 0.999) if cpus else v_cores)
     yield warned(
         "The managed instance is smaller than the SQL Server: " + "; ".join(short),
         target=name, observed=observed, expected=expected,
         evidence=("Logical CPUs and physical memory are the host's (sys.dm_os_sys_info); if the SQL Server uses "
-                  "a fraction of them (max server memory, affinity), size against that instead and waive",),
+                  "a fraction of them (max server memory, affinity), size against that instead and waive",
+                  *log_lines),
         fix=(
             _azcli(
                 f"az sql mi update --resource-group {group} --name {name} --capacity {_valid_vcores(wanted)}",
@@ -590,6 +594,41 @@ def compute_matches_source(facts: Facts, settings: Settings) -> Iterator[Result]
             ),
         ),
     )
+
+
+def _log_generation(facts: Facts) -> tuple[str, list[str]]:
+    """The planned databases' recent log generation on SQL Server: a summary and one line per database.
+
+    The managed instance replays this log as the link's secondary, so it belongs next to its size.
+    """
+    if facts.sql is None or facts.sql.databases is None or not facts.plan.databases:
+        return "", []
+    found = {db.name.lower(): db for db in facts.sql.databases}
+    lines: list[str] = []
+    total, measured = 0.0, 0
+    for planned in facts.plan.databases:
+        db = found.get(planned.lower())
+        if db is None:
+            continue
+        if db.log_generated_mb_per_day is None:
+            lines.append(f"{db.name}: recent log generation not measured ({db.log_cadence_unknown()})")
+            continue
+        measured += 1
+        total += db.log_generated_mb_per_day
+        cadence = (f", log backups every {db.log_backup_interval_minutes:g} min"
+                   if db.log_backup_interval_minutes is not None else "")
+        lines.append(f"{db.name}: {_per_day(db.log_generated_mb_per_day)} of log per day over the last 7 days "
+                     f"({db.log_backups_7d} log backups{cadence})")
+    if not measured:
+        return "", lines
+    rate = total / 86400  # MB per second, on average; peaks are higher
+    summary = (f"planned databases' recent log generation {_per_day(total)}/day "
+               f"(average {rate:.2f} MB/s, from SQL Server's log backups)")
+    return summary, lines
+
+
+def _per_day(mb: float) -> str:
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
 
 
 def _valid_vcores(wanted: int) -> int:

@@ -124,8 +124,17 @@ class SqlDatabase:
     data_size_mb: float = 0.0
     log_size_mb: float = 0.0
     log_used_percent: float = 0.0
+    #: Log backups (not COPY_ONLY) finished in the 7 days before collection (msdb.dbo.backupset, type 'L');
+    #: 0 when there were none, None when backup history was not read.
+    log_backups_7d: int | None = None
+    #: Their total size (backup_size, uncompressed) in MB: the log the database generated meanwhile.
+    log_backup_mb_7d: float | None = None
+    #: Log generated per day, from those backups and the time they cover; None with fewer than two backups.
+    log_generated_mb_per_day: float | None = None
+    #: The median time between consecutive log backups (the cadence the backup job runs at), in minutes.
+    log_backup_interval_minutes: float | None = None
     #: Parts the probe could not read for this database, each "part: reason". Parts: files,
-    #: filegroups, backups, recovery, tde, pvs, log_space. A check that needs a listed part is ERROR.
+    #: filegroups, backups, log_backups, recovery, tde, pvs, log_space. A check that needs a listed part is ERROR.
     unreadable: tuple[str, ...] = ()
 
     def unreadable_part(self, part: str) -> str | None:
@@ -135,6 +144,19 @@ class SqlDatabase:
             if name == part:
                 return reason or "not readable"
         return None
+
+    def log_cadence_unknown(self) -> str | None:
+        """Why the log backup interval / log generation is unknown, or None when it was measured."""
+        if self.log_backup_interval_minutes is not None and self.log_generated_mb_per_day is not None:
+            return None
+        if self.log_backups_7d is None:
+            reason = self.unreadable_part("log_backups")
+            return f"backup history not read: {reason}" if reason else "backup history was not collected"
+        if self.log_backups_7d == 0:
+            return "no log backup in the last 7 days"
+        if self.log_backups_7d == 1:
+            return "only one log backup in the last 7 days"
+        return "the log backups' timing could not be read"
 
 
 @dataclass(frozen=True)

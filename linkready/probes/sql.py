@@ -192,6 +192,27 @@ STATEMENTS: tuple[Statement, ...] = (
                MAX(CASE WHEN b.is_copy_only = 1 THEN b.backup_finish_date END) AS last_copy_only_backup
         FROM msdb.dbo.backupset AS b WHERE b.type = 'D' GROUP BY b.database_name""",
        "sql.databases", MSDB_BACKUPSET, part="backups"),
+    # Log backups of the last 7 days per database: how many, how much log they carried, and the median
+    # gap between consecutive ones (the backup job's cadence; a median ignores a paused night or a
+    # one-off extra backup). LAG and PERCENTILE_CONT are window functions that cannot nest, hence the
+    # two derived tables. COPY_ONLY log backups do not truncate the log, so they are left out.
+    _s("log_backups", """
+        SELECT m.database_name, COUNT(*) AS log_backups,
+               CAST(SUM(m.backup_size) / 1048576 AS bigint) AS backup_mb,
+               DATEDIFF(minute, MIN(m.backup_finish_date), MAX(m.backup_finish_date)) AS span_minutes,
+               CAST(MAX(m.median_gap_seconds) AS int) AS median_gap_seconds
+        FROM (SELECT g.database_name, g.backup_size, g.backup_finish_date,
+                     PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY g.gap_seconds)
+                         OVER (PARTITION BY g.database_name) AS median_gap_seconds
+              FROM (SELECT b.database_name, b.backup_size, b.backup_finish_date,
+                           DATEDIFF(second, LAG(b.backup_finish_date) OVER (PARTITION BY b.database_name
+                                                                           ORDER BY b.backup_finish_date),
+                                    b.backup_finish_date) AS gap_seconds
+                    FROM msdb.dbo.backupset AS b
+                    WHERE b.type = 'L' AND b.is_copy_only = 0
+                      AND b.backup_finish_date >= DATEADD(day, -7, GETDATE())) AS g) AS m
+        GROUP BY m.database_name""",
+       "sql.databases", MSDB_BACKUPSET, part="log_backups"),
     _s("tde", """SELECT database_id, encryption_state, encryptor_thumbprint, encryptor_type
                  FROM sys.dm_database_encryption_keys""", "sql.databases", VIEW_SERVER_STATE, part="tde"),
     _s("pvs", "SELECT database_id, pvs_filegroup_id FROM sys.dm_tran_persistent_version_store_stats",
@@ -640,6 +661,36 @@ def _availability_groups(g: Gathered) -> tuple[AvailabilityGroup, ...] | None:
     )
 
 
+@dataclass(frozen=True)
+class LogCadence:
+    """What a week of log backups says about a database's log: how often, and how much."""
+
+    backups: int
+    total_mb: float | None
+    mb_per_day: float | None
+    interval_minutes: float | None
+
+
+def log_cadence(row: Row | None) -> LogCadence:
+    """A ``log_backups`` row (or None: no log backup in the window) → the cadence facts.
+
+    N consecutive log backups carry the log written from the backup before the first one to the
+    last one: the span between the first and the last plus one interval. With fewer than two
+    backups neither the interval nor the time the log covers is known, so no rate is given.
+    """
+    if row is None:
+        return LogCadence(0, 0.0, None, None)
+    count = int(row.get("log_backups") or 0)
+    total = float(row.get("backup_mb") or 0.0)
+    gap = row.get("median_gap_seconds")
+    if count < 2 or gap is None:
+        return LogCadence(count, round(total, 1), None, None)
+    interval = float(gap) / 60
+    covered_minutes = float(row.get("span_minutes") or 0) + interval
+    per_day = total / covered_minutes * 1440 if covered_minutes > 0 else None
+    return LogCadence(count, round(total, 1), None if per_day is None else round(per_day, 1), round(interval, 1))
+
+
 def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] | None:
     if "databases" not in g.rows:
         return None
@@ -650,6 +701,7 @@ def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] |
     for r in g.rows.get("log_space", []):
         log_space.setdefault(r["database_name"], {})[r["counter_name"]] = int(r["cntr_value"] or 0)
     backups = {r["database_name"]: r for r in g.rows.get("backups", [])}
+    log_backups = {r["database_name"]: r for r in g.rows.get("log_backups", [])}
     tde = {int(r["database_id"]): r for r in g.rows.get("tde", [])}
     pvs = {int(r["database_id"]): r["pvs_filegroup_id"] for r in g.rows.get("pvs", [])}
     ag_of: dict[str, tuple[str, int]] = {}
@@ -683,6 +735,8 @@ def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] |
         ag_name, ag_count = ag_of.get(name.lower(), (None, 0))
         key = tde.get(db_id)
         backup = backups.get(name, {})
+        # No row means no log backup in 7 days (0), unless the statement itself could not be read.
+        cadence = log_cadence(log_backups.get(name)) if "log_backups" in g.rows else None
         if r["log_chain_started"] is None and r["recovery_model_desc"] == "FULL":
             unreadable.append("recovery: sys.database_recovery_status is not visible to the login "
                               f"(needs {VIEW_ANY_DEFINITION})")
@@ -706,6 +760,10 @@ def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] |
             data_size_mb=float(db_files.get(0, {}).get("size_mb") or 0),
             log_size_mb=float(db_files.get(1, {}).get("size_mb") or 0) or log_kb / 1024,
             log_used_percent=round(100.0 * used_kb / log_kb, 1) if log_kb else 0.0,
+            log_backups_7d=cadence.backups if cadence else None,
+            log_backup_mb_7d=cadence.total_mb if cadence else None,
+            log_generated_mb_per_day=cadence.mb_per_day if cadence else None,
+            log_backup_interval_minutes=cadence.interval_minutes if cadence else None,
             unreadable=tuple(unreadable),
         ))
     # Planned databases first, then the others, so a report reads in plan order.

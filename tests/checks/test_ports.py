@@ -1,10 +1,12 @@
-"""NET-001..003 over facts: every classification, every "where it ran", and missing facts."""
+"""NET-001..004 over facts: every classification, every "where it ran", and missing facts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from linkready.facts import ProbeError
+from linkready.facts import Facts, ProbeError
 from linkready.facts.network import NetworkFacts
 from linkready.facts.sql import MirroringEndpoint, SqlFacts
 from linkready.model import Status
@@ -191,3 +193,96 @@ def test_network_checks_do_no_io_imports() -> None:
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# -- NET-004: which directions were tested, and from where ---------------------------------------
+
+
+PARTNER_ENDPOINT = f"TCP://{SQL_ADDR}:5022"
+
+
+def directions(**kw: Any) -> Facts:
+    base: dict[str, Any] = {
+        "mi_ports": scan(all_range("open")), "sql_endpoint_port": sql_scan("open"), "endpoints": (PARTNER_ENDPOINT,),
+    }
+    return facts(**{**base, **kw})
+
+
+def test_net004_pass_from_the_sql_server_host_still_says_the_reverse_was_not_tested() -> None:
+    from linkready.commands.network_test import tsql_for
+
+    f = one("NET-004", directions())
+    assert f.status is Status.PASS
+    assert "managed instance -> SQL Server was not tested" in f.message and "network-test --print-tsql" in f.message
+    assert f.observed == ("SQL Server -> managed instance: tested from SQLPROD01 (source address 10.20.1.10), the "
+                          "SQL Server host itself; managed instance -> SQL Server: not tested")
+    forward, endpoint, reverse = f.evidence
+    assert forward.startswith("SQL Server -> managed instance (TCP 5022 and 11000-11999 to "
+                              f"{FQDN} at 10.40.0.254): tested from SQLPROD01 (source address 10.20.1.10)")
+    assert "a local check that the endpoint listens (NET-003)" in endpoint
+    assert reverse.startswith(f"Managed instance -> SQL Server ({PARTNER_ENDPOINT}): not tested (run the printed T-SQL)")
+    # The fix is network-test's own T-SQL for this plan, not a copy.
+    assert [b.code for b in f.fix] == [tsql_for(SQL_ADDR, 5022)]
+
+
+def test_net004_a_blocked_direction_was_still_tested() -> None:
+    # NET-001/002 fail on the ports; NET-004 only says the direction was tested, and from where.
+    f = one("NET-004", directions(mi_ports=scan(all_range("filtered", **{"5022": "filtered"}))))
+    assert f.status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("on_host", "words"),
+    [(False, "not the SQL Server host (a jump box): that is not the path"),
+     (None, "a host not known to be the SQL Server host: that may not be the path")],
+)
+def test_net004_warns_when_run_from_elsewhere(on_host: bool | None, words: str) -> None:
+    f = one("NET-004", directions(on_sql_host=on_host, mi_ports=scan(all_range("open"), source="198.51.100.10")))
+    assert f.status is Status.WARN
+    assert f.message.startswith("SQL Server -> managed instance was tested from SQLPROD01 (source address "
+                                "198.51.100.10)") and words in f.message
+    assert "reachability from that host, not from the managed instance (NET-003)" in f.evidence[1]
+    assert f.fix  # the reverse direction's T-SQL either way
+
+
+@pytest.mark.parametrize(
+    ("kw", "reason"),
+    [
+        ({"no_network": True}, "network facts were not collected"),
+        ({"no_network": True, "errors": (ProbeError("network", "network.mi_ports", "timeout", "no answer in 30 s"),)},
+         "the probe could not run it: no answer in 30 s"),
+        ({"mi_ports": scan({}, address="", error=f"{FQDN} did not resolve")}, f"{FQDN} did not resolve"),
+        ({"mi_ports": scan({5022: "untested"})}, "no port attempt finished"),
+    ],
+)
+def test_net004_warns_when_nothing_was_tested(kw: dict[str, object], reason: str) -> None:
+    f = one("NET-004", directions(**kw))
+    assert f.status is Status.WARN and f.message.startswith("Neither direction was tested")
+    assert f"SQL Server -> managed instance: not tested ({reason})" in f.observed
+    assert "not tested (run the printed T-SQL)" in f.evidence[-1]
+
+
+def test_net004_one_test_script_per_distinct_partner_endpoint() -> None:
+    endpoints = (PARTNER_ENDPOINT, PARTNER_ENDPOINT, "TCP://sqlprod02.corp.example:5023", "sqlprod03:5022")
+    f = one("NET-004", directions(endpoints=endpoints))
+    assert [b.title.split("(")[1].split(")")[0] for b in f.fix] == ["10.20.1.10:5022", "sqlprod02.corp.example:5023"]
+    assert "tnc sqlprod02.corp.example -port 5023" in f.fix[1].code
+
+
+def test_net004_skips_without_a_planned_link() -> None:
+    assert one("NET-004", directions(endpoints=())).status is Status.SKIP
+
+
+def test_net004_in_the_demo_lists_both_directions() -> None:
+    from linkready.engine import run_check
+    from linkready.model import Settings
+    from linkready.registry import get
+    from linkready.snapshot import loads
+    from tests.conftest import ROOT
+
+    demo = loads((ROOT / "linkready" / "data" / "demo_snapshot.json").read_text())
+    spec = get("NET-004")
+    assert spec is not None
+    [f] = run_check(spec, demo.facts, Settings())
+    assert f.status is Status.PASS and "tested from SQLPROD01 (source address 10.20.1.10)" in f.observed
+    assert len(f.fix) == 2  # the demo plans two links with two partner endpoints

@@ -91,3 +91,98 @@ def test_throughput_flows_from_config_to_plan() -> None:
     with pytest.raises(ConfigError, match="seeding_throughput_gb_per_hour"):
         parse_config({"network": {"seeding_throughput_gb_per_hour": 0}})
     assert replace(PlanFacts()).seeding_throughput_gb_per_hour is None  # old snapshots still load
+
+
+# --- measured log backup cadence and log generation (msdb.dbo.backupset, last 7 days) ---------------
+
+
+def measured(d: SqlDatabase, every_minutes: float, mb_per_day: float, used_percent: float = 10.0) -> SqlDatabase:
+    count = int(7 * 24 * 60 // every_minutes)
+    return replace(d, log_backups_7d=count, log_backup_mb_7d=mb_per_day * 7, log_generated_mb_per_day=mb_per_day,
+                   log_backup_interval_minutes=every_minutes, log_used_percent=used_percent)
+
+
+def finding(check_id: str, f: Facts, **thresholds: object):  # type: ignore[no-untyped-def]
+    spec = get(check_id)
+    assert spec is not None
+    [result] = run_check(spec, f, Settings(thresholds))
+    return result
+
+
+def test_seeding_hours_share_the_bandwidth() -> None:
+    from linkready.checks.seeding import seeding_hours
+
+    # 10 GB and 30 GB at 10 GB/h: both send at 5 GB/h until the small one is done (2 h), then 10 GB/h.
+    assert seeding_hours({"A": 10, "B": 30}, 10) == {"A": 2.0, "B": 4.0}
+    assert seeding_hours({"A": 50}, 100) == {"A": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("every", "fallback", "status", "source"),
+    [
+        (5.0, 15, Status.WARN, "measured"),  # 10 GB seeds in 7 min: outlasts a 5-minute cadence
+        (30.0, 15, Status.PASS, "measured"),
+        (240.0, 15, Status.PASS, "measured"),  # 200 GB below: 2.4 h < 4 h, where the profile's 15 would warn
+        (None, 15, Status.PASS, "profile threshold"),  # 7 min < 15
+        (None, 5, Status.WARN, "profile threshold"),
+    ],
+)
+def test_seed_002_uses_the_measured_interval_and_says_so(every: float | None, fallback: int, status: Status,
+                                                         source: str) -> None:
+    size = 200 if every == 240.0 else 10
+    sales = measured(db("Sales", size), every, 2048) if every else db("Sales", size)
+    result = finding("SEED-002", facts(sales), log_backup_interval_minutes=fallback)
+    assert result.status is status
+    assert f"({source})" in result.observed
+    shown = every if every else fallback
+    assert f"log backups every {shown:g} min ({source})" in result.observed
+    if every:
+        assert f"{int(7 * 24 * 60 // every)} log backups in the last 7 days" in result.evidence[0]
+    else:
+        assert "not measured (backup history was not collected)" in result.evidence[0]
+        assert f"log_backup_interval_minutes = {fallback:g} is used" in result.evidence[0]
+    if status is Status.WARN:
+        assert source in result.message and "1408/1412" in result.message
+
+
+def test_seed_002_names_why_the_cadence_was_not_measured() -> None:
+    none = replace(db("Sales", 10), log_backups_7d=0, log_backup_mb_7d=0.0)
+    denied = replace(db("HR", 10), unreadable=("log_backups: log_backups needs SELECT ON msdb.dbo.backupset",))
+    result = finding("SEED-002", facts(none, denied))
+    assert "Sales: log backup interval not measured (no log backup in the last 7 days)" in result.evidence[0]
+    assert "HR: log backup interval not measured (backup history not read: log_backups needs SELECT" in \
+        result.evidence[1]
+
+
+def test_seed_002_mixed_sources_judge_each_database_on_its_own_cadence() -> None:
+    # Sales is measured every 5 min (WARN); HR falls back to 15 min and seeds in 7 min.
+    result = finding("SEED-002", facts(measured(db("Sales", 10), 5, 1024), db("HR", 10), throughput=168))
+    assert result.status is Status.WARN
+    assert "Sales (" in result.message and "HR (" not in result.message
+
+
+def test_seed_002_trace_flag_on_passes_whatever_the_cadence() -> None:
+    result = finding("SEED-002", facts(measured(db("Sales", 200), 5, 1024), tf12381=True))
+    assert result.status is Status.PASS and "every 5 min (measured)" in result.observed
+
+
+@pytest.mark.parametrize(
+    ("mb_per_day", "size_gb", "throughput", "status", "percent"),
+    [
+        # Sales: 90 GB data + 10 GB log at 10 GB/h = 10 h of seeding; log 10 GB, 10% used (1 GB).
+        (4800, 90, 10, Status.PASS, "would reach 30%"),  # 2000 MB written: 3 GB of 10
+        (24000, 90, 10, Status.WARN, "would reach 108%"),  # 10000 MB written: the file overflows
+        (24000, 1490, 10, Status.FAIL, "would reach 1475%"),  # 150 h > 6 days; 150000 MB written
+    ],
+)
+def test_seed_001_log_written_during_seeding(mb_per_day: float, size_gb: float, throughput: float, status: Status,
+                                             percent: str) -> None:
+    sales = measured(db("Sales", size_gb, 10), 15, mb_per_day)
+    result = finding("SEED-001", facts(sales, throughput=throughput))
+    assert result.status is status, result.message
+    assert any(percent in line for line in result.evidence), result.evidence
+    if status is not Status.PASS:
+        assert "would fill the log file of Sales" in result.message and "9002" in result.message
+        assert "ALTER DATABASE [Sales] MODIFY FILE" in result.fix[0].code
+    else:
+        assert not result.fix

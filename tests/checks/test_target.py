@@ -342,6 +342,26 @@ def test_tgt_010_without_source_facts_is_skipped() -> None:
     assert one("TGT-010", make(source=None)).status is Status.SKIP
 
 
+@pytest.mark.parametrize("v_cores", [16, 4])  # PASS and WARN both show it
+def test_tgt_010_shows_the_sources_recent_log_generation_beside_the_instance(v_cores: int) -> None:
+    busy = replace(SALES, log_backups_7d=2016, log_backup_mb_7d=43008.0, log_generated_mb_per_day=6144.0,
+                   log_backup_interval_minutes=5.0)
+    finding = one("TGT-010", make(replace(FINISHED, v_cores=v_cores), databases=(busy,)))
+    assert "planned databases' recent log generation 6.0 GB/day (average 0.07 MB/s" in finding.observed
+    assert f"managed instance {v_cores} vCores" in finding.observed
+    assert any(line.startswith("Sales: 6.0 GB of log per day over the last 7 days (2016 log backups, log backups "
+                               "every 5 min)") for line in finding.evidence)
+
+
+def test_tgt_010_says_why_log_generation_is_unknown() -> None:
+    quiet = replace(SALES, log_backups_7d=0, log_backup_mb_7d=0.0)
+    unread = replace(SALES, unreadable=("log_backups: log_backups needs SELECT ON msdb.dbo.backupset: denied",))
+    assert "no log backup in the last 7 days" in " ".join(one("TGT-010", make(databases=(quiet,))).evidence)
+    finding = one("TGT-010", make(databases=(unread,)))
+    assert "log generation" not in finding.observed and finding.status is Status.PASS
+    assert "backup history not read: log_backups needs SELECT ON msdb.dbo.backupset" in " ".join(finding.evidence)
+
+
 # --- TGT-011 storage ------------------------------------------------------------------------
 
 

@@ -190,6 +190,6 @@ def test_no_secret_or_token_in_any_output(fresh: Estate) -> None:
     written = sorted(p.name for p in (fresh.tmp / "all-formats").iterdir())
     assert written == ["linkready-junit.xml", "linkready-report.html", "linkready-report.json",
                        "linkready-report.md", "linkready.sarif"]
-    assert "SEED-002" in run.stdout  # the console summary was printed, so stdout was searched for real
+    assert "DNS-003" in run.stdout  # the console summary was printed, so stdout was searched for real
     assert fresh.entra.token_requests(), "the secret was really used"
     assert_nothing_leaked(run, snapshot, fresh.tmp / "all-formats", fresh.tmp / "all-formats.toml")

@@ -92,6 +92,52 @@ def test_database_name_is_quoted_in_per_database_statements(freetds: None) -> No
     assert (facts.databases or ())[0].unreadable == ()
 
 
+def test_log_backup_cadence_and_generation_per_database(freetds: None) -> None:
+    # Sales: a log backup every 5 minutes carrying 6 GB a day; Archive: none in 7 days; HR: one only.
+    sales = Database("Sales", 5, log_backup_every_minutes=5, log_mb_per_day=6144)
+    archive = Database("Archive", 6, log_backup_every_minutes=None)
+    hr = Database("HR", 7, log_backup_every_minutes=7 * 24 * 60, log_mb_per_day=300)
+    facts, errors, _ = run(replace(HEALTHY, databases=(sales, archive, hr)), planned=("Sales", "Archive", "HR"))
+    assert not errors and facts is not None
+    got = {d.name: (d.log_backups_7d, d.log_backup_mb_7d, d.log_generated_mb_per_day, d.log_backup_interval_minutes)
+           for d in facts.databases or ()}
+    assert got == {"Sales": (2016, 43008.0, 6144.0, 5.0), "Archive": (0, 0.0, None, None),
+                   "HR": (1, 2100.0, None, None)}
+    by_name = {d.name: d for d in facts.databases or ()}
+    assert by_name["Archive"].log_cadence_unknown() == "no log backup in the last 7 days"
+    assert by_name["HR"].log_cadence_unknown() == "only one log backup in the last 7 days"
+    assert by_name["Sales"].log_cadence_unknown() is None
+
+
+def test_backup_history_denied_marks_the_log_cadence_unreadable(freetds: None) -> None:
+    facts, errors, _ = run(replace(HEALTHY, can_read_backupset=False))
+    assert facts is not None and not errors  # per-database detail: recorded on the database, not as a probe error
+    sales = (facts.databases or ())[0]
+    assert sales.log_backups_7d is None and sales.log_backup_interval_minutes is None
+    reason = sales.unreadable_part("log_backups")
+    assert reason is not None and "SELECT ON msdb.dbo.backupset" in reason
+    assert (sales.log_cadence_unknown() or "").startswith("backup history not read: log_backups needs SELECT ON")
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (None, (0, 0.0, None, None)),
+        ({"log_backups": 1, "backup_mb": 50, "span_minutes": 0, "median_gap_seconds": None}, (1, 50.0, None, None)),
+        # 4 backups 15 min apart carry one hour of log (45 min span + one interval): 100 MB/h.
+        ({"log_backups": 4, "backup_mb": 100, "span_minutes": 45, "median_gap_seconds": 900},
+         (4, 100.0, 2400.0, 15.0)),
+        # An overnight pause does not move the median; the rate still uses the whole span.
+        ({"log_backups": 5, "backup_mb": 600, "span_minutes": 570, "median_gap_seconds": 1800},
+         (5, 600.0, 1440.0, 30.0)),
+    ],
+)
+def test_log_cadence_from_a_row(row: dict[str, object] | None,
+                                expected: tuple[int, float, float | None, float | None]) -> None:
+    cadence = probe.log_cadence(row)
+    assert (cadence.backups, cadence.total_mb, cadence.mb_per_day, cadence.interval_minutes) == expected
+
+
 # ------------------------------------------------------------------ failures become errors
 
 

@@ -15,7 +15,7 @@ from tests.conftest import run_cli
 from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds, serve
 from tests.tds_server.scenarios import SCENARIOS, Scenario
 
-ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0")
+ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
 
 
 def write_config(path: Path, port: int, scenario: Scenario) -> None:
@@ -39,7 +39,8 @@ partner_endpoint = "TCP://127.0.0.1:5022"
 [network]
 connect_timeout = 0.5
 port_sample = 1
-''', encoding="utf-8")
+''' + (f"seeding_throughput_gb_per_hour = {scenario.throughput}\n" if scenario.throughput else ""),
+                    encoding="utf-8")
 
 
 def findings_of(report_dir: Path) -> list[dict[str, str]]:
@@ -49,10 +50,8 @@ def findings_of(report_dir: Path) -> list[dict[str, str]]:
     return [f for f in data["findings"] if f["check_id"].startswith(ROOMS)]
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario_findings(name: str, tmp_path: Path) -> None:
-    require_freetds()
-    scenario = SCENARIOS[name]
+def collect_and_evaluate(scenario: Scenario, tmp_path: Path) -> tuple[list[dict[str, str]], int]:
+    """`linkready collect` against the scenario's stand-in, then `linkready evaluate`: (findings, exit code)."""
     config, snapshot, out = tmp_path / "target.toml", tmp_path / "snapshot.json", tmp_path / "report"
     with serve(scenario.server, scenario.hang_after) as server:
         write_config(config, server.port, scenario)
@@ -62,7 +61,14 @@ def test_scenario_findings(name: str, tmp_path: Path) -> None:
     assert PASSWORD not in snapshot.read_text(encoding="utf-8")
     evaluated = run_cli("evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q")
     assert evaluated.returncode in (0, 1, 3), evaluated.stderr
-    findings = findings_of(out)
+    return findings_of(out), evaluated.returncode
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_findings(name: str, tmp_path: Path) -> None:
+    require_freetds()
+    scenario = SCENARIOS[name]
+    findings, returncode = collect_and_evaluate(scenario, tmp_path)
     got: dict[str, set[str]] = {}
     for f in findings:
         got.setdefault(f["check_id"], set()).add(f["status"])
@@ -72,4 +78,17 @@ def test_scenario_findings(name: str, tmp_path: Path) -> None:
         assert got.get(key) == {status}, f"{name}: {key} expected {status}, got {got.get(key)}: " + "; ".join(
             f"{f['status']} {f['message']}" for f in findings if f["check_id"] == key.split(":")[0])
     if "FAIL" in scenario.expected.values():
-        assert evaluated.returncode == 1
+        assert returncode == 1
+
+
+def test_measured_log_cadence_reaches_the_seeding_findings(tmp_path: Path) -> None:
+    require_freetds()
+    findings, _ = collect_and_evaluate(SCENARIOS["log_fills_during_seeding"], tmp_path)
+    by_id = {f["check_id"]: f for f in findings}
+    seed1, seed2 = by_id["SEED-001"], by_id["SEED-002"]
+    # 48,000 MB/day for 2.4 h = 4,800 MB on top of 512 MB in use, in a 4,096 MB log file.
+    assert any("4.7 GB of log written during its 2.4 h of seeding" in e and "would reach 130%" in e
+               for e in seed1["evidence"]), seed1["evidence"]
+    assert "9002" in seed1["message"] and "ALTER DATABASE [Sales] MODIFY FILE" in seed1["fix"][0]["code"]
+    assert "log backups every 30 min (measured)" in seed2["observed"]
+    assert "336 log backups in the last 7 days" in seed2["evidence"][0]

@@ -222,7 +222,12 @@ def test_small_managed_instance_for_a_32_core_source_shows_numbers_side_by_side(
                  if f.check_id == "TGT-010"]
     assert finding.status is Status.WARN
     assert "4 vCores for 32 logical CPUs" in finding.message and "20 GB of memory for 256 GB" in finding.message
-    assert finding.observed == "managed instance 4 vCores / 20 GB; SQL Server 32 logical CPUs / 256 GB"
+    # The source's recent log generation (read by the SQL probe from msdb.dbo.backupset) sits beside the numbers.
+    assert finding.observed == ("managed instance 4 vCores / 20 GB; SQL Server 32 logical CPUs / 256 GB; planned "
+                                "databases' recent log generation 2.0 GB/day (average 0.02 MB/s, from SQL Server's "
+                                "log backups)")
+    assert "HR: 2.0 GB of log per day over the last 7 days (336 log backups, log backups every 30 min)" in \
+        finding.evidence
     assert finding.fix[0].code.endswith("--capacity 32")
 
 

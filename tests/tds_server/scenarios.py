@@ -82,6 +82,9 @@ class Database:
     pvs_filegroup_id: int | None = None
     broker: bool = False
     collation: str = "SQL_Latin1_General_CP1_CI_AS"
+    #: The log backup job's cadence over the last 7 days (None: no log backups), and the log it carries.
+    log_backup_every_minutes: float | None = 30.0
+    log_mb_per_day: float = 2048.0
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,19 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
                    [(d.name, d.full_backup and d.full_backup.replace(tzinfo=None),
                      d.copy_only_backup and d.copy_only_backup.replace(tzinfo=None))
                     for d in s.databases if d.full_backup or d.copy_only_backup])
+    if name == "log_backups":
+        if not s.can_read_backupset:
+            return SqlError(229, "The SELECT permission was denied on the object 'backupset', database 'msdb', "
+                                 "schema 'dbo'.", 14)
+        rows = []
+        for d in s.databases:
+            if d.log_backup_every_minutes:
+                # A backup every N minutes for 7 days, each carrying N minutes of the day's log.
+                count = int(7 * 24 * 60 // d.log_backup_every_minutes)
+                rows.append((d.name, count, round(d.log_mb_per_day * 7), int((count - 1) * d.log_backup_every_minutes),
+                             round(d.log_backup_every_minutes * 60)))
+        return _rs([C("database_name", NV), C("log_backups", "int"), C("backup_mb", "bigint"),
+                    C("span_minutes", "int"), C("median_gap_seconds", "int")], rows)
     if name == "tde":
         if not server_state:
             return _denied("VIEW SERVER STATE")
@@ -347,6 +363,8 @@ class Scenario:
     databases: tuple[str, ...] = ("Sales",)
     hang_after: int | None = None
     description: str = ""
+    #: [network] seeding_throughput_gb_per_hour for the run (None: not configured).
+    throughput: float | None = None
 
 
 HEALTHY = Server()
@@ -364,7 +382,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
         "EP-003": "PASS", "EP-004": "PASS", "EP-005": "PASS", "CERT-001": "PASS", "CERT-002": "PASS",
         "DB-001:Sales": "PASS", "DB-002:Sales": "PASS", "DB-003:Sales": "PASS", "DB-004:Sales": "PASS",
         "DB-005:Sales": "PASS", "DB-006:Sales": "PASS", "DB-007:Sales": "PASS", "DB-008:Sales": "PASS",
-        "DB-009:Sales": "PASS", "DB-010:Sales": "PASS",
+        "DB-009:Sales": "PASS", "DB-010:Sales": "PASS", "SEED-001": "SKIP", "SEED-002": "PASS",
     }, description="SQL Server 2019 CU22 Enterprise on Windows Server 2019, ready for a link"),
     Scenario("sql2022_cu15_standard", replace(
         HEALTHY, version="16.0.4145.4", update_level="CU15", update_reference="KB5041321",
@@ -433,6 +451,17 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
         HEALTHY, permissions=tuple(p for p in ALL_PERMISSIONS if p != "VIEW SERVER STATE")),
         {"SQL-007": "ERROR", "SQL-006": "ERROR", "SQL-001": "PASS", "EP-001": "PASS", "DB-010:Sales": "ERROR",
          "DB-003:Sales": "PASS"}),
+    # Sales (24 GB) seeds in about 17 minutes at 84 GB/h; log backups run every 5 minutes.
+    Scenario("frequent_log_backups", replace(HEALTHY, databases=_db(log_backup_every_minutes=5, log_mb_per_day=6144)),
+             {"SEED-002": "WARN", "SEED-001": "PASS"}, throughput=84,
+             description="a log backup every 5 minutes: one will run while Sales seeds (errors 1408/1412)"),
+    # 24 GB at 10 GB/h = 2.4 h of seeding; 48,000 MB of log a day = 4,800 MB meanwhile, in a 4 GB log 12.5% used.
+    Scenario("log_fills_during_seeding", replace(HEALTHY, databases=_db(log_mb_per_day=48000)),
+             {"SEED-001": "WARN", "SEED-002": "WARN"}, throughput=10,
+             description="the log written during seeding outgrows the log file (error 9002)"),
+    Scenario("backup_history_denied", replace(HEALTHY, can_read_backupset=False),
+             {"SEED-002": "WARN", "DB-001:Sales": "PASS"},
+             description="no SELECT on msdb.dbo.backupset: SEED-002 falls back to the profile's 15-minute interval"),
     Scenario("server_stops_answering", HEALTHY,
              {"SQL-001": "PASS", "SQL-005": "PASS", "EP-001": "ERROR", "CERT-001": "ERROR", "DB-001": "ERROR"},
              hang_after=6,
