@@ -210,8 +210,8 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         }
         parts = [f"{_STATE_WORDS[state]}: {ports}" for state, ports in by_state.items() if ports]
         why = (
-            ". Silently dropped ports point at a firewall, an NSG or a route (NSG-001 evaluates the managed "
-            "instance subnet's rules)"
+            ". Silently dropped ports point at a firewall, an NSG or a route (NSG-002 evaluates the managed "
+            "instance subnet's rules for this range)"
             if by_state[PORT_FILTERED]
             else ". Unreachable ports point at routing: VPN, ExpressRoute or peering"
         )
