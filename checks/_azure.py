@@ -53,15 +53,6 @@ def mi_parts(facts: Facts) -> tuple[str, str]:
 
 
 def sql_major(facts: Facts) -> int | None:
+    """The SQL Server's major version (15 for 2019), or None when not known."""
     instance = facts.sql.instance if facts.sql else None
-    if instance is None:
-        return None
-    try:
-        return int(instance.product_version.split(".")[0])
-    except ValueError:
-        return None
-
-
-def q(name: str) -> str:
-    """A T-SQL bracketed identifier."""
-    return "[" + name.replace("]", "]]") + "]"
+    return instance.major_version if instance else None

@@ -20,6 +20,7 @@ from linkready.model import (
     warned,
 )
 from linkready.registry import check
+from linkready.tsql import quote_name as q
 
 DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
 DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
@@ -33,10 +34,6 @@ DOCS_TDE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/tde-cer
 REQUIRES = ("sql.databases", "plan.links")
 
 Judge = Callable[[SqlDatabase, Facts, Settings], Result]
-
-
-def q(name: str) -> str:
-    return "[" + name.replace("]", "]]") + "]"
 
 
 def _each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = "",

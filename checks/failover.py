@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from linkready.checks._azure import mi_parts, sql_major
+
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, LinkDatabase
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
@@ -61,21 +63,8 @@ def _links_error(facts: Facts) -> Result | None:
     return None
 
 
-def _sql_major(facts: Facts) -> int | None:
-    instance = facts.sql.instance if facts.sql else None
-    if instance is None:
-        return None
-    try:
-        return int(instance.product_version.split(".")[0])
-    except ValueError:
-        return None
-
-
 def _mi_target(facts: Facts) -> str:
-    parts = facts.plan.mi_resource_id.split("/")
-    mi = facts.azure.managed_instance if facts.azure else None
-    group = parts[4] if len(parts) > 8 else (mi.id.split("/")[4] if mi and mi.id.count("/") > 8 else "")
-    name = mi.name if mi else (parts[8] if len(parts) > 8 else "")
+    group, name = mi_parts(facts)
     return f"--resource-group {group} --instance-name {name}"
 
 
@@ -273,7 +262,7 @@ def _lag_result(link: ExistingLink, db: LinkDatabase, limit: float, expected: st
     tags=TAGS,
 )
 def update_policy_allows_failback(facts: Facts, settings: Settings) -> Iterator[Result]:
-    major = _sql_major(facts)
+    major = sql_major(facts)
     mi = facts.azure.managed_instance if facts.azure else None
     assert mi is not None
     policy = mi.database_format

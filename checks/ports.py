@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linkready.commands.network_test import tsql_for
 from linkready.facts import Facts
 from linkready.facts.network import (
     PORT_FILTERED,
@@ -21,6 +20,7 @@ from linkready.facts.network import (
     PortScan,
 )
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
+from linkready.network_test import tsql_for
 from linkready.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, split_endpoint
 from linkready.registry import check
 
@@ -336,7 +336,7 @@ def _fixes_for_reverse_direction(facts: Facts) -> tuple[list[str], tuple[CodeBlo
         host, port = parsed
         try:
             code = tsql_for(host, port)
-        except Exception:  # not a host name or address: PLAN-002 reports the endpoint itself
+        except ValueError:  # not a host name or address: PLAN-002 reports the endpoint itself
             continue
         fixes.append(CodeBlock("tsql", code, f"Test managed instance -> SQL Server ({host}:{port}): run on the "
                                              "managed instance (linkready network-test --print-tsql)"))

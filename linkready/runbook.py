@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
 from linkready.model import Finding, Verdict
+from linkready.tsql import quote_name, quote_string
 
 MASTER_KEY_VARIABLE = "MASTER_KEY_PASSWORD"
 MI_CERT_VARIABLE = "MI_ENDPOINT_CERT_HEX"
@@ -95,16 +96,6 @@ class Runbook:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def quote_name(name: str) -> str:
-    """A T-SQL delimited identifier: ``[name]`` with ``]`` doubled."""
-    return "[" + name.replace("]", "]]") + "]"
-
-
-def quote_string(text: str) -> str:
-    """A T-SQL Unicode literal with quotes doubled."""
-    return "N'" + text.replace("'", "''") + "'"
 
 
 def shell_quote(text: str) -> str:

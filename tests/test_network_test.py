@@ -9,7 +9,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from linkready.commands.network_test import tsql_for
+from linkready.network_test import tsql_for
 from tests.conftest import ROOT, run_cli
 
 DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"

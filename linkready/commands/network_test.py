@@ -1,74 +1,15 @@
-"""``linkready network-test --print-tsql``: the managed instance → SQL Server test, for the DBA to run.
+"""``linkready network-test --print-tsql``: print the managed instance → SQL Server test for the DBA.
 
-linkready probes passively from where it runs (normally the SQL Server side). The reverse direction,
-from the managed instance to SQL Server's endpoint, can only be tested from inside the managed
-instance: Microsoft's documented procedure creates a temporary SQL Agent job there that runs
-``tnc <SQL Server> -port <endpoint port>``. linkready never does that by itself; this command prints
-the T-SQL, filled from the plan, and runs nothing.
+The T-SQL comes from :mod:`linkready.network_test`; this command fills it from the plan and runs nothing.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[^\]]+\]|[^:/\s]+):(?P<port>\d{1,5})$", re.IGNORECASE)
-JOB_NAME = "linkready_NetHelper"
-
-
-def _literal(text: str) -> str:
-    return "N'" + text.replace("'", "''") + "'"
-
-
-def tsql_for(host: str, port: int) -> str:
-    """The three parts: SQL Server listener (only if none), the MI job, SQL Server cleanup."""
-    if not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host):
-        raise click.BadParameter(f"{host!r} is not a host name or IP address", param_hint="partner endpoint")
-    return f"""\
--- linkready network-test: managed instance -> SQL Server ({host}:{port}).
--- linkready did NOT run this: until you do, the managed instance -> SQL Server direction is untested.
--- Needs: sysadmin (or SQLAgentOperator in msdb) on the managed instance; SQL Agent is on there by default.
-
--- Part 1 - on SQL Server, ONLY if nothing listens on port {port} yet (a database mirroring endpoint
--- already listening is enough). A temporary certificate and endpoint so the port answers:
---   CREATE CERTIFICATE [linkready_TEST_CERT] WITH SUBJECT = N'linkready network test', EXPIRY_DATE = '20991231';
---   CREATE ENDPOINT [linkready_TEST_ENDPOINT] STATE = STARTED AS TCP (LISTENER_PORT = {port}, LISTENER_IP = ALL)
---       FOR DATABASE_MIRRORING (ROLE = ALL, AUTHENTICATION = CERTIFICATE [linkready_TEST_CERT],
---       ENCRYPTION = REQUIRED ALGORITHM AES);
-
--- Part 2 - on the managed instance: a temporary SQL Agent job tests TCP to SQL Server, logs True/False,
--- and is deleted again.
-DECLARE @job SYSNAME = {_literal(JOB_NAME)};
-DECLARE @command NVARCHAR(4000) = {_literal(f"tnc {host} -port {port} -InformationLevel Quiet")};
-IF EXISTS (SELECT 1 FROM msdb.dbo.sysjobs WHERE name = @job) EXEC msdb.dbo.sp_delete_job @job_name = @job;
-EXEC msdb.dbo.sp_add_job @job_name = @job, @enabled = 1, @owner_login_name = N'sa';
-EXEC msdb.dbo.sp_add_jobstep @job_name = @job, @step_name = N'tnc', @subsystem = N'PowerShell',
-     @command = @command, @flags = 40;  -- 8 + 32: keep the step output in msdb
-EXEC msdb.dbo.sp_add_jobserver @job_name = @job;
-EXEC msdb.dbo.sp_start_job @job_name = @job;
-WAITFOR DELAY '00:00:05';  -- sp_start_job returns before the job is recorded as running
-DECLARE @waited INT = 5;
-WHILE @waited < 90 AND EXISTS (
-    SELECT 1 FROM msdb.dbo.sysjobactivity AS a JOIN msdb.dbo.sysjobs AS j ON j.job_id = a.job_id
-    WHERE j.name = @job AND a.start_execution_date IS NOT NULL AND a.stop_execution_date IS NULL)
-BEGIN
-    WAITFOR DELAY '00:00:05';
-    SET @waited += 5;
-END;
--- "True" = the managed instance reached {host}:{port}; "False" = blocked (NSG, firewall, routing, DNS).
-SELECT j.name AS job, l.log AS tcp_test_succeeded, l.date_modified
-FROM msdb.dbo.sysjobstepslogs AS l
-JOIN msdb.dbo.sysjobsteps AS s ON s.step_uid = l.step_uid
-JOIN msdb.dbo.sysjobs AS j ON j.job_id = s.job_id
-WHERE j.name = @job;
-EXEC msdb.dbo.sp_delete_job @job_name = @job;
-
--- Part 3 - on SQL Server, only if you ran Part 1:
---   DROP ENDPOINT [linkready_TEST_ENDPOINT];
---   DROP CERTIFICATE [linkready_TEST_CERT];
-"""
+from linkready.network_test import ENDPOINT, tsql_for
 
 
 @click.command(name="network-test")
@@ -98,10 +39,10 @@ def command(print_tsql: bool, partner_endpoint: str | None, config_path: Path | 
         endpoint = links[0].partner_endpoint if links else None
     if endpoint is None:
         fail_usage("no partner endpoint: give --partner-endpoint TCP://host:port, --config or --snapshot")
-    match = _ENDPOINT.match(endpoint)
+    match = ENDPOINT.match(endpoint)
     if not match or not 1 <= int(match["port"]) <= 65535:
         fail_usage(f"partner endpoint {endpoint!r} is not TCP://host:port")
     try:
         click.echo(tsql_for(match["host"], int(match["port"])), nl=False)
-    except click.BadParameter as exc:
-        fail_usage(exc.format_message())
+    except ValueError as exc:
+        fail_usage(str(exc))

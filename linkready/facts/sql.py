@@ -30,6 +30,12 @@ class SqlInstance:
     is_clustered: bool = False
     cpu_count: int | None = None
     physical_memory_mb: int | None = None
+
+    @property
+    def major_version(self) -> int | None:
+        """15 for "15.0.4335.1"; None when the version text is not a build number."""
+        head = self.product_version.split(".")[0]
+        return int(head) if head.isdigit() else None
     #: SELECT @@VERSION as returned (names the host OS on SQL Server 2016, which lacks dm_os_host_info).
     version_text: str = ""
 

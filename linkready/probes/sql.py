@@ -31,6 +31,7 @@ from linkready.facts.sql import (
     TraceFlag,
 )
 from linkready.probes import ProbeContext, ProbeOutcome
+from linkready.tsql import quote_name
 
 if TYPE_CHECKING:
     from linkready.config import SourceConfig
@@ -85,11 +86,6 @@ class Statement:
     def all_texts(self, database: str = "Sales") -> list[str]:
         """Every text this statement can take (for the read-only test)."""
         return [self.text(lowest, database) or "" for lowest, _ in self.variants]
-
-
-def quote_name(name: str | None) -> str:
-    """T-SQL QUOTENAME: [name] with ] doubled, so any database name is one safe identifier."""
-    return "[" + (name or "").replace("]", "]]") + "]"
 
 
 def _s(name: str, sql: str, fact: str, needs: str = "", *, since: int = 13, hides_rows: bool = False,
