@@ -8,7 +8,6 @@ returns an :class:`Inventory`. ``linkready links`` collects, calls :func:`build_
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +17,10 @@ from linkready.facts import ProbeError
 from linkready.facts.azure import ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
 from linkready.facts.sql import AvailabilityGroup
+from linkready.ports import split_endpoint
 
 #: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
 SEEDING_MAX_DAYS = 6.0
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(?P<port>\d{1,5})$", re.IGNORECASE)
 
 # Flag codes (stable: JSON consumers filter on them).
 DISCONNECTED = "disconnected"
@@ -122,8 +121,8 @@ class Inventory:
 
 def partner_host(endpoint: str) -> str:
     """``TCP://host:5022`` → ``host`` (brackets stripped from IPv6); "" when malformed."""
-    match = _ENDPOINT.match(endpoint.strip())
-    return match["host"].strip("[]") if match else ""
+    parsed = split_endpoint(endpoint)
+    return parsed[0] if parsed else ""
 
 
 def is_ip(host: str) -> bool:
