@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from linkready.config import parse_config  # noqa: E402
-from linkready.netrules import Context, Flow, decide, default_rules, evaluate  # noqa: E402
+from linkready.domain.netrules import Context, Flow, decide, default_rules, evaluate  # noqa: E402
 from linkready.probes.azure import collect_azure  # noqa: E402
-from tests.arm_server import ArmStandIn, StaticTokenCredential  # noqa: E402
-from tests.checks.azure_facts import MI_NSG_RULES  # noqa: E402
+from tests.builders.azure_facts import MI_NSG_RULES  # noqa: E402
+from tests.standins.arm import ArmStandIn, StaticTokenCredential  # noqa: E402
 
 
 def probe_ratio(latency: float) -> None:

@@ -3,14 +3,14 @@
     python benchmarks/estate_live.py [--targets 50] [--fastest 0.005] [--slowest 0.075]
                                      [--azure-every 5] [--runs 3] [--no-serial]
 
-Every target is a real SQL Server stand-in (tests/tds_server, spoken to by pyodbc + FreeTDS) on
+Every target is a real SQL Server stand-in (tests/standins/tds, spoken to by pyodbc + FreeTDS) on
 127.0.0.1 that answers each statement after an artificial per-target latency, from ``--fastest``
 to ``--slowest`` seconds per statement (the probe sends about 20), so targets differ. When the
-Azure room's ARM stand-in (tests/arm_server) is present, every ``--azure-every``-th target also
+Azure room's ARM stand-in (tests/standins/arm) is present, every ``--azure-every``-th target also
 names a managed instance served over HTTPS by an ARM stand-in of its own (one shared stand-in
 would finish every target's TLS handshakes one at a time; ARM's front ends do not), reached by the
 real azure-identity ManagedIdentityCredential through a local token endpoint
-(tests/token_endpoint.py). The stand-ins' read-only guard parses each distinct statement once
+(tests/standins/token_endpoint.py). The stand-ins' read-only guard parses each distinct statement once
 (they share the two cores with linkready; a real SQL Server spends its own CPU). Everything is
 loopback: the managed instance FQDN is set to ``localhost`` so the network probe resolves it from
 /etc/hosts and scans 127.0.0.1.
@@ -72,11 +72,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.tds_server import protocol  # noqa: E402
-from tests.tds_server.conftest import LOGIN, PASSWORD  # noqa: E402
-from tests.tds_server.protocol import Responder, ResultSet, SqlError, TdsServer  # noqa: E402
-from tests.tds_server.scenarios import HEALTHY, responder  # noqa: E402
-from tests.token_endpoint import TokenEndpoint  # noqa: E402
+from tests.standins.tds import protocol  # noqa: E402
+from tests.standins.tds.conftest import LOGIN, PASSWORD  # noqa: E402
+from tests.standins.tds.protocol import Responder, ResultSet, SqlError, TdsServer  # noqa: E402
+from tests.standins.tds.scenarios import HEALTHY, responder  # noqa: E402
+from tests.standins.token_endpoint import TokenEndpoint  # noqa: E402
 
 
 def serve_statements_cheaply() -> None:
@@ -108,7 +108,7 @@ def slow_responder(latency: float) -> tuple[Responder, list[int]]:
 def arm_stand_ins(count: int) -> Iterator[tuple[list[Any], TokenEndpoint] | None]:
     """``count`` ARM stand-ins and one token endpoint, or None when the stand-in is not here."""
     try:
-        from tests.arm_server import ArmStandIn
+        from tests.standins.arm import ArmStandIn
     except ImportError:  # a checkout from before the Azure room's stand-in
         yield None
         return
@@ -243,7 +243,7 @@ def main() -> None:
         print("ARM stand-in                                 " + (
             f"{len(arms)} targets also read one (a stand-in each, over HTTPS)" if arms else
             "not used: SQL + network probes only" if azure else
-            "not present (tests/arm_server missing): SQL + network probes only"))
+            "not present (tests/standins/arm missing): SQL + network probes only"))
         print(f"estate run ({n} targets at once), median of {args.runs}  {total:8.2f} s")
         ranked = sorted(data["targets"], key=lambda t: -t["seconds"])[:3]
         print(f"  slowest targets inside the estate run     {ranked[0]['seconds']:8.2f} s  (their own timers: "

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from linkready.reports import html, json_report, markdown  # noqa: E402
 
-from tests.reports.samples import estate_report  # noqa: E402
+from tests.builders.reports import estate_report  # noqa: E402
 
 TARGET_SECONDS = 2.0
 

@@ -1,6 +1,6 @@
 """Benchmark: a 1,000-port scan, most ports filtered, against ``nmap -sT`` in the same run.
 
-Needs root (it creates two network namespaces joined by a veth pair, see tests/netns/lab.py)
+Needs root (it creates two network namespaces joined by a veth pair, see tests/standins/netns/lab.py)
 and nmap. The "managed instance" namespace drops 11000-11949 (filtered), resets 11950-11989
 (refused) and listens on 11990-11999 (open). Both scanners run from the client namespace with
 the same per-port timeout and one attempt per port, so each is measured on the same kernel,
@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from linkready.ports import format_ranges  # noqa: E402
+from linkready.domain.ports import format_ranges  # noqa: E402
 from linkready.probes.tcp import scan_host  # noqa: E402
-from tests.netns.lab import SERVER_V4, NetnsLab, netns_supported  # noqa: E402
+from tests.standins.netns.lab import SERVER_V4, NetnsLab, netns_supported  # noqa: E402
 
 PORTS = list(range(11000, 12000))
 DROPPED = range(11000, 11950)

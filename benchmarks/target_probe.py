@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import linkready.probes.target as target_probe
 from linkready.config import parse_config
-from tests.arm_server import StaticTokenCredential
-from tests.arm_server_target import target_stand_in
+from tests.standins.arm import StaticTokenCredential
+from tests.standins.arm_target import target_stand_in
 
 
 def add_databases(server: object, count: int) -> None:

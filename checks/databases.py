@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlDatabase
 from linkready.model import (
@@ -20,7 +21,6 @@ from linkready.model import (
     warned,
 )
 from linkready.registry import check
-from linkready.tsql import quote_name as q
 
 DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
 DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from linkready.checks.ports import runs_on_sql_host, tested_from
 
+from linkready.domain.ports import split_endpoint
 from linkready.facts import Facts
 from linkready.facts.network import (
     DNS_ERROR,
@@ -24,7 +25,6 @@ from linkready.facts.network import (
     DnsAnswer,
 )
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
-from linkready.ports import split_endpoint
 from linkready.registry import check
 
 DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"

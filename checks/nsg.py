@@ -1,6 +1,6 @@
 """NSG and routing between SQL Server and the managed instance subnet (NSG-001..005).
 
-The evaluation is :mod:`linkready.netrules` — the same code as ``linkready nsg-eval`` — over the
+The evaluation is :mod:`linkready.domain.netrules` — the same code as ``linkready nsg-eval`` — over the
 NSG exactly as ARM returned it: priority order, first match wins, default rules last.
 """
 
@@ -13,10 +13,7 @@ from dataclasses import dataclass, replace
 
 from linkready.checks._azure import DOCS_PREP, unavailable
 
-from linkready.facts import Facts
-from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
-from linkready.netrules import (
+from linkready.domain.netrules import (
     Context,
     EffectiveRoute,
     PortSpan,
@@ -29,6 +26,9 @@ from linkready.netrules import (
     route_for_prefix,
     summarize,
 )
+from linkready.facts import Facts
+from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
 DOCS_NSG = "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"

@@ -7,9 +7,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from linkready.domain.names import MULTI_DB_LINK_NAME, database_list_problems, object_name_problems
 from linkready.facts import Facts, PlannedLink
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, warned
-from linkready.names import MULTI_DB_LINK_NAME, database_list_problems, object_name_problems
 from linkready.registry import check
 
 DOCS_SCRIPTS = (

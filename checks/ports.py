@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.domain.network_tsql import tsql_for
+from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, split_endpoint
 from linkready.facts import Facts
 from linkready.facts.network import (
     PORT_FILTERED,
@@ -20,8 +22,6 @@ from linkready.facts.network import (
     PortScan,
 )
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
-from linkready.network_test import tsql_for
-from linkready.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, split_endpoint
 from linkready.registry import check
 
 DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"

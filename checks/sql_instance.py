@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linkready import sql_builds
+from linkready.domain import sql_builds
 from linkready.facts import Facts
 from linkready.facts.sql import SqlInstance
 from linkready.model import (

@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives import serialization
 from linkready.checks._azure import DOCS_SCRIPTS, hexnorm, mi_parts, unavailable
 from linkready.checks.certificates import endpoint_certificate
 
+from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
-from linkready.tsql import quote_name as q
 
 DOCS_ARC_PREP = "https://learn.microsoft.com/sql/sql-server/azure-arc/migration-sql-mi-prepare-link"
 #: The roots Microsoft documents for the MI's certificates (import at least these two).

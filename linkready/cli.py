@@ -9,21 +9,16 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from linkready.config import Config
-    from linkready.policy import Profile
-    from linkready.probes import Secrets
-    from linkready.report import Branding, Report
-    from linkready.snapshot import Snapshot
+from linkready.commands import _common as common
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    pass
+
 
 #: Subcommands that live in their own modules, imported only when used: name → (target, one-line help).
 #: The help is here so that `linkready --help` lists them without importing them.
@@ -73,12 +68,6 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-def fail_usage(message: str) -> NoReturn:
-    """One line on stderr, exit 2: the contract for every configuration or input error."""
-    click.echo(f"linkready: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="linkready", prog_name="linkready")
 def cli() -> None:
@@ -90,222 +79,14 @@ def cli() -> None:
     """
 
 
-# --- shared options ---------------------------------------------------------------------------
-
-
-def _report_options(function: Any) -> Any:
-    for option in reversed(
-        [
-            click.option("--profile", "profile_name", help="preflight (default), audit, pipeline, failover, or a TOML file."),
-            click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path), help="Waivers TOML file."),
-            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html,sarif,pdf."),
-            click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
-                         help="Directory for report files."),
-            click.option("--quiet", "-q", is_flag=True, help="No console summary; files and exit code only."),
-            click.option("--no-color", is_flag=True, help="No colour (also honoured: NO_COLOR)."),
-            click.option("--customer", help="Customer name for the report header."),
-            click.option("--prepared-by", help="Consultant or team named in the report."),
-            click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                         help="PNG/SVG logo embedded in the HTML report."),
-            click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                         help="An earlier JSON report or snapshot: the HTML/PDF report shows the changes since."),
-        ]
-    ):
-        function = option(function)
-    return function
-
-
-def _config_options(function: Any) -> Any:
-    for option in reversed(
-        [
-            click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Target file (see `linkready init`)."),
-            click.option("--server", help="SQL Server: host, host,port or host\\instance."),
-            click.option("--mi", "mi_resource_id", help="Managed instance resource ID."),
-            click.option("--databases", help="Comma-separated databases of the planned link."),
-            click.option("--partner-endpoint", help="TCP://<SQL Server host>:5022"),
-            click.option("--probe-timeout", type=float, help="Seconds each probe may take."),
-        ]
-    ):
-        function = option(function)
-    return function
-
-
-def _estate_options(function: Any) -> Any:
-    function = click.option("--concurrency", type=int, help="Estate targets in flight at once.")(function)
-    return click.option("--estate", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Estate file listing many targets (see linkready/estate.py).")(function)
-
-
-def _load_config(config_path: Path | None, **flags: Any) -> Config:
-    from linkready.config import ConfigError, load_config
-
-    mapping = {
-        "server": "source.server",
-        "mi_resource_id": "managed_instance.resource_id",
-        "databases": "link.databases",
-        "partner_endpoint": "link.partner_endpoint",
-        "probe_timeout": "options.probe_timeout",
-    }
-    overrides = {mapping[key]: value for key, value in flags.items() if key in mapping and value is not None}
-    if config_path is None and not overrides:
-        fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
-    try:
-        return load_config(config_path, overrides)
-    except ConfigError as exc:
-        fail_usage(str(exc))
-
-
-def _secrets(config: Config) -> Secrets:
-    from linkready.config import read_password
-    from linkready.probes import Secrets
-
-    if config.source is None or config.source.auth not in ("sql", "entra-password"):
-        return Secrets()
-    password = read_password(config.source)
-    if password is None:
-        if sys.stdin.isatty():
-            password = click.prompt(f"Password for {config.source.username or 'the SQL login'}", hide_input=True)
-        else:
-            fail_usage(
-                f"source.password_env: environment variable {config.source.password_env} is not set "
-                "and there is no terminal to prompt on"
-            )
-    return Secrets(sql_password=password)
-
-
-def _profile(name: str | None, config: Config | None = None) -> Profile:
-    from linkready.policy import PolicyError, load_profile
-
-    try:
-        return load_profile(name or (config.options.profile if config else "preflight"))
-    except PolicyError as exc:
-        fail_usage(str(exc))
-
-
-def _waivers(path: Path | None, config: Config | None = None) -> list[Any]:
-    from linkready.policy import PolicyError, load_waivers
-
-    chosen = path or (Path(config.options.waivers) if config and config.options.waivers else None)
-    if chosen is None:
-        return []
-    try:
-        return load_waivers(chosen)
-    except PolicyError as exc:
-        fail_usage(str(exc))
-
-
-def _branding(config: Config | None, customer: str | None, prepared_by: str | None, logo: Path | None) -> Branding:
-    from linkready.report import Branding, logo_data_uri
-
-    base = config.branding if config else None
-    logo_path = logo or (Path(base.logo) if base and base.logo else None)
-    try:
-        uri = logo_data_uri(logo_path) if logo_path else ""
-    except (ValueError, OSError) as exc:
-        fail_usage(str(exc))
-    return Branding(
-        customer=customer or (base.customer if base else ""),
-        prepared_by=prepared_by or (base.prepared_by if base else ""),
-        logo_data_uri=uri,
-        summary=base.summary if base else "",
-    )
-
-
-def _console(no_color: bool, stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    plain = no_color or "NO_COLOR" in os.environ
-    # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
-    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
-    if not console.is_terminal:
-        # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
-        console.width = 140
-    return console
-
-
-def _progress(quiet: bool, no_color: bool) -> Any:
-    """Progress on stderr: a live line per probe on a terminal, plain lines otherwise."""
-    console = _console(no_color, stderr=True)
-
-    def on_event(name: str, state: str, seconds: float, detail: str) -> None:
-        if quiet:
-            return
-        if state == "start":
-            console.print(f"[dim]probe {name}: running…[/dim]" if console.is_terminal else f"probe {name}: running")
-        else:
-            suffix = f" ({detail})" if detail else ""
-            console.print(f"probe {name}: {state} in {seconds:.1f} s{suffix}")
-
-    return on_event
-
-
-def _changes(report: Report, baseline: Path | None) -> Any:
-    """The diff between ``baseline`` (an earlier JSON report or snapshot) and this report, or None."""
-    if baseline is None:
-        return None
-    from linkready.commands.diff import load_side
-    from linkready.diff import DiffError, compare, side_from_report
-    from linkready.policy import PolicyError, load_profile
-
-    try:
-        profile = load_profile(report.profile)
-    except PolicyError:
-        profile = None
-    try:
-        return compare(load_side(baseline, profile), side_from_report(report))
-    except DiffError as exc:
-        fail_usage(f"--baseline: {exc}")
-
-
-def _emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
-    from linkready.reports import Format, parse_formats, write
-    from linkready.reports.console import print_report
-    from linkready.reports.pdf import PdfError
-
-    try:
-        chosen = parse_formats(formats) if formats else parse_formats(",".join(default_formats))
-    except ValueError as exc:
-        fail_usage(str(exc))
-    directory = output or Path(default_output)
-    try:
-        written = write(report, chosen, directory, changes=_changes(report, baseline))
-    except PdfError as exc:
-        fail_usage(str(exc))
-    if not quiet:
-        console = _console(no_color)
-        if Format.CONSOLE in chosen:
-            print_report(report, console)
-        for path in written:
-            console.print(f"wrote {path}", highlight=False)
-    sys.exit(report.verdict.exit_code)
-
-
-def _write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    from linkready.snapshot import dumps
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(snapshot), encoding="utf-8")
-
-
-def _load_snapshot(path: Path) -> Snapshot:
-    from linkready.snapshot import SnapshotError, load
-
-    try:
-        return load(path)
-    except SnapshotError as exc:
-        fail_usage(str(exc))
-
-
 # --- commands ---------------------------------------------------------------------------------
 
 
 @cli.command()
-@_config_options
-@_report_options
+@common.config_options
+@common.report_options
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Also write the facts.")
-@_estate_options
+@common.estate_options
 def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
           partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
@@ -318,26 +99,26 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
     from linkready.engine import collect, make_report
 
     if estate is not None:
-        from linkready.estate import run_command
+        from linkready.commands.estate import run_command
 
         given = {"--config": config_path, "--server": server, "--mi": mi_resource_id, "--databases": databases,
                  "--partner-endpoint": partner_endpoint, "--save-snapshot": save_snapshot}
         run_command(estate, live=True, profile_name=profile_name, waivers_path=waivers, formats=formats,
                     output=output, quiet=quiet, no_color=no_color, customer=customer, prepared_by=prepared_by,
                     logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
-    config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
+    config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
-    profile, waiver_list = _profile(profile_name, config), _waivers(waivers, config)
-    branding = _branding(config, customer, prepared_by, logo)
-    snapshot = collect(config, _secrets(config), on_event=_progress(quiet, no_color))
+    profile, waiver_list = common.profile(profile_name, config), common.waivers(waivers, config)
+    branding = common.branding(config, customer, prepared_by, logo)
+    snapshot = collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
     if save_snapshot:
-        _write_snapshot(snapshot, save_snapshot)
+        common.write_snapshot(snapshot, save_snapshot)
     report = make_report(snapshot, profile, waiver_list, branding=branding)
-    _emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output, baseline)
+    common.emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output, baseline)
 
 
 @cli.command()
-@_config_options
+@common.config_options
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("linkready-snapshot.json"), show_default=True, help="Snapshot file to write.")
 @click.option("--quiet", "-q", is_flag=True)
@@ -351,10 +132,10 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
     """
     from linkready.engine import collect as run_collect
 
-    config = _load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
+    config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
-    snapshot = run_collect(config, _secrets(config), on_event=_progress(quiet, no_color))
-    _write_snapshot(snapshot, output)
+    snapshot = run_collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
+    common.write_snapshot(snapshot, output)
     if not quiet:
         errors = len(snapshot.facts.errors)
         click.echo(f"wrote {output} ({snapshot.digest}; {errors} fact(s) could not be read)")
@@ -365,8 +146,8 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Optional target file for options and branding (no probe runs).")
-@_report_options
-@_estate_options
+@common.report_options
+@common.estate_options
 def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name: str | None, waivers: Path | None,
              formats: str | None, output: Path | None, quiet: bool, no_color: bool, customer: str | None,
              prepared_by: str | None, logo: Path | None, baseline: Path | None, estate: Path | None,
@@ -378,26 +159,26 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
     from linkready.engine import make_report
 
     if estate is not None:
-        from linkready.estate import run_command
+        from linkready.commands.estate import run_command
 
         given = {"SNAPSHOT": snapshot_path, "--config": config_path}
         run_command(estate, live=False, profile_name=profile_name, waivers_path=waivers, formats=formats,
                     output=output, quiet=quiet, no_color=no_color, customer=customer, prepared_by=prepared_by,
                     logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
     if snapshot_path is None:
-        fail_usage("give a SNAPSHOT file (or --estate FILE)")
-    config = _load_config(config_path) if config_path else None
-    snapshot = _load_snapshot(snapshot_path)
-    report = make_report(snapshot, _profile(profile_name, config), _waivers(waivers, config),
-                         branding=_branding(config, customer, prepared_by, logo))
+        common.fail_usage("give a SNAPSHOT file (or --estate FILE)")
+    config = common.load_config(config_path) if config_path else None
+    snapshot = common.load_snapshot(snapshot_path)
+    report = make_report(snapshot, common.profile(profile_name, config), common.waivers(waivers, config),
+                         branding=common.branding(config, customer, prepared_by, logo))
     defaults = config.options if config else None
-    _emit(report, formats, output, quiet, no_color,
+    common.emit(report, formats, output, quiet, no_color,
           defaults.formats if defaults else ["console", "html", "json"],
           defaults.output if defaults else "linkready-report", baseline)
 
 
 @cli.command()
-@_report_options
+@common.report_options
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in a browser.")
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the bundled snapshot, to try `linkready evaluate` on it.")
@@ -419,8 +200,8 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
         save_snapshot.parent.mkdir(parents=True, exist_ok=True)
         save_snapshot.write_text(text, encoding="utf-8")
         click.echo(f"wrote {save_snapshot}; try: linkready evaluate {save_snapshot}", err=True)
-    report = make_report(snapshot, _profile(profile_name), _waivers(waivers),
-                         branding=_branding(None, customer or "Contoso Museums (demo)", prepared_by, logo))
+    report = make_report(snapshot, common.profile(profile_name), common.waivers(waivers),
+                         branding=common.branding(None, customer or "Contoso Museums (demo)", prepared_by, logo))
     directory = output or Path("linkready-demo")
     if open_browser:
         import webbrowser
@@ -430,7 +211,7 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
         html = write(report, [Format.HTML], directory)[0]
         if not webbrowser.open(html.resolve().as_uri()):
             click.echo(f"no browser available; open {html} yourself", err=True)
-    _emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory), baseline)
+    common.emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory), baseline)
 
 
 @cli.command(name="checks")
@@ -443,7 +224,7 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
 
     specs = all_checks()
     if profile_name:
-        profile = _profile(profile_name)
+        profile = common.profile(profile_name)
         specs = [s for s in specs if profile.selects(s)]
     if fmt == "json":
         from linkready.serde import to_data
@@ -459,7 +240,7 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
         table = Table("ID", "Title", "Area", "Severity", "Owner")
         for s in specs:
             table.add_row(s.id, s.title, s.area.label, s.severity.value, s.owner.value)
-        _console(False).print(table)
+        common.make_console(False).print(table)
 
 
 @cli.command()
@@ -470,7 +251,7 @@ def explain(check_id: str) -> None:
 
     spec = get(check_id)
     if spec is None:
-        fail_usage(f"unknown check {check_id!r} (see `linkready checks`)")
+        common.fail_usage(f"unknown check {check_id!r} (see `linkready checks`)")
     lines = [
         f"{spec.id}  {spec.title}",
         f"Area: {spec.area.label} · severity: {spec.severity.value} · owner: {spec.owner.value}",
@@ -497,7 +278,7 @@ def init(path: Path, force: bool) -> None:
     from linkready.config import TEMPLATE
 
     if path.exists() and not force:
-        fail_usage(f"{path} exists (use --force to overwrite)")
+        common.fail_usage(f"{path} exists (use --force to overwrite)")
     path.write_text(TEMPLATE, encoding="utf-8")
     click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
 

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linkready.domain.names import database_list_problems
 from linkready.facts.plan import PlanFacts, PlannedLink
-from linkready.names import database_list_problems
 
 RESOURCE_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/(?P<group>[^/]+)"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from linkready.report import Report
 
 if TYPE_CHECKING:
-    from linkready.diff import Diff
+    from linkready.tools.diff import Diff
 
 
 class Format(enum.StrEnum):

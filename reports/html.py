@@ -23,7 +23,7 @@ from linkready.model import Area, CodeBlock, Finding, Owner, Status, Verdict
 from linkready.report import STATUS_ORDER, Report
 
 if TYPE_CHECKING:
-    from linkready.diff import Diff
+    from linkready.tools.diff import Diff
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from linkready.report import Report
 
 if TYPE_CHECKING:
-    from linkready.diff import Diff
+    from linkready.tools.diff import Diff
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

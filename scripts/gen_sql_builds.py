@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate ``linkready/sql_builds/builds.json`` from Microsoft's published SQL Server build lists.
+"""Regenerate ``linkready/domain/sql_builds/builds.json`` from Microsoft's published SQL Server build lists.
 
 Source: the Microsoft Learn support articles "SQL Server 20xx build versions"
 (KB3177312 for 2016, KB4047329 for 2017, KB4518398 for 2019, KB5023451 for 2022,
@@ -13,7 +13,7 @@ Every table whose header has a name column ("Cumulative update name" or "GDR nam
 build column ("SQL Server build version" or "Product version"), a "Knowledge Base number"
 and a "Release date" is read; other tables are ignored. Builds that the lists do not
 carry (for example an RTM that the page omits) come from ``additional_builds`` in
-``linkready/sql_builds/minimums.json``. Entries already in builds.json that no page lists
+``linkready/domain/sql_builds/minimums.json``. Entries already in builds.json that no page lists
 are kept, so regenerating from a subset of pages never loses data; a page always wins
 over an older entry for the same build. ``--check`` validates the data file and exits
 non-zero on problems.
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "linkready" / "sql_builds" / "builds.json"
-MINIMUMS = ROOT / "linkready" / "sql_builds" / "minimums.json"
+DATA = ROOT / "linkready" / "domain" / "sql_builds" / "builds.json"
+MINIMUMS = ROOT / "linkready" / "domain" / "sql_builds" / "minimums.json"
 
 VERSION_NAMES = {13: "2016", 14: "2017", 15: "2019", 16: "2022", 17: "2025"}
 BUILD_RE = re.compile(r"^\d{2}\.\d\.\d{3,5}\.\d{1,4}$")

@@ -43,4 +43,4 @@ def cli_run():  # type: ignore[no-untyped-def]
 
 
 # Fixtures of the real local components: DNS test servers on loopback, the network-namespace lab.
-pytest_plugins = ["tests.dns_server.fixtures", "tests.netns.fixtures"]
+pytest_plugins = ["tests.standins.dns.fixtures", "tests.standins.netns.fixtures"]

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from linkready.diff import Diff, DiffError, compare, side_from_data, to_markdown, to_text
+from linkready.tools.diff import Diff, DiffError, compare, side_from_data, to_markdown, to_text
 
 if TYPE_CHECKING:
-    from linkready.diff import Side
     from linkready.policy import Profile
+    from linkready.tools.diff import Side
 
 
 def _fail(message: str) -> NoReturn:

@@ -2,7 +2,7 @@
 
 Collects with the same probes as ``check`` (Azure for the links; SQL Server when ``--sql-server``
 or the config's [source] is given; DNS for partner endpoints when the DNS probe module is in
-this build), then judges with :mod:`linkready.links`. Exit 0 when every link meets its targets,
+this build), then judges with :mod:`linkready.tools.links`. Exit 0 when every link meets its targets,
 1 when one does not, 2 on usage errors, 3 when the links could not be read.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linkready.cli import fail_usage
+from linkready.commands._common import fail_usage, load_snapshot
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from linkready.config import Config
     from linkready.facts import Facts
     from linkready.facts.network import DnsAnswer
-    from linkready.links import Inventory, LinkTargets
     from linkready.probes import ProbeSpec
     from linkready.snapshot import Snapshot
+    from linkready.tools.links import Inventory, LinkTargets
 
 FORMATS = ("console", "json", "html")
 
@@ -60,7 +60,7 @@ def command(mi_resource_id: str | None, config_path: Path | None, sql_server: st
     Exit codes: 0 every link meets its targets, 1 at least one does not,
     2 usage or configuration error, 3 the links could not be read.
     """
-    from linkready.links import LinkTargets
+    from linkready.tools.links import LinkTargets
 
     if fragment and fmt != "html":
         fail_usage("--fragment applies to --format html only")
@@ -68,7 +68,7 @@ def command(mi_resource_id: str | None, config_path: Path | None, sql_server: st
     if snapshot_path is not None:
         if mi_resource_id or config_path or sql_server:
             fail_usage("--snapshot judges saved facts: do not combine it with --mi, --config or --sql-server")
-        inventory = _from_snapshot(_load_snapshot(snapshot_path), targets)
+        inventory = _from_snapshot(load_snapshot(snapshot_path), targets)
     else:
         config = _config(config_path, mi_resource_id, sql_server, probe_timeout)
         inventory = _collect(config, targets, quiet, no_color)
@@ -112,22 +112,13 @@ def _config(config_path: Path | None, mi: str | None, sql_server: str | None, pr
     return config
 
 
-def _load_snapshot(path: Path) -> Snapshot:
-    from linkready.snapshot import SnapshotError, load
-
-    try:
-        return load(path)
-    except SnapshotError as exc:
-        fail_usage(str(exc))
-
-
 def _instance_name(resource_id: str) -> str:
     parts = resource_id.rstrip("/").split("/")
     return parts[8] if len(parts) > 8 else resource_id or "(unknown managed instance)"
 
 
 def _from_snapshot(snapshot: Snapshot, targets: LinkTargets) -> Inventory:
-    from linkready.links import build_inventory, resolution_by_host
+    from linkready.tools.links import build_inventory, resolution_by_host
 
     facts = snapshot.facts
     azure = facts.azure
@@ -171,10 +162,11 @@ def _not_collected() -> Any:
 def _collect(config: Config, targets: LinkTargets, quiet: bool, no_color: bool,
              probes: Sequence[ProbeSpec] | None = None) -> Inventory:
     """Run the Azure probe (and the SQL probe with a [source]) through the engine, then judge."""
-    from linkready.cli import _progress, _secrets
+    from linkready.commands._common import progress as _progress
+    from linkready.commands._common import secrets as _secrets
     from linkready.engine import collect
-    from linkready.links import build_inventory
     from linkready.probes import PROBES
+    from linkready.tools.links import build_inventory
 
     wanted = {"azure"} | ({"sql"} if config.source is not None else set())
     specs = [spec for spec in (probes if probes is not None else PROBES) if spec.name in wanted]
@@ -213,8 +205,8 @@ def resolve_partner_hosts(hosts: Sequence[str], *, servers: Sequence[str] = (), 
                           system: bool = True, timeout: float = 3.0) -> tuple[dict[str, bool], list[str]]:
     """Resolve partner hosts with linkready's DNS probe: this host's resolver, the configured DNS
     servers and the managed instance VNet's DNS servers. Returns ({host: resolves}, notes)."""
-    from linkready.links import resolution_by_host
     from linkready.probes.dns import VIA_CONFIGURED, VIA_VNET, DnsServerSpecError, parse_server, resolve_all
+    from linkready.tools.links import resolution_by_host
 
     notes: list[str] = []
     parsed = []
@@ -236,7 +228,7 @@ def resolve_partner_hosts(hosts: Sequence[str], *, servers: Sequence[str] = (), 
 
 
 def _resolve(links: Sequence[Any], config: Config, vnet_servers: Sequence[str]) -> tuple[dict[str, bool], list[str]]:
-    from linkready.links import hosts_to_resolve
+    from linkready.tools.links import hosts_to_resolve
 
     hosts = hosts_to_resolve(links)
     if not hosts:
@@ -251,8 +243,8 @@ def _resolve(links: Sequence[Any], config: Config, vnet_servers: Sequence[str]) 
 def render_html(inventory: Inventory, *, standalone: bool = True) -> str:
     """The links section (or a self-contained page); consultants append the section to the report."""
     from linkready import __version__
-    from linkready.links import fmt_lag, is_ip
     from linkready.reports.html import environment
+    from linkready.tools.links import fmt_lag, is_ip
 
     template = environment().get_template("links.html")
     return str(template.render(inv=inventory, standalone=standalone, fmt_lag=fmt_lag, is_ip=is_ip,
@@ -260,7 +252,7 @@ def render_html(inventory: Inventory, *, standalone: bool = True) -> str:
 
 
 def render_json(inventory: Inventory) -> str:
-    from linkready.links import to_json
+    from linkready.tools.links import to_json
 
     return json.dumps(to_json(inventory), indent=2, ensure_ascii=False) + "\n"
 
@@ -269,7 +261,7 @@ def print_console(inventory: Inventory, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from linkready.links import fmt_lag
+    from linkready.tools.links import fmt_lag
 
     if inventory.error:
         console.print(Text(f"links on {inventory.instance}: could not be read", style="bold magenta"))

@@ -1,6 +1,6 @@
 """``linkready network-test --print-tsql``: print the managed instance → SQL Server test for the DBA.
 
-The T-SQL comes from :mod:`linkready.network_test`; this command fills it from the plan and runs nothing.
+The T-SQL comes from :mod:`linkready.domain.network_tsql`; this command fills it from the plan and runs nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from linkready.network_test import ENDPOINT, tsql_for
+from linkready.domain.network_tsql import ENDPOINT, tsql_for
 
 
 @click.command(name="network-test")
@@ -23,7 +23,9 @@ from linkready.network_test import ENDPOINT, tsql_for
 def command(print_tsql: bool, partner_endpoint: str | None, config_path: Path | None,
             snapshot_path: Path | None, from_mi: bool) -> None:
     """Test the managed instance -> SQL Server direction: prints the documented T-SQL to run on the MI."""
-    from linkready.cli import _load_config, _load_snapshot, fail_usage
+    from linkready.commands._common import fail_usage
+    from linkready.commands._common import load_config as _load_config
+    from linkready.commands._common import load_snapshot as _load_snapshot
 
     if from_mi or not print_tsql:
         fail_usage(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from linkready.netrules import (
+from linkready.domain.netrules import (
     Context,
     NsgFormatError,
     PortSpan,

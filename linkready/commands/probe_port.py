@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import click
 
+from linkready.domain.ports import PortSpecError, format_ranges, parse_port_spec, sample_ports
 from linkready.facts.network import (
     PORT_ERROR,
     PORT_FILTERED,
@@ -22,7 +23,6 @@ from linkready.facts.network import (
     PORT_UNTESTED,
     PortScan,
 )
-from linkready.ports import PortSpecError, format_ranges, parse_port_spec, sample_ports
 
 EXIT_ALL_OPEN = 0
 EXIT_NOT_ALL_OPEN = 1

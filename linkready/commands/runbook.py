@@ -26,10 +26,13 @@ import click
 def command(snapshot_path: Path, output: Path, force: bool, profile_name: str, waivers: Path | None,
             quiet: bool) -> None:
     """Generate the link runbook (T-SQL, az CLI, verification queries) from a snapshot; runs nothing."""
-    from linkready.cli import _load_snapshot, _profile, _waivers, fail_usage
+    from linkready.commands._common import fail_usage
+    from linkready.commands._common import load_snapshot as _load_snapshot
+    from linkready.commands._common import profile as _profile
+    from linkready.commands._common import waivers as _waivers
     from linkready.engine import make_report
     from linkready.model import Verdict
-    from linkready.runbook import RunbookError, generate
+    from linkready.tools.runbook import RunbookError, generate
 
     snapshot = _load_snapshot(snapshot_path)
     now = datetime.now(UTC)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from linkready import sql_builds
+from linkready.domain import sql_builds
 
 EXIT_CAN_HOST, EXIT_CANNOT, EXIT_BAD_INPUT = 0, 1, 2
 

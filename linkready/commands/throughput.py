@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from linkready.throughput import (
+from linkready.domain.throughput import (
     BUSY,
     DEFAULT_PORT,
     HEADER,
@@ -233,7 +233,8 @@ def planned_sizes(facts: Facts) -> tuple[dict[str, float], tuple[str, ...]]:
 
 def facts_from_config(config_path: Path) -> tuple[Facts | None, str]:
     """Read the planned databases' sizes with the SQL probe only (its read-only SELECTs)."""
-    from linkready.cli import _load_config, _secrets
+    from linkready.commands._common import load_config as _load_config
+    from linkready.commands._common import secrets as _secrets
     from linkready.engine import collect
     from linkready.probes import PROBES
 
@@ -251,7 +252,7 @@ def facts_from_config(config_path: Path) -> tuple[Facts | None, str]:
 
 
 def facts_from_snapshot(snapshot_path: Path) -> tuple[Facts | None, str]:
-    from linkready.cli import _load_snapshot
+    from linkready.commands._common import load_snapshot as _load_snapshot
 
     facts = _load_snapshot(snapshot_path).facts
     if facts.sql is None or facts.sql.databases is None:

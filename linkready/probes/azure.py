@@ -599,7 +599,7 @@ def _subnet(model: Any) -> Subnet:
 
 
 def _read_nsg(reader: ArmReader, nsg_id: str) -> NetworkSecurityGroup:
-    from linkready.netrules import rule_from_arm
+    from linkready.domain.netrules import rule_from_arm
 
     sub, group, parts = _parts(nsg_id)
     model = reader.network(sub).network_security_groups.get(group, parts[1])

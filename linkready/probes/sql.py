@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from linkready.domain.tsql import quote_name
 from linkready.facts import ProbeError
 from linkready.facts.sql import (
     AgReplica,
@@ -31,7 +32,6 @@ from linkready.facts.sql import (
     TraceFlag,
 )
 from linkready.probes import ProbeContext, ProbeOutcome
-from linkready.tsql import quote_name
 
 if TYPE_CHECKING:
     from linkready.config import SourceConfig

@@ -24,6 +24,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from linkready.domain.ports import format_ranges
 from linkready.facts.network import (
     PORT_ERROR,
     PORT_FILTERED,
@@ -34,7 +35,6 @@ from linkready.facts.network import (
     PortResult,
     PortScan,
 )
-from linkready.ports import format_ranges
 
 #: Default per-port connect timeout in seconds.
 DEFAULT_TIMEOUT = 3.0

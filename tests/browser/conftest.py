@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from linkready.reports import html
 
+from tests.builders.reports import NOW, demo_snapshot, estate_report, rich_report
 from tests.conftest import ROOT, require_component
-from tests.reports.samples import NOW, demo_snapshot, estate_report, rich_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

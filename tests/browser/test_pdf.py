@@ -18,8 +18,8 @@ from linkready.reports import html, pdf
 
 from linkready.model import Status
 from tests.browser.conftest import ARTIFACTS, chromium_available
+from tests.builders.reports import rich_report
 from tests.conftest import require_component, run_cli
-from tests.reports.samples import rich_report
 
 #: Fraction of a page (top and bottom) that holds the running header/footer, ignored for "blank".
 MARGIN = 0.09

@@ -193,8 +193,8 @@ def test_reads_without_javascript(pages: dict[str, Any], visit: Any, artifacts: 
 
 
 def test_narrow_screen_keeps_everything_readable(visit: Any, artifacts: Path, tmp_path: Path) -> None:
-    from linkready.diff import compare, side_from_report
-    from tests.reports.samples import estate_report, rich_report
+    from linkready.tools.diff import compare, side_from_report
+    from tests.builders.reports import estate_report, rich_report
 
     report = rich_report()
     changes = compare(side_from_report(estate_report(40)), side_from_report(report))

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.checks.sql_facts import AS_OF, CERT, ENDPOINT, facts, statuses
+from tests.builders.sql_facts import AS_OF, CERT, ENDPOINT, facts, statuses
 
 
 def der(bits: int = 2048, digest: hashes.HashAlgorithm | None = None) -> str:

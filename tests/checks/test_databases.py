@@ -9,7 +9,7 @@ import pytest
 
 from linkready.facts import ProbeError
 from linkready.facts.azure import AzureFacts, ManagedInstance
-from tests.checks.sql_facts import AS_OF, LINK, SALES, database, facts, messages, statuses
+from tests.builders.sql_facts import AS_OF, LINK, SALES, database, facts, messages, statuses
 
 GP = AzureFacts(managed_instance=ManagedInstance(
     id="/x", name="mi", location="westeurope", state="Ready", provisioning_state="Succeeded", sku_name="GP_Gen5",

@@ -11,7 +11,7 @@ from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import ManagedDatabase
 from linkready.model import Finding, Settings, Status
 from linkready.registry import get
-from tests.checks.azure_facts import azure, facts, link, managed_instance, sql
+from tests.builders.azure_facts import azure, facts, link, managed_instance, sql
 
 
 def run(check_id: str, f: Facts) -> dict[str, Finding]:

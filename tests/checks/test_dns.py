@@ -7,7 +7,7 @@ import pytest
 from linkready.facts import ProbeError
 from linkready.facts.network import NetworkFacts
 from linkready.model import Status
-from tests.checks.netfacts import FQDN, MI_ADDR, PARTNER, SQL_ADDR, answer, facts, one, run
+from tests.builders.netfacts import FQDN, MI_ADDR, PARTNER, SQL_ADDR, answer, facts, one, run
 
 # -- DNS-001 -----------------------------------------------------------------------------------
 

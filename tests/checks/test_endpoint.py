@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from linkready.facts import ProbeError
-from tests.checks.sql_facts import ENDPOINT, LINK, facts, instance, messages, statuses
+from tests.builders.sql_facts import ENDPOINT, LINK, facts, instance, messages, statuses
 
 
 def ep(**changes: object) -> tuple[object, ...]:

@@ -11,7 +11,7 @@ from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import FailoverGroup, ManagedDatabase, ManagementOperation, Permission
 from linkready.model import Finding, Settings, Status
 from linkready.registry import get
-from tests.checks.azure_facts import MI_ID, NOW, azure, facts, link, managed_instance, plan, sql
+from tests.builders.azure_facts import MI_ID, NOW, azure, facts, link, managed_instance, plan, sql
 
 
 def run(check_id: str, f: Facts, **settings: object) -> list[Finding]:

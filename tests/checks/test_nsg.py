@@ -11,7 +11,7 @@ from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import Route, RouteTable, SecurityRule
 from linkready.model import Finding, Settings, Status
 from linkready.registry import get
-from tests.checks.azure_facts import MI_NSG_RULES, azure, facts, nsg, plan, rule, vnet
+from tests.builders.azure_facts import MI_NSG_RULES, azure, facts, nsg, plan, rule, vnet
 
 
 def run(check_id: str, f: Facts) -> list[Finding]:

@@ -10,7 +10,7 @@ from linkready.facts import Facts, ProbeError
 from linkready.facts.network import NetworkFacts
 from linkready.facts.sql import MirroringEndpoint, SqlFacts
 from linkready.model import Status
-from tests.checks.netfacts import FQDN, SQL_ADDR, all_range, facts, one, replace, scan
+from tests.builders.netfacts import FQDN, SQL_ADDR, all_range, facts, one, replace, scan
 
 # -- where the test ran ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 
 from linkready.facts import ProbeError
 from linkready.facts.sql import TraceFlag
-from tests.checks.sql_facts import SQL, database, facts, instance, messages, statuses
+from tests.builders.sql_facts import SQL, database, facts, instance, messages, statuses
 
 CASES = [
     ("SQL-001", facts(), "PASS"),
@@ -50,7 +50,7 @@ def test_instance_checks(check_id: str, f: object, expected: str) -> None:
 def test_multidb_plan_needs_the_procedure_and_enterprise() -> None:
     from dataclasses import replace
 
-    from tests.checks.sql_facts import LINK
+    from tests.builders.sql_facts import LINK
 
     multi = facts(instance=instance(product_version="16.0.4145.4", product_update_level="CU15",
                                     edition="Standard Edition (64-bit)"))

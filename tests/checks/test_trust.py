@@ -12,7 +12,7 @@ from linkready.facts.azure import TrustCertificate
 from linkready.facts.sql import SqlCertificate, SqlFacts
 from linkready.model import Finding, Settings, Status
 from linkready.registry import get
-from tests.checks.azure_facts import CERTS, FQDN, NOW, azure, facts, plan, sql, sql_cert
+from tests.builders.azure_facts import CERTS, FQDN, NOW, azure, facts, plan, sql, sql_cert
 
 
 def one(check_id: str, f: Facts) -> Finding:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import require_component
 from tests.e2e.estate import Estate, sealing_available
-from tests.tds_server.conftest import require_freetds
+from tests.standins.tds.conftest import require_freetds
 
 
 @pytest.fixture(scope="package")

@@ -3,13 +3,13 @@
 :class:`Estate` starts every stand-in in this process and writes the target file that points the
 real CLI at them:
 
-* SQL Server: the TDS stand-in (tests/tds_server) answering as a healthy SQL Server 2019 whose
+* SQL Server: the TDS stand-in (tests/standins/tds) answering as a healthy SQL Server 2019 whose
   certificates pair with the managed instance's (the endpoint certificate the MI trusts, the MI's
   endpoint certificate under its FQDN, the root CA that issued it), read by pyodbc + FreeTDS;
-* Entra ID: the token stand-in (tests/entra_server) for azure-identity's EnvironmentCredential
+* Entra ID: the token stand-in (tests/standins/entra) for azure-identity's EnvironmentCredential
   (``AZURE_TENANT_ID``/``AZURE_CLIENT_ID``/``AZURE_CLIENT_SECRET``);
-* Resource Manager: the ARM stand-in (tests/arm_server) with the target room's finished target
-  (tests/arm_server_target/finished.json) merged in, and the estate's addresses moved from
+* Resource Manager: the ARM stand-in (tests/standins/arm) with the target room's finished target
+  (tests/standins/arm_target/finished.json) merged in, and the estate's addresses moved from
   10.20.0.0/16 (MI VNet) and 10.10.0.0/16 (SQL Server VNet) into 127.20.0.0/16 and 127.10.0.0/16,
   so that every address the network probe dials is on this machine's loopback;
 * DNS: the DNS test server on 127.0.0.153:53 answering the MI FQDN with the MI's address;
@@ -40,15 +40,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tests.arm_server import ArmStandIn
-from tests.arm_server.certs import CertMaterial, link_certificates
-from tests.arm_server.server import merge_patch
-from tests.arm_server_target import FINISHED, read_scenario
-from tests.arm_server_target import variables as target_variables
-from tests.dns_server.server import DnsTestServer, Zone
-from tests.entra_server import EntraStandIn
-from tests.tds_server.protocol import ResultSet, SqlError, TdsServer
-from tests.tds_server.scenarios import HEALTHY, TAG, Certificate, Endpoint, Server, responder, result_for
+from tests.standins.arm import ArmStandIn
+from tests.standins.arm.certs import CertMaterial, link_certificates
+from tests.standins.arm.server import merge_patch
+from tests.standins.arm_target import FINISHED, read_scenario
+from tests.standins.arm_target import variables as target_variables
+from tests.standins.dns.server import DnsTestServer, Zone
+from tests.standins.entra import EntraStandIn
+from tests.standins.tds.protocol import ResultSet, SqlError, TdsServer
+from tests.standins.tds.scenarios import HEALTHY, TAG, Certificate, Endpoint, Server, responder, result_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL_LOGIN, SQL_PASSWORD = "linkready", "Probe-pass-1"

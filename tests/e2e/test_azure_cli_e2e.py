@@ -3,7 +3,7 @@
 `linkready collect` / `check` run as subprocesses with ``[azure] credential = "environment"``:
 azure-identity's EnvironmentCredential reads ``AZURE_TENANT_ID``/``AZURE_CLIENT_ID``/
 ``AZURE_CLIENT_SECRET``, MSAL discovers the tenant and takes a token from the Entra stand-in
-(tests/entra_server), and the real azure-mgmt clients present it to the ARM stand-in. Nothing is
+(tests/standins/entra), and the real azure-mgmt clients present it to the ARM stand-in. Nothing is
 injected into the probe. The SQL Server (TDS stand-in), DNS and network side are real too
 (tests/e2e/estate.py), so the certificate checks that need both sides are judged.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.arm_server.server import TOKEN
 from tests.e2e.estate import SQL_PASSWORD, Estate, Run, read_report, secrets_found, worst_by_check
-from tests.entra_server.server import CLIENT_SECRET
+from tests.standins.arm.server import TOKEN
+from tests.standins.entra.server import CLIENT_SECRET
 
 TENANT_DISCOVERY = "/v2.0/.well-known/openid-configuration"
 WRONG_SECRET = "lr~E2E.wrong-secret_Hh4dY7tR2mQ9"

@@ -17,8 +17,8 @@ from linkready.facts.azure import AzureFacts
 from linkready.probes import ProbeContext, ProbeOutcome, Secrets
 from linkready.probes.azure import collect_azure, make_credential, probe
 from linkready.serde import to_data
-from tests.arm_server import TOKEN, ArmStandIn, StaticTokenCredential, scenario_names
 from tests.conftest import ROOT
+from tests.standins.arm import TOKEN, ArmStandIn, StaticTokenCredential, scenario_names
 
 
 @pytest.fixture(scope="module")

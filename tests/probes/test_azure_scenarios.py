@@ -1,7 +1,7 @@
 """End to end per scenario: engine → Azure probe → real SDK → ARM stand-in → facts → checks.
 
 Each scenario file names the checks it must move (``expect``); the SQL Server side is fixed data
-(tests/checks/azure_facts.py) adjusted by the scenario's ``sql`` hints, the plan by its ``plan`` hints.
+(tests/builders/azure_facts.py) adjusted by the scenario's ``sql`` hints, the plan by its ``plan`` hints.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from linkready.facts.sql import SqlFacts
 from linkready.model import Settings, Status
 from linkready.probes import ProbeSpec, Secrets
 from linkready.registry import get
-from tests.arm_server import ArmStandIn
-from tests.arm_server.server import SCENARIOS, scenario_names
-from tests.checks.azure_facts import sql
+from tests.builders.azure_facts import sql
+from tests.standins.arm import ArmStandIn
+from tests.standins.arm.server import SCENARIOS, scenario_names
 
 MY_CHECKS = ("NSG-001", "NSG-002", "NSG-003", "NSG-004", "NSG-005", "MI-001", "MI-002", "MI-003", "MI-004", "MI-005",
              "MI-006", "MI-007", "MI-008", "MI-009", "CERT-003", "CERT-004", "CERT-005", "DB-011", "DB-012", "DB-013")
 SEVERITY = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKIP]
-SHIM = ProbeSpec("azure", "azure", "tests.arm_server.probe_shim:probe")
+SHIM = ProbeSpec("azure", "azure", "tests.standins.arm.probe_shim:probe")
 
 
 def scenario(name: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from linkready.probes.dns import (
     resolve_system,
     resolve_with_server,
 )
-from tests.dns_server.server import (
+from tests.standins.dns.server import (
     MI_ADDRESS,
     MI_FQDN,
     PRIVATELINK_FQDN,
@@ -37,7 +37,7 @@ from tests.dns_server.server import (
     Zone,
     scenario_zone,
 )
-from tests.netns.lab import NetnsLab
+from tests.standins.netns.lab import NetnsLab
 
 StartServer = Callable[[str | Zone], DnsTestServer]
 

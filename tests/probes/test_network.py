@@ -7,13 +7,13 @@ import tomllib
 import pytest
 
 from linkready.config import parse_config
+from linkready.domain.ports import split_endpoint
 from linkready.engine import collect
 from linkready.facts.network import PORT_OPEN
-from linkready.ports import split_endpoint
 from linkready.probes import ProbeSpec, Secrets
 from linkready.probes.network import is_local_address, mi_ports, server_host
-from tests.dns_server.server import MI_FQDN, DnsTestServer, scenario_zone
-from tests.netns.lab import CLIENT_V4, NetnsLab
+from tests.standins.dns.server import MI_FQDN, DnsTestServer, scenario_zone
+from tests.standins.netns.lab import CLIENT_V4, NetnsLab
 
 NETWORK_ONLY = [ProbeSpec("network", "network", "linkready.probes.network:probe")]
 RID = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi"

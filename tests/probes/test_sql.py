@@ -8,9 +8,9 @@ import pytest
 
 from linkready.config import SourceConfig
 from linkready.probes import sql as probe
-from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds, serve
-from tests.tds_server.protocol import TdsServer, rejection_reason
-from tests.tds_server.scenarios import HEALTHY, SCENARIOS, Database, Server
+from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
+from tests.standins.tds.protocol import TdsServer, rejection_reason
+from tests.standins.tds.scenarios import HEALTHY, SCENARIOS, Database, Server
 
 DRIVER_METADATA = "sp_datatype_info_100"
 

@@ -1,6 +1,6 @@
 """Stand-in SQL Server → `linkready collect` → snapshot → `linkready evaluate --format json` → findings.
 
-Each scenario in tests/tds_server/scenarios.py names the findings it must produce; this runs the real
+Each scenario in tests/standins/tds/scenarios.py names the findings it must produce; this runs the real
 CLI (in a subprocess, with the real FreeTDS driver) against the stand-in for every one of them.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds, serve
-from tests.tds_server.scenarios import SCENARIOS, Scenario
+from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
+from tests.standins.tds.scenarios import SCENARIOS, Scenario
 
 ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
 

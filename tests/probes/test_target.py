@@ -1,6 +1,6 @@
 """The target probe against the real azure-mgmt-sql client over HTTPS to the ARM stand-in.
 
-Each scenario in tests/arm_server_target/ is read by the probe; the audit's TGT checks then judge
+Each scenario in tests/standins/arm_target/ is read by the probe; the audit's TGT checks then judge
 the facts together with SQL facts read by the real SQL probe (pyodbc + FreeTDS) from the TDS
 stand-in, and every ``expect`` entry of the scenario must hold.
 """
@@ -23,12 +23,12 @@ from linkready.probes import ProbeContext, Secrets
 from linkready.registry import all_checks
 from tests.conftest import require_component
 
-HAS_STAND_IN = importlib.util.find_spec("tests.arm_server") is not None
+HAS_STAND_IN = importlib.util.find_spec("tests.standins.arm") is not None
 
 
 @pytest.fixture(autouse=True)
 def _stand_in_present() -> None:
-    require_component("ARM stand-in (tests/arm_server, from the Azure room)", HAS_STAND_IN)
+    require_component("ARM stand-in (tests/standins/arm, from the Azure room)", HAS_STAND_IN)
 
 
 def config_for(server: Any, **azure: Any) -> Config:
@@ -41,8 +41,8 @@ def config_for(server: Any, **azure: Any) -> Config:
 def read_target(scenario: str) -> tuple[Any, Any]:
     """(ProbeOutcome, the stand-in after the run) for one target scenario."""
     from linkready.probes.target import collect_target
-    from tests.arm_server import StaticTokenCredential
-    from tests.arm_server_target import target_stand_in
+    from tests.standins.arm import StaticTokenCredential
+    from tests.standins.arm_target import target_stand_in
 
     with target_stand_in(scenario) as server:
         outcome = collect_target(config_for(server), StaticTokenCredential())
@@ -56,9 +56,9 @@ def sql_facts(cpu_count: int, memory_mb: int) -> SqlFacts:
     """SqlFacts read by the real SQL probe from the TDS stand-in, with the host's CPUs and memory set."""
     from linkready.config import SourceConfig
     from linkready.probes.sql import collect_sql
-    from tests.tds_server.conftest import LOGIN, PASSWORD, require_freetds
-    from tests.tds_server.protocol import Column, ResultSet, TdsServer
-    from tests.tds_server.scenarios import Database, Server, responder
+    from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds
+    from tests.standins.tds.protocol import Column, ResultSet, TdsServer
+    from tests.standins.tds.scenarios import Database, Server, responder
 
     require_freetds()
     base = responder(Server(databases=(Database("HR", 5, data_mb=40960, log_mb=8192),)))
@@ -108,14 +108,14 @@ def assert_expectations(findings: list[Finding], expect: dict[str, str]) -> None
 def scenarios() -> list[str]:
     if not HAS_STAND_IN:
         return ["finished"]
-    from tests.arm_server_target import scenario_names
+    from tests.standins.arm_target import scenario_names
 
     return [name for name in scenario_names() if name != "three-links"]
 
 
 @pytest.mark.parametrize("scenario", scenarios())
 def test_scenario_gives_the_expected_findings(scenario: str, source_8_cores: SqlFacts) -> None:
-    from tests.arm_server_target import read_scenario, variables
+    from tests.standins.arm_target import read_scenario, variables
 
     spec = read_scenario(scenario, {"SUB": "s", "MI_ID": "m", "TENANT": "t", **variables()})
     sql = source_8_cores
@@ -176,8 +176,8 @@ def test_each_missing_permission_names_its_action_and_the_fact_it_blocks() -> No
 
 def test_instance_not_found_is_one_error_on_the_whole_target() -> None:
     from linkready.probes.target import collect_target
-    from tests.arm_server import StaticTokenCredential
-    from tests.arm_server_target import target_stand_in
+    from tests.standins.arm import StaticTokenCredential
+    from tests.standins.arm_target import target_stand_in
 
     with target_stand_in("finished") as server:
         server.add_fault(path=r"/managedInstances/[^/]+$", status=404)
@@ -190,8 +190,8 @@ def test_instance_not_found_is_one_error_on_the_whole_target() -> None:
 
 def test_throttling_is_retried_by_the_sdk_policy() -> None:
     from linkready.probes.target import collect_target
-    from tests.arm_server import StaticTokenCredential
-    from tests.arm_server_target import target_stand_in
+    from tests.standins.arm import StaticTokenCredential
+    from tests.standins.arm_target import target_stand_in
 
     with target_stand_in("finished") as server:
         server.add_fault(path=r"/securityAlertPolicies/Default$", status=429, retry_after=0, times=1)
@@ -202,7 +202,7 @@ def test_throttling_is_retried_by_the_sdk_policy() -> None:
 
 def test_engine_entry_point_reports_a_credential_failure_as_an_error_value(monkeypatch: pytest.MonkeyPatch) -> None:
     from linkready.probes.target import probe
-    from tests.arm_server_target import target_stand_in
+    from tests.standins.arm_target import target_stand_in
 
     for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
                  "AZURE_USERNAME", "AZURE_PASSWORD"):
@@ -236,10 +236,10 @@ def test_engine_runs_the_target_probe_beside_the_azure_probe() -> None:
     Facts.azure concurrently; the audit then judges them together."""
     from linkready.engine import collect, evaluate
     from linkready.probes import ProbeSpec
-    from tests.arm_server_target import target_stand_in
+    from tests.standins.arm_target import target_stand_in
 
-    shims = [ProbeSpec("azure", "azure", "tests.arm_server.probe_shim:probe"),
-             ProbeSpec("target", "target", "tests.arm_server_target.probe_shim:probe")]
+    shims = [ProbeSpec("azure", "azure", "tests.standins.arm.probe_shim:probe"),
+             ProbeSpec("target", "target", "tests.standins.arm_target.probe_shim:probe")]
     with target_stand_in("tls-1.0") as server:
         config = parse_config({
             "managed_instance": {"resource_id": server.variables["MI_ID"]},

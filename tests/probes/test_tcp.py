@@ -16,7 +16,7 @@ from linkready.facts.network import (
     PortScan,
 )
 from linkready.probes.tcp import classify_oserror, fd_budget, scan_host, source_address_for
-from tests.netns.lab import CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, NetnsLab
+from tests.standins.netns.lab import CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, NetnsLab
 
 OPEN, RESET, DROP, ICMP, CLOSED = 7001, 7002, 7003, 7004, 7005
 

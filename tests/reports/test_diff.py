@@ -1,4 +1,4 @@
-"""linkready/diff.py (pure comparison) and `linkready diff` / `--baseline` (real CLI, real files)."""
+"""linkready/tools/diff.py (pure comparison) and `linkready diff` / `--baseline` (real CLI, real files)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from linkready.reports import Format, render
 
-from linkready.diff import DiffError, Entry, Side, compare, side_from_data, side_from_report, to_markdown, to_text
 from linkready.model import Status
+from linkready.tools.diff import DiffError, Entry, Side, compare, side_from_data, side_from_report, to_markdown, to_text
+from tests.builders.reports import NOW, demo_snapshot, finding, make_report, rich_report
 from tests.conftest import run_cli
-from tests.reports.samples import NOW, demo_snapshot, finding, make_report, rich_report
 
 
 def side(*pairs: tuple[str, Status]) -> Side:

@@ -10,11 +10,11 @@ import pytest
 from linkready.reports import Format, html, render
 from syrupy.assertion import SnapshotAssertion
 
-from linkready.diff import Side as DiffSide
-from linkready.diff import compare, entries_from_findings, side_from_report
 from linkready.model import Area, CodeBlock, Status, Verdict
 from linkready.report import Branding, Report
-from tests.reports.samples import (
+from linkready.tools.diff import Side as DiffSide
+from linkready.tools.diff import compare, entries_from_findings, side_from_report
+from tests.builders.reports import (
     NOW,
     estate_report,
     finding,
@@ -226,7 +226,7 @@ def test_error_findings_say_what_and_why_and_never_look_passed() -> None:
 
 def test_probe_errors_alone_do_not_raise_the_could_not_check_alarm() -> None:
     from linkready.facts import ProbeError
-    from tests.reports.samples import sample_snapshot
+    from tests.builders.reports import sample_snapshot
 
     snapshot = sample_snapshot((ProbeError("azure", "azure.source_vm_nsgs", "not_found", "not an Azure VM"),))
     text = html.render(make_report([finding("SQL-005", Status.PASS, "ok")], snapshot=snapshot))

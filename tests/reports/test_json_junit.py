@@ -11,8 +11,8 @@ from linkready.reports import Format, json_report, junit, render
 from syrupy.assertion import SnapshotAssertion
 
 from linkready.model import Status
+from tests.builders.reports import estate_report, make_report, rich_report
 from tests.reports.minischema import problems
-from tests.reports.samples import estate_report, make_report, rich_report
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "reports" / "report.schema.json").read_text("utf-8"))
 

@@ -14,8 +14,8 @@ from linkready.reports import Format, render, sarif
 
 from linkready.model import Severity, Status, Waiver
 from linkready.registry import all_checks
+from tests.builders.reports import estate_report, finding, make_report, rich_report
 from tests.reports.minischema import problems
-from tests.reports.samples import estate_report, finding, make_report, rich_report
 
 MESSAGE = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}}
 SARIF_SUBSET = {

@@ -1,0 +1,233 @@
+"""Helpers every command shares: option groups, loading inputs as one-line usage errors, output.
+
+Commands import from here, never from cli.py, so the arrows run one way (cli → commands → tools).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from linkready.config import Config
+    from linkready.policy import Profile
+    from linkready.probes import Secrets
+    from linkready.report import Branding, Report
+    from linkready.snapshot import Snapshot
+
+EXIT_USAGE = 2
+
+
+def fail_usage(message: str) -> NoReturn:
+    """One line on stderr, exit 2: the contract for every configuration or input error."""
+    click.echo(f"linkready: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def report_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--profile", "profile_name", help="preflight (default), audit, pipeline, failover, or a TOML file."),
+            click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path), help="Waivers TOML file."),
+            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html,sarif,pdf."),
+            click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
+                         help="Directory for report files."),
+            click.option("--quiet", "-q", is_flag=True, help="No console summary; files and exit code only."),
+            click.option("--no-color", is_flag=True, help="No colour (also honoured: NO_COLOR)."),
+            click.option("--customer", help="Customer name for the report header."),
+            click.option("--prepared-by", help="Consultant or team named in the report."),
+            click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                         help="PNG/SVG logo embedded in the HTML report."),
+            click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                         help="An earlier JSON report or snapshot: the HTML/PDF report shows the changes since."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def config_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                         help="Target file (see `linkready init`)."),
+            click.option("--server", help="SQL Server: host, host,port or host\\instance."),
+            click.option("--mi", "mi_resource_id", help="Managed instance resource ID."),
+            click.option("--databases", help="Comma-separated databases of the planned link."),
+            click.option("--partner-endpoint", help="TCP://<SQL Server host>:5022"),
+            click.option("--probe-timeout", type=float, help="Seconds each probe may take."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def estate_options(function: Any) -> Any:
+    function = click.option("--concurrency", type=int, help="Estate targets in flight at once.")(function)
+    return click.option("--estate", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Estate file listing many targets (see linkready/tools/estate.py).")(function)
+
+
+def load_config(config_path: Path | None, **flags: Any) -> Config:
+    from linkready.config import ConfigError, load_config
+
+    mapping = {
+        "server": "source.server",
+        "mi_resource_id": "managed_instance.resource_id",
+        "databases": "link.databases",
+        "partner_endpoint": "link.partner_endpoint",
+        "probe_timeout": "options.probe_timeout",
+    }
+    overrides = {mapping[key]: value for key, value in flags.items() if key in mapping and value is not None}
+    if config_path is None and not overrides:
+        fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
+    try:
+        return load_config(config_path, overrides)
+    except ConfigError as exc:
+        fail_usage(str(exc))
+
+
+def secrets(config: Config) -> Secrets:
+    from linkready.config import read_password
+    from linkready.probes import Secrets
+
+    if config.source is None or config.source.auth not in ("sql", "entra-password"):
+        return Secrets()
+    password = read_password(config.source)
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt(f"Password for {config.source.username or 'the SQL login'}", hide_input=True)
+        else:
+            fail_usage(
+                f"source.password_env: environment variable {config.source.password_env} is not set "
+                "and there is no terminal to prompt on"
+            )
+    return Secrets(sql_password=password)
+
+
+def profile(name: str | None, config: Config | None = None) -> Profile:
+    from linkready.policy import PolicyError, load_profile
+
+    try:
+        return load_profile(name or (config.options.profile if config else "preflight"))
+    except PolicyError as exc:
+        fail_usage(str(exc))
+
+
+def waivers(path: Path | None, config: Config | None = None) -> list[Any]:
+    from linkready.policy import PolicyError, load_waivers
+
+    chosen = path or (Path(config.options.waivers) if config and config.options.waivers else None)
+    if chosen is None:
+        return []
+    try:
+        return load_waivers(chosen)
+    except PolicyError as exc:
+        fail_usage(str(exc))
+
+
+def branding(config: Config | None, customer: str | None, prepared_by: str | None, logo: Path | None) -> Branding:
+    from linkready.report import Branding, logo_data_uri
+
+    base = config.branding if config else None
+    logo_path = logo or (Path(base.logo) if base and base.logo else None)
+    try:
+        uri = logo_data_uri(logo_path) if logo_path else ""
+    except (ValueError, OSError) as exc:
+        fail_usage(str(exc))
+    return Branding(
+        customer=customer or (base.customer if base else ""),
+        prepared_by=prepared_by or (base.prepared_by if base else ""),
+        logo_data_uri=uri,
+        summary=base.summary if base else "",
+    )
+
+
+def make_console(no_color: bool, stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    plain = no_color or "NO_COLOR" in os.environ
+    # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
+    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    if not console.is_terminal:
+        # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        console.width = 140
+    return console
+
+
+def progress(quiet: bool, no_color: bool) -> Any:
+    """Progress on stderr: a live line per probe on a terminal, plain lines otherwise."""
+    console = make_console(no_color, stderr=True)
+
+    def on_event(name: str, state: str, seconds: float, detail: str) -> None:
+        if quiet:
+            return
+        if state == "start":
+            console.print(f"[dim]probe {name}: running…[/dim]" if console.is_terminal else f"probe {name}: running")
+        else:
+            suffix = f" ({detail})" if detail else ""
+            console.print(f"probe {name}: {state} in {seconds:.1f} s{suffix}")
+
+    return on_event
+
+
+def changes(report: Report, baseline: Path | None) -> Any:
+    """The diff between ``baseline`` (an earlier JSON report or snapshot) and this report, or None."""
+    if baseline is None:
+        return None
+    from linkready.commands.diff import load_side
+    from linkready.policy import PolicyError, load_profile
+    from linkready.tools.diff import DiffError, compare, side_from_report
+
+    try:
+        profile = load_profile(report.profile)
+    except PolicyError:
+        profile = None
+    try:
+        return compare(load_side(baseline, profile), side_from_report(report))
+    except DiffError as exc:
+        fail_usage(f"--baseline: {exc}")
+
+
+def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
+          default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
+    from linkready.reports import Format, parse_formats, write
+    from linkready.reports.console import print_report
+    from linkready.reports.pdf import PdfError
+
+    try:
+        chosen = parse_formats(formats) if formats else parse_formats(",".join(default_formats))
+    except ValueError as exc:
+        fail_usage(str(exc))
+    directory = output or Path(default_output)
+    try:
+        written = write(report, chosen, directory, changes=changes(report, baseline))
+    except PdfError as exc:
+        fail_usage(str(exc))
+    if not quiet:
+        console = make_console(no_color)
+        if Format.CONSOLE in chosen:
+            print_report(report, console)
+        for path in written:
+            console.print(f"wrote {path}", highlight=False)
+    sys.exit(report.verdict.exit_code)
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    from linkready.snapshot import dumps
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(snapshot), encoding="utf-8")
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    from linkready.snapshot import SnapshotError, load
+
+    try:
+        return load(path)
+    except SnapshotError as exc:
+        fail_usage(str(exc))

@@ -1,0 +1,89 @@
+"""``check --estate`` / ``evaluate --estate``: the command-line side of estate mode (linkready.tools.estate)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from linkready.commands import _common as common
+from linkready.tools.estate import (
+    TARGET_FORMATS,
+    EstateError,
+    RunOptions,
+    TargetOutcome,
+    load_estate,
+    print_summary,
+    run_estate,
+    write_estate,
+)
+
+
+def run_command(
+    estate_path: Path,
+    *,
+    live: bool,
+    profile_name: str | None,
+    waivers_path: Path | None,
+    formats: str | None,
+    output: Path | None,
+    quiet: bool,
+    no_color: bool,
+    customer: str | None = None,
+    prepared_by: str | None = None,
+    logo: Path | None = None,
+    concurrency: int | None = None,
+    conflicting: Sequence[str] = (),
+) -> None:
+    """``check --estate`` / ``evaluate --estate``: run, write, print, exit with the estate's code."""
+    if conflicting:
+        common.fail_usage(f"--estate cannot be combined with {', '.join(conflicting)}")
+    try:
+        estate = load_estate(estate_path)
+    except EstateError as exc:
+        common.fail_usage(str(exc))
+    if concurrency is not None:
+        if concurrency < 1:
+            common.fail_usage("--concurrency must be at least 1")
+        estate = replace(estate, concurrency=concurrency)
+    if profile_name:
+        common.profile(profile_name)  # a bad --profile is a usage error, not 200 unknown targets
+    chosen = _target_formats(formats) if formats else TARGET_FORMATS
+    directory = output or Path("linkready-estate")
+    options = RunOptions(
+        output=directory, live=live, profile=profile_name, waivers=tuple(common.waivers(waivers_path)),
+        formats=chosen,
+    )
+    branding = common.branding(None, customer, prepared_by, logo)
+    progress = common.make_console(no_color, stderr=True)
+
+    def on_done(outcome: TargetOutcome) -> None:
+        if not quiet:
+            detail = f": {outcome.reason}" if outcome.reason else ""
+            progress.print(f"target {outcome.name}: {outcome.verdict.value} in {outcome.seconds:.2f} s{detail}",
+                           highlight=False)
+
+    report = run_estate(estate, options, branding=branding, on_done=on_done)
+    written = write_estate(report, directory)
+    if not quiet:
+        console = common.make_console(no_color)
+        print_summary(report, console)
+        for path in written:
+            console.print(f"wrote {path}", highlight=False)
+    sys.exit(report.exit_code)
+
+
+def _target_formats(text: str) -> tuple[str, ...]:
+    from linkready.reports import Format, parse_formats
+
+    try:
+        chosen = parse_formats(text)
+    except ValueError as exc:
+        common.fail_usage(str(exc))
+    binary = [f.value for f in chosen if f.binary]
+    if binary:
+        # A PDF per target would start a browser per target; print the per-target HTML instead.
+        common.fail_usage(f"--estate: {', '.join(binary)} is not written per target (use html and print it)")
+    # The console format is the estate summary; every other format is written per target.
+    return tuple(f.value for f in chosen if f is not Format.CONSOLE)

@@ -1,0 +1,371 @@
+"""Link inventory: every existing link on a managed instance, judged against its targets.
+
+Pure: it takes facts already collected (the Azure facts' ``links``, optionally the SQL Server's
+view of its distributed availability groups and the partner endpoints' name resolution) and
+returns an :class:`Inventory`. ``linkready links`` collects, calls :func:`build_inventory`, renders.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from linkready.domain.ports import split_endpoint
+from linkready.facts import ProbeError
+from linkready.facts.azure import ExistingLink, LinkDatabase
+from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
+from linkready.facts.sql import AvailabilityGroup
+
+#: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
+SEEDING_MAX_DAYS = 6.0
+
+# Flag codes (stable: JSON consumers filter on them).
+DISCONNECTED = "disconnected"
+UNHEALTHY = "unhealthy"
+SEEDING_STUCK = "seeding_stuck"
+SEEDING_TOO_LONG = "seeding_too_long"
+CERT_EXPIRING = "cert_expiring"
+CERT_EXPIRED = "cert_expired"
+ENDPOINT_UNRESOLVED = "endpoint_unresolved"
+LAG = "lag_above_target"
+SQL_SIDE = "sql_server_view"
+
+
+@dataclass(frozen=True)
+class LinkTargets:
+    """What every link must meet. ``max_lag_seconds`` None means no freshness target."""
+
+    max_lag_seconds: float | None = None
+    cert_expiry_warn_days: int = 30
+    seeding_max_days: float = SEEDING_MAX_DAYS
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    message: str
+    database: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseRow:
+    name: str
+    replica_state: str
+    seeding_progress: str
+    seeding: bool
+    synchronization_health: str
+    connected_state: str
+    send_lag_seconds: float | None
+    redo_lag_seconds: float | None
+    last_hardened_time: datetime | None
+    partner_cert_name: str
+    partner_cert_expiry: datetime | None
+    cert_days_left: int | None
+    most_recent_error: str
+
+    @property
+    def lag_seconds(self) -> float | None:
+        lags = [v for v in (self.send_lag_seconds, self.redo_lag_seconds) if v is not None]
+        return max(lags) if lags else None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    name: str
+    instance_role: str
+    partner_role: str
+    replication_mode: str
+    failover_mode: str
+    seeding_mode: str
+    partner_endpoint: str
+    partner_host: str
+    #: True resolves, False does not, None not checked.
+    partner_resolves: bool | None
+    databases: tuple[DatabaseRow, ...]
+    #: The SQL Server's view of the distributed AG ("CONNECTED/HEALTHY" per replica), when joined.
+    sql_server_view: str = ""
+    created_at: datetime | None = None
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.flags
+
+
+@dataclass(frozen=True)
+class Inventory:
+    instance: str
+    as_of: datetime
+    targets: LinkTargets
+    links: tuple[LinkRow, ...] = ()
+    #: Things the inventory could not judge, in words (e.g. name resolution not checked).
+    notes: tuple[str, ...] = ()
+    #: Why the links could not be read at all (then exit code 3).
+    error: str = ""
+    errors: tuple[ProbeError, ...] = field(default=())
+
+    @property
+    def flagged(self) -> tuple[LinkRow, ...]:
+        return tuple(link for link in self.links if not link.ok)
+
+    @property
+    def exit_code(self) -> int:
+        """0 every link meets its targets, 1 at least one does not, 3 the links could not be read."""
+        if self.error:
+            return 3
+        return 1 if self.flagged else 0
+
+
+def partner_host(endpoint: str) -> str:
+    """``TCP://host:5022`` → ``host`` (brackets stripped from IPv6); "" when malformed."""
+    parsed = split_endpoint(endpoint)
+    return parsed[0] if parsed else ""
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def hosts_to_resolve(links: Sequence[ExistingLink]) -> list[str]:
+    """Partner endpoint host names that need DNS (IP literals need none), each once."""
+    seen: dict[str, None] = {}
+    for link in links:
+        host = partner_host(link.partner_endpoint)
+        if host and not is_ip(host):
+            seen.setdefault(host.lower(), None)
+    return list(seen)
+
+
+def same_server(partner: str, hosts: Sequence[str]) -> bool:
+    """Does the partner endpoint host name the SQL Server known by ``hosts`` (names, FQDNs, addresses)?
+
+    Host names also match on their first label, so ``sqlprod01.corp.local`` matches the machine
+    name ``SQLPROD01``; IP addresses match only exactly.
+    """
+    wanted = partner.lower().rstrip(".")
+    for host in hosts:
+        known = host.lower().rstrip(".")
+        if not known:
+            continue
+        if known == wanted:
+            return True
+        if not is_ip(wanted) and not is_ip(known) and known.split(".")[0] == wanted.split(".")[0]:
+            return True
+    return False
+
+
+def resolves(answers: Sequence[DnsAnswer]) -> bool | None:
+    """True when any resolver gave addresses; False when one said the name does not exist (or has no
+    address) and none gave addresses; None when nothing definitive came back (timeouts, SERVFAIL)."""
+    if any(a.status == DNS_OK and a.addresses for a in answers):
+        return True
+    if any(a.status in (DNS_NXDOMAIN, DNS_NOANSWER) for a in answers):
+        return False
+    return None
+
+
+def resolution_by_host(answers: Sequence[DnsAnswer]) -> dict[str, bool]:
+    """``{host: resolves}`` from DNS answers (e.g. the network probe's partner_dns); hosts with no
+    definitive answer are left out, so they count as "not checked" rather than "does not resolve"."""
+    by_host: dict[str, list[DnsAnswer]] = {}
+    for answer in answers:
+        by_host.setdefault(answer.name.lower().rstrip("."), []).append(answer)
+    out: dict[str, bool] = {}
+    for host, group in by_host.items():
+        verdict = resolves(group)
+        if verdict is not None:
+            out[host] = verdict
+    return out
+
+
+def is_seeding(db: LinkDatabase) -> bool:
+    """Seeding is under way when the replica or the progress text says so and nothing says complete."""
+    progress = db.seeding_progress.strip().lower()
+    state = db.replica_state.strip().lower()
+    if "complete" in progress or progress in ("100", "100%", "100.0", "100.00%"):
+        return False
+    return state in ("seeding", "initializing") or (bool(progress) and progress not in ("none", "n/a"))
+
+
+def _database_row(db: LinkDatabase, as_of: datetime) -> DatabaseRow:
+    days_left = None
+    if db.partner_cert_expiry is not None:
+        days_left = int((db.partner_cert_expiry - as_of).total_seconds() // 86400)
+    return DatabaseRow(
+        name=db.name,
+        replica_state=db.replica_state,
+        seeding_progress=db.seeding_progress,
+        seeding=is_seeding(db),
+        synchronization_health=db.synchronization_health,
+        connected_state=db.connected_state,
+        send_lag_seconds=db.send_lag_seconds,
+        redo_lag_seconds=db.redo_lag_seconds,
+        last_hardened_time=db.last_hardened_time,
+        partner_cert_name=db.partner_cert_name,
+        partner_cert_expiry=db.partner_cert_expiry,
+        cert_days_left=days_left,
+        most_recent_error=db.most_recent_error,
+    )
+
+
+def _flags(row: DatabaseRow, created_at: datetime | None, as_of: datetime, targets: LinkTargets) -> list[Flag]:
+    flags: list[Flag] = []
+    name = row.name
+    if row.connected_state and row.connected_state.upper() != "CONNECTED":
+        flags.append(Flag(DISCONNECTED, f"{name}: replica is {row.connected_state}", name))
+    if row.synchronization_health and row.synchronization_health.upper() != "HEALTHY":
+        flags.append(Flag(UNHEALTHY, f"{name}: synchronization health is {row.synchronization_health}", name))
+    if row.seeding:
+        if created_at is not None:
+            days = (as_of - created_at).total_seconds() / 86400
+            if days > targets.seeding_max_days:
+                flags.append(Flag(
+                    SEEDING_TOO_LONG,
+                    f"{name}: still seeding {days:.1f} days after the link was created "
+                    f"(limit {targets.seeding_max_days:g} days)",
+                    name,
+                ))
+        if row.most_recent_error:
+            flags.append(Flag(SEEDING_STUCK, f"{name}: seeding reports an error: {row.most_recent_error}", name))
+        elif row.connected_state and row.connected_state.upper() != "CONNECTED":
+            flags.append(Flag(SEEDING_STUCK, f"{name}: seeding cannot progress while disconnected", name))
+    if row.cert_days_left is not None:
+        expiry = row.partner_cert_expiry.date().isoformat() if row.partner_cert_expiry else "?"
+        cert = row.partner_cert_name or "partner certificate"
+        if row.cert_days_left < 0:
+            flags.append(Flag(CERT_EXPIRED, f"{name}: {cert} expired on {expiry}", name))
+        elif row.cert_days_left < targets.cert_expiry_warn_days:
+            flags.append(Flag(
+                CERT_EXPIRING,
+                f"{name}: {cert} expires on {expiry} ({row.cert_days_left} days; "
+                f"threshold {targets.cert_expiry_warn_days} days)",
+                name,
+            ))
+    lag = row.lag_seconds
+    if targets.max_lag_seconds is not None and lag is not None and lag > targets.max_lag_seconds:
+        flags.append(Flag(LAG, f"{name}: lag {lag:g} s is above the target of {targets.max_lag_seconds:g} s", name))
+    return flags
+
+
+def _sql_view(link: ExistingLink, groups: Sequence[AvailabilityGroup]) -> tuple[str, list[Flag]]:
+    """The SQL Server's distributed AG of the same name: its replicas' connected state and health."""
+    match = next((g for g in groups if g.is_distributed and g.name.lower() == link.name.lower()), None)
+    if match is None:
+        return "not found on SQL Server", [Flag(SQL_SIDE, f"no distributed availability group {link.name} on "
+                                                          "the SQL Server", "")]
+    parts, flags = [], []
+    for replica in match.replicas:
+        parts.append(f"{replica.name}: {replica.connected_state or '?'}/{replica.synchronization_health or '?'}")
+        if replica.connected_state and replica.connected_state.upper() != "CONNECTED":
+            flags.append(Flag(SQL_SIDE, f"SQL Server sees {replica.name} as {replica.connected_state}", ""))
+        elif replica.synchronization_health and replica.synchronization_health.upper() != "HEALTHY":
+            flags.append(Flag(SQL_SIDE, f"SQL Server sees {replica.name} as {replica.synchronization_health}", ""))
+    return "; ".join(parts) or "no replicas", flags
+
+
+def build_inventory(
+    links: Sequence[ExistingLink] | None,
+    *,
+    instance: str,
+    as_of: datetime,
+    targets: LinkTargets,
+    errors: Sequence[ProbeError] = (),
+    sql_groups: Sequence[AvailabilityGroup] | None = None,
+    sql_hosts: Sequence[str] = (),
+    resolved: Mapping[str, bool] | None = None,
+    created: Mapping[str, datetime] | None = None,
+    notes: Sequence[str] = (),
+) -> Inventory:
+    """Judge every link.
+
+    ``sql_groups`` is the SQL Server's view of its availability groups; it is joined only to links
+    whose partner endpoint names that SQL Server (``sql_hosts``: its names and addresses), since a
+    managed instance may link to several SQL Servers. ``resolved`` maps partner host (lower case) → resolves; None means name resolution was not
+    checked (the flag is then skipped and a note says so). ``created`` maps link name → creation
+    time where known (seeding age).
+    """
+    out_notes = list(notes)
+    if links is None:
+        reason = next((e.reason for e in errors if e.fact in ("azure", "azure.links")), "")
+        return Inventory(instance, as_of, targets, error=reason or "the links were not read", errors=tuple(errors),
+                         notes=tuple(out_notes))
+    if resolved is None and hosts_to_resolve(links):
+        out_notes.append("partner endpoint name resolution was not checked")
+    elif resolved is not None:
+        unchecked = [h for h in hosts_to_resolve(links) if h not in resolved]
+        if unchecked:
+            out_notes.append(f"no definitive DNS answer for {', '.join(unchecked)} (timeout or SERVFAIL)")
+    rows = []
+    for link in links:
+        created_at = (created or {}).get(link.name)
+        databases = tuple(_database_row(db, as_of) for db in link.databases)
+        flags: list[Flag] = []
+        for row in databases:
+            flags.extend(_flags(row, created_at, as_of, targets))
+        host = partner_host(link.partner_endpoint)
+        resolves: bool | None
+        if not host:
+            resolves = None
+            flags.append(Flag(ENDPOINT_UNRESOLVED, f"partner endpoint {link.partner_endpoint!r} is not TCP://host:port"))
+        elif is_ip(host):
+            resolves = True
+        else:
+            resolves = None if resolved is None else resolved.get(host.lower())
+            if resolves is False:
+                flags.append(Flag(ENDPOINT_UNRESOLVED, f"partner endpoint host {host} no longer resolves"))
+        view = ""
+        if sql_groups is not None and host and same_server(host, sql_hosts):
+            view, sql_flags = _sql_view(link, sql_groups)
+            flags.extend(sql_flags)
+        elif sql_groups is not None:
+            view = "partner is another SQL Server (not joined)"
+        rows.append(LinkRow(
+            name=link.name,
+            instance_role=link.instance_role,
+            partner_role=link.partner_role,
+            replication_mode=link.replication_mode,
+            failover_mode=link.failover_mode,
+            seeding_mode=link.seeding_mode,
+            partner_endpoint=link.partner_endpoint,
+            partner_host=host,
+            partner_resolves=resolves,
+            databases=databases,
+            sql_server_view=view,
+            created_at=created_at,
+            flags=tuple(flags),
+        ))
+    if any(db.seeding for row in rows for db in row.databases) and not created:
+        out_notes.append("seeding age was not judged: the API does not report when a link was created")
+    return Inventory(instance, as_of, targets, tuple(rows), tuple(out_notes), errors=tuple(errors))
+
+
+def to_json(inventory: Inventory) -> dict[str, Any]:
+    """A stable, machine-readable form (the ``--format json`` output)."""
+    from linkready.serde import to_data
+
+    data: dict[str, Any] = {
+        "instance": inventory.instance,
+        "as_of": inventory.as_of.isoformat(),
+        "exit_code": inventory.exit_code,
+        "targets": to_data(inventory.targets),
+        "summary": {"links": len(inventory.links), "flagged": len(inventory.flagged)},
+        "notes": list(inventory.notes),
+        "error": inventory.error,
+        "links": [],
+    }
+    for link in inventory.links:
+        entry = to_data(link)
+        entry["ok"] = link.ok
+        data["links"].append(entry)
+    return data
+
+
+def fmt_lag(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds:g} s"

@@ -1,5 +1,0 @@
-"""A local Microsoft Entra ID stand-in for azure-identity's client-credentials flow."""
-
-from tests.entra_server.server import EntraStandIn
-
-__all__ = ["EntraStandIn"]

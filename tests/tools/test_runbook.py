@@ -1,0 +1,305 @@
+"""The runbook generator: T-SQL that parses, no unfilled placeholders, steps that follow the facts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlglot
+from cryptography import x509
+from sqlglot import exp
+
+from linkready.facts import Facts
+from linkready.facts.azure import TrustCertificate
+from linkready.facts.sql import MirroringEndpoint
+from linkready.model import Verdict
+from linkready.snapshot import dumps, loads
+from linkready.tools.runbook import MASTER_KEY_VARIABLE, Runbook, RunbookError, generate
+from tests.conftest import ROOT, run_cli
+
+DEMO = loads((ROOT / "linkready" / "data" / "demo_snapshot.json").read_text())
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]*>")
+SQLCMD_VARIABLE = re.compile(r"\$\((\w+)\)")
+
+
+def build(facts: Facts | None = None, **kw: object) -> Runbook:
+    return generate(facts or DEMO.facts, verdict=Verdict.READY, digest=DEMO.digest, generated_at=NOW, **kw)  # type: ignore[arg-type]
+
+
+def with_sql(**changes: object) -> Facts:
+    assert DEMO.facts.sql is not None
+    return replace(DEMO.facts, sql=replace(DEMO.facts.sql, **changes))
+
+
+def with_instance(**changes: object) -> Facts:
+    assert DEMO.facts.sql is not None and DEMO.facts.sql.instance is not None
+    return with_sql(instance=replace(DEMO.facts.sql.instance, **changes))
+
+
+def statements(script: str) -> list[str]:
+    """T-SQL statements of a script: GO batches split at the ';' that ends a line; comments and sqlcmd
+    commands dropped."""
+    out = []
+    for batch in re.split(r"^GO$", script, flags=re.MULTILINE):
+        lines = [line for line in batch.splitlines() if line.strip() and not line.startswith(("--", ":"))]
+        text = "\n".join(lines)
+        out += [s.strip() for s in re.split(r";\s*$", text, flags=re.MULTILINE) if s.strip()]
+    return out
+
+
+def parse(statement: str) -> exp.Expression:
+    # sqlcmd variables are substituted by sqlcmd before the server sees the batch.
+    text = SQLCMD_VARIABLE.sub("0x00", statement) if "FROM BINARY" in statement else SQLCMD_VARIABLE.sub(
+        "value", statement)
+    parsed = sqlglot.parse_one(text, read="tsql")
+    assert parsed is not None
+    return parsed
+
+
+def balanced(text: str) -> bool:
+    depth = 0
+    for char in re.sub(r"N?'(?:[^']|'')*'", "''", text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def check_ddl(statement: str) -> None:
+    """The DDL sqlglot cannot parse (certificates, endpoints, availability groups): checked by structure."""
+    assert balanced(statement), statement
+    head = " ".join(statement.split()[:3]).upper()
+    if head.startswith("CREATE CERTIFICATE") and "FROM BINARY" in statement:
+        blob = statement.split("FROM BINARY = ", 1)[1].strip()
+        if not SQLCMD_VARIABLE.fullmatch(blob):
+            assert re.fullmatch(r"0x[0-9A-F]+", blob), blob[:40]
+            x509.load_der_x509_certificate(bytes.fromhex(blob[2:]))  # real X.509, not garbage
+    elif head.startswith("CREATE CERTIFICATE"):
+        assert re.search(r"WITH SUBJECT = N'[^']+',\s+EXPIRY_DATE = '\d{8}'", statement)
+    elif head.startswith(("CREATE ENDPOINT", "ALTER ENDPOINT")):
+        assert "FOR DATABASE_MIRRORING" in statement and "ROLE = ALL" in statement
+        assert re.search(r"AUTHENTICATION = (WINDOWS \w+ )?CERTIFICATE \[[^\]]+\]", statement)
+        assert "ENCRYPTION = REQUIRED ALGORITHM AES" in statement
+    elif head.startswith("CREATE AVAILABILITY GROUP") and "DISTRIBUTED" in statement:
+        urls = re.findall(r"LISTENER_URL = N'([^']+)'", statement)
+        assert len(urls) == 2 and re.fullmatch(r"TCP://[^:]+:\d+", urls[0])
+        assert re.fullmatch(r"tcp://[a-z0-9.-]+\.database\.windows\.net:5022;Server=\[[a-z0-9-]+\]", urls[1])
+    elif head.startswith("CREATE AVAILABILITY GROUP"):
+        assert re.search(r"FOR DATABASE \[[^\]]+\]", statement) and "REPLICA ON N'" in statement
+        assert "SEEDING_MODE = AUTOMATIC" in statement
+    elif head.startswith("CREATE MASTER KEY") or "CREATE MASTER KEY" in statement:
+        assert f"PASSWORD = N'$({MASTER_KEY_VARIABLE})'" in statement
+    else:
+        raise AssertionError(f"unexpected statement sqlglot cannot parse: {statement[:80]}")
+
+
+def assert_sql_is_valid(script: str) -> int:
+    """Every statement parses with sqlglot (tsql) or passes the structural DDL check; returns parsed count."""
+    parsed = 0
+    for statement in statements(script):
+        tree = parse(statement)
+        # IF NOT EXISTS (...) CREATE MASTER KEY parses as an IF whose body sqlglot keeps as a command.
+        if isinstance(tree, exp.Command) or "CREATE MASTER KEY" in statement:
+            check_ddl(statement)
+        else:
+            parsed += 1
+    return parsed
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def test_demo_runbook_sql_parses_and_has_every_step() -> None:
+    files = build().files()
+    assert set(files) == {"runbook.md", "01-sqlserver.sql", "02-managed-instance.sh", "03-verify.sql"}
+    assert assert_sql_is_valid(files["01-sqlserver.sql"]) >= 7  # verification SELECTs, DECLARE, EXEC
+    assert assert_sql_is_valid(files["03-verify.sql"]) == 4  # USE master + three SELECTs
+    sql = files["01-sqlserver.sql"]
+    order = [sql.index(marker) for marker in (
+        "ALTER ENDPOINT [Hadr_endpoint]",
+        "CREATE CERTIFICATE [sqlmi-museum-prod.7b3c1d9e0f2a.database.windows.net]",
+        "EXEC sp_certificate_add_issuer @DigiCertPKI_id, N'*.database.windows.net'",
+        "CREATE AVAILABILITY GROUP [AG_Membership]",
+        "CREATE AVAILABILITY GROUP [link-membership]",
+    )]
+    assert order == sorted(order)
+    assert "WITH (CLUSTER_TYPE = NONE)" in sql  # SQL Server 2019
+    assert "CREATE MASTER KEY" not in sql  # the demo has one
+    # MicrosoftPKI is already imported and mapped in the demo: no second import.
+    assert "[MicrosoftPKI]" not in sql
+
+
+def test_mi_certificate_is_the_arm_public_blob() -> None:
+    assert DEMO.facts.azure is not None and DEMO.facts.azure.endpoint_certificate_hex
+    sql = build().files()["01-sqlserver.sql"]
+    assert f"FROM BINARY = 0x{DEMO.facts.azure.endpoint_certificate_hex.upper()}" in sql
+
+
+def test_shell_script_has_partner_cert_as_0x_hex_and_link_create() -> None:
+    shell = build().files()["02-managed-instance.sh"]
+    assert DEMO.facts.sql is not None and DEMO.facts.sql.certificates is not None
+    der = DEMO.facts.sql.certificates[0].public_der_hex
+    assert f"--public-blob 0x{der.upper()}" in shell
+    create = re.search(r"az sql mi link create (.+?)--replication-mode Async", shell, re.S)
+    assert create is not None
+    for flag in ("--instance-ag-name AG_Membership_MI", "--partner-ag-name AG_Membership",
+                 "--partner-endpoint TCP://10.20.1.10:5022", "--databases Membership",
+                 "--resource-group rg-museum-data", "--instance-name sqlmi-museum-prod"):
+        assert flag in create.group(0)
+    subprocess.run(["bash", "-n"], input=shell, text=True, check=True)
+
+
+@pytest.mark.parametrize("facts", [DEMO.facts, with_sql(master_key_present=False, certificates=(), endpoints=())],
+                         ids=["demo", "bare"])
+def test_no_placeholder_is_left(facts: Facts) -> None:
+    for name, text in build(facts).files().items():
+        assert not PLACEHOLDER.search(text), (name, PLACEHOLDER.search(text))
+        assert set(SQLCMD_VARIABLE.findall(text)) <= {MASTER_KEY_VARIABLE}, name
+
+
+# --- steps follow the facts -------------------------------------------------------------------
+
+
+def test_missing_master_key_gives_the_step_with_a_user_supplied_password() -> None:
+    files = build(with_sql(master_key_present=False)).files()
+    sql = files["01-sqlserver.sql"]
+    assert sql.count("CREATE MASTER KEY") == 1
+    assert f"CREATE MASTER KEY ENCRYPTION BY PASSWORD = N'$({MASTER_KEY_VARIABLE})'" in sql
+    assert f"`{MASTER_KEY_VARIABLE}`" in files["runbook.md"]  # listed under "Variables you set"
+    assert not re.search(r"PASSWORD = N'(?!\$\()", sql)  # never a literal (generated) password
+    assert_sql_is_valid(sql)
+
+
+def test_unknown_master_key_is_created_only_if_missing() -> None:
+    sql = build(with_sql(master_key_present=None)).files()["01-sqlserver.sql"]
+    assert "IF NOT EXISTS (SELECT 1 FROM master.sys.symmetric_keys WHERE symmetric_key_id = 101)" in sql
+
+
+def test_sql_2016_omits_cluster_type() -> None:
+    sql = build(with_instance(product_version="13.0.7000.253")).files()["01-sqlserver.sql"]
+    assert "CLUSTER_TYPE" not in sql and "CREATE AVAILABILITY GROUP [AG_Membership]" in sql
+    assert_sql_is_valid(sql)
+
+
+def test_no_endpoint_and_no_certificate_creates_both_and_shell_waits_for_the_key() -> None:
+    facts = with_instance(server_name="SQL01\\INST2")
+    facts = replace(facts, sql=replace(facts.sql, endpoints=(), certificates=()))  # type: ignore[arg-type]
+    files = build(facts).files()
+    sql = files["01-sqlserver.sql"]
+    assert "CREATE CERTIFICATE [Cert_SQL01_INST2_endpoint]" in sql  # no backslash in the name
+    assert "CREATE ENDPOINT [Hadr_endpoint]" in sql and "LISTENER_PORT = 5022" in sql
+    assert "AUTHENTICATION = CERTIFICATE [Cert_SQL01_INST2_endpoint]" in sql
+    assert "SELECT CERTENCODED(CERT_ID(N'Cert_SQL01_INST2_endpoint')) AS public_key_hex" in sql
+    shell = files["02-managed-instance.sh"]
+    assert '--public-blob "${SQL_CERT_PUBLIC_KEY}"' in shell
+    assert ': "${SQL_CERT_PUBLIC_KEY:?' in shell  # the script stops if it is not set
+    assert_sql_is_valid(sql)
+    subprocess.run(["bash", "-n"], input=shell, text=True, check=True)
+
+
+def test_endpoint_already_right_needs_no_step() -> None:
+    endpoint = MirroringEndpoint("Hadr_endpoint", "STARTED", "ALL", 5022, "ALL", "CERTIFICATE", "AES", True,
+                                 "Cert_SQLPROD01_endpoint", 256)
+    runbook = build(with_sql(endpoints=(endpoint,)))
+    sql = runbook.files()["01-sqlserver.sql"]
+    assert "ALTER ENDPOINT" not in sql and "CREATE ENDPOINT" not in sql
+    assert not any("endpoint Hadr_endpoint" in s.title for s in runbook.steps)
+    assert any(item.startswith("Endpoint Hadr_endpoint is STARTED") for item in runbook.in_place)
+
+
+def test_trusted_certificate_on_mi_skips_partner_cert() -> None:
+    assert DEMO.facts.azure is not None and DEMO.facts.sql is not None and DEMO.facts.sql.certificates
+    thumbprint = DEMO.facts.sql.certificates[0].thumbprint
+    facts = replace(DEMO.facts, azure=replace(
+        DEMO.facts.azure, server_trust_certificates=(TrustCertificate("sqlprod01", thumbprint.removeprefix("0x")),)))
+    shell = build(facts).files()["02-managed-instance.sh"]
+    assert "partner-cert create" not in shell and "az sql mi link create" in shell
+
+
+def test_sync_mode_is_synchronous_commit() -> None:
+    links = tuple(replace(link, replication_mode="Sync") for link in DEMO.facts.plan.links)
+    files = build(replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=links))).files()
+    dag = files["01-sqlserver.sql"].split("CREATE AVAILABILITY GROUP [link-membership]")[1].split("GO")[0]
+    assert dag.count("AVAILABILITY_MODE = SYNCHRONOUS_COMMIT") == 2
+    assert "--replication-mode Sync" in files["02-managed-instance.sh"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        (replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=())), "no link is planned"),
+        (replace(DEMO.facts, sql=None), "sql.instance was not collected"),
+        (replace(DEMO.facts, azure=None), "FQDN is unknown"),
+    ],
+)
+def test_missing_essentials_are_one_line_errors(facts: Facts, message: str) -> None:
+    with pytest.raises(RunbookError, match=message):
+        build(facts)
+
+
+def test_forced_runbook_says_so_in_every_file() -> None:
+    runbook = build(forced=True)
+    for name, text in runbook.files().items():
+        assert "--force" in text, name
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+PLAN_ONLY = 'name = "plan-only"\ninclude = ["area:plan"]\n'
+
+
+def test_cli_writes_runbook_when_ready(tmp_path: Path) -> None:
+    profile = tmp_path / "plan.toml"
+    profile.write_text(PLAN_ONLY)
+    snapshot = ROOT / "linkready" / "data" / "demo_snapshot.json"
+    result = run_cli("runbook", str(snapshot), "-o", str(tmp_path / "rb"), "--profile", str(profile))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "rb" / "01-sqlserver.sql").is_file()
+    assert (tmp_path / "rb" / "02-managed-instance.sh").stat().st_mode & 0o111
+    assert "--force" not in (tmp_path / "rb" / "runbook.md").read_text()
+
+
+def test_cli_refuses_when_not_ready_unless_forced(tmp_path: Path) -> None:
+    profile = tmp_path / "plan.toml"
+    profile.write_text(PLAN_ONLY)
+    links = (replace(DEMO.facts.plan.links[0], partner_ag_name="AG_Membership_MI"), *DEMO.facts.plan.links[1:])
+    bad = tmp_path / "bad.json"
+    bad.write_text(dumps(replace(DEMO, facts=replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=links)))))
+    refused = run_cli("runbook", str(bad), "-o", str(tmp_path / "no"), "--profile", str(profile))
+    assert refused.returncode == 1 and "PLAN-001" in refused.stderr and "--force" in refused.stderr
+    assert not (tmp_path / "no").exists()
+    forced = run_cli("runbook", str(bad), "-o", str(tmp_path / "yes"), "--profile", str(profile), "--force")
+    assert forced.returncode == 0, forced.stderr
+    markdown = (tmp_path / "yes" / "runbook.md").read_text()
+    assert "Generated with `--force`" in markdown and "`PLAN-001`" in markdown
+    assert "GENERATED WITH --force" in (tmp_path / "yes" / "01-sqlserver.sql").read_text()
+
+
+def test_cli_missing_fact_is_exit_2(tmp_path: Path) -> None:
+    profile = tmp_path / "plan.toml"
+    profile.write_text(PLAN_ONLY)
+    path = tmp_path / "noazure.json"
+    path.write_text(dumps(replace(DEMO, facts=replace(DEMO.facts, azure=None))))
+    result = run_cli("runbook", str(path), "-o", str(tmp_path / "rb"), "--profile", str(profile), "--force")
+    assert result.returncode == 2 and result.stderr.startswith("linkready: error: ") and "FQDN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE AVAILABILITY GROUP [d] WITH (DISTRIBUTED) AVAILABILITY GROUP ON N'a' WITH (LISTENER_URL = N'x')",
+        "CREATE ENDPOINT [e] AS TCP (LISTENER_PORT = 5022) FOR DATABASE_MIRRORING (ROLE = ALL, "
+        "AUTHENTICATION = WINDOWS NEGOTIATE, ENCRYPTION = REQUIRED ALGORITHM AES)",
+        "CREATE CERTIFICATE [c] FROM BINARY = 0x3082",
+        "CREATE AVAILABILITY GROUP [a] FOR DATABASE [x] REPLICA ON N'S' WITH (ENDPOINT_URL = N'TCP://h:5022'",
+    ],
+)
+def test_structural_checks_catch_broken_ddl(statement: str) -> None:
+    with pytest.raises((AssertionError, ValueError)):
+        check_ddl(statement)
