@@ -69,7 +69,7 @@ def config_options(function: Any) -> Any:
 def estate_options(function: Any) -> Any:
     function = click.option("--concurrency", type=int, help="Estate targets in flight at once.")(function)
     return click.option("--estate", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Estate file listing many targets (see linkready/tools/estate.py).")(function)
+                        help="Estate file listing many targets (see linkready/tools/estate/file.py).")(function)
 
 
 def load_config(config_path: Path | None, **flags: Any) -> Config:
