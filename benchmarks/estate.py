@@ -22,9 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from linkready.reports.estate import write_estate  # noqa: E402
+
 from linkready.facts.plan import PlannedLink  # noqa: E402
 from linkready.snapshot import dumps, loads  # noqa: E402
-from linkready.tools.estate import Estate, EstateTarget, RunOptions, run_estate, run_target, write_estate  # noqa: E402
+from linkready.tools.estate import Estate, EstateTarget, RunOptions, run_estate, run_target  # noqa: E402
 
 
 def make_snapshots(folder: Path, count: int) -> list[Path]:

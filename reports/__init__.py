@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,53 +24,75 @@ class Format(enum.StrEnum):
     PDF = "pdf"
 
     @property
+    def spec(self) -> FormatSpec:
+        return FORMATS[self]
+
+    @property
     def binary(self) -> bool:
         """Formats whose render returns bytes (written as-is, never printed)."""
-        return self is Format.PDF
+        return self.spec.binary
 
     @property
     def filename(self) -> str:
-        return {
-            Format.CONSOLE: "",
-            Format.JSON: "linkready-report.json",
-            Format.JUNIT: "linkready-junit.xml",
-            Format.MARKDOWN: "linkready-report.md",
-            Format.HTML: "linkready-report.html",
-            Format.SARIF: "linkready.sarif",
-            Format.PDF: "linkready-report.pdf",
-        }[self]
+        return self.spec.filename
 
 
-_MODULES = {
-    Format.CONSOLE: "console",
-    Format.JSON: "json_report",
-    Format.JUNIT: "junit",
-    Format.MARKDOWN: "markdown",
-    Format.HTML: "html",
-    Format.SARIF: "sarif",
-    Format.PDF: "pdf",
+@dataclass(frozen=True)
+class FormatSpec:
+    """One row of the format table: everything a new report format needs to declare."""
+
+    format: Format
+    #: The module in linkready.reports whose ``render(report)`` produces it.
+    module: str
+    #: The file ``write`` creates ("" for the console, which is printed).
+    filename: str
+    aliases: tuple[str, ...] = ()
+    #: ``render`` returns bytes (written as-is, never printed).
+    binary: bool = False
+    #: Can show "changes since <date>" when given a baseline diff.
+    with_changes: bool = False
+
+
+#: The one format table: names (in ``--format`` help order), aliases, files, binary, renderer module.
+FORMATS: dict[Format, FormatSpec] = {
+    spec.format: spec
+    for spec in (
+        FormatSpec(Format.CONSOLE, "console", ""),
+        FormatSpec(Format.JSON, "json_report", "linkready-report.json"),
+        FormatSpec(Format.JUNIT, "junit", "linkready-junit.xml"),
+        FormatSpec(Format.MARKDOWN, "markdown", "linkready-report.md", aliases=("markdown",)),
+        FormatSpec(Format.HTML, "html", "linkready-report.html", with_changes=True),
+        FormatSpec(Format.SARIF, "sarif", "linkready.sarif"),
+        FormatSpec(Format.PDF, "pdf", "linkready-report.pdf", binary=True, with_changes=True),
+    )
 }
-#: Formats that can show "changes since <date>" when given a baseline.
-_WITH_CHANGES = (Format.HTML, Format.PDF)
+_BY_NAME = {name: spec.format for spec in FORMATS.values() for name in (spec.format.value, *spec.aliases)}
+
+
+def format_help() -> str:
+    """The ``--format`` help text, from the format table."""
+    return "Comma-separated: " + ",".join(f.value for f in FORMATS) + "."
+
+
+def choices(*formats: Format) -> list[str]:
+    """The ``click.Choice`` names (aliases included) of a command that writes only some formats."""
+    return [name for fmt in formats for name in (fmt.value, *fmt.spec.aliases)]
 
 
 def parse_formats(text: str) -> list[Format]:
     """``"json,html"`` → formats; an unknown name raises ValueError naming it and the choices."""
     formats = []
     for name in (part.strip().lower() for part in text.split(",")):
-        if name == "markdown":
-            name = "md"
-        try:
-            formats.append(Format(name))
-        except ValueError:
-            choices = ", ".join(f.value for f in Format)
-            raise ValueError(f"unknown format {name!r} (choose from {choices})") from None
+        if name not in _BY_NAME:
+            choices = ", ".join(f.value for f in FORMATS)
+            raise ValueError(f"unknown format {name!r} (choose from {choices})")
+        formats.append(_BY_NAME[name])
     return list(dict.fromkeys(formats))
 
 
 def _module_render(fmt: Format, report: Report, changes: Diff | None) -> str | bytes:
-    module = importlib.import_module(f"linkready.reports.{_MODULES[fmt]}")
-    if changes is not None and fmt in _WITH_CHANGES:
+    module = importlib.import_module(f"linkready.reports.{fmt.spec.module}")
+    if changes is not None and fmt.spec.with_changes:
         output: str | bytes = module.render(report, changes=changes)
     else:
         output = module.render(report)

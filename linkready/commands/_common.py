@@ -29,11 +29,13 @@ def fail_usage(message: str) -> NoReturn:
 
 
 def report_options(function: Any) -> Any:
+    from linkready.reports import format_help
+
     for option in reversed(
         [
             click.option("--profile", "profile_name", help="preflight (default), audit, pipeline, failover, or a TOML file."),
             click.option("--waivers", type=click.Path(dir_okay=False, path_type=Path), help="Waivers TOML file."),
-            click.option("--format", "formats", help="Comma-separated: console,json,junit,md,html,sarif,pdf."),
+            click.option("--format", "formats", help=format_help()),
             click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
                          help="Directory for report files."),
             click.option("--quiet", "-q", is_flag=True, help="No console summary; files and exit code only."),
@@ -69,7 +71,7 @@ def config_options(function: Any) -> Any:
 def estate_options(function: Any) -> Any:
     function = click.option("--concurrency", type=int, help="Estate targets in flight at once.")(function)
     return click.option("--estate", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Estate file listing many targets (see linkready/tools/estate.py).")(function)
+                        help="Estate file listing many targets (see linkready/tools/estate/file.py).")(function)
 
 
 def load_config(config_path: Path | None, **flags: Any) -> Config:

@@ -13,11 +13,15 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from linkready.tools.diff import Diff, DiffError, compare, side_from_data, to_markdown, to_text
+from linkready.reports import Format, choices, parse_formats
+from linkready.reports.diff import render as render_diff
+from linkready.tools.diff import Diff, DiffError, compare, side_from_data
 
 if TYPE_CHECKING:
     from linkready.policy import Profile
     from linkready.tools.diff import Side
+
+DIFF_FORMATS = choices(Format.CONSOLE, Format.MARKDOWN, Format.HTML)
 
 
 def _fail(message: str) -> NoReturn:
@@ -47,7 +51,7 @@ def diff_files(old: Path, new: Path, profile: Profile | None = None) -> Diff:
 @click.command(name="diff")
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["console", "md", "markdown", "html"]), default="console",
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="console",
               show_default=True, help="console (text), md (for PR comments) or html (a page).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
@@ -71,14 +75,7 @@ def command(old: Path, new: Path, fmt: str, output: Path | None, profile_name: s
         diff = diff_files(old, new, profile)
     except DiffError as exc:
         _fail(str(exc))
-    if fmt == "html":
-        from linkready.reports.html import render_diff
-
-        text = render_diff(diff)
-    elif fmt in ("md", "markdown"):
-        text = to_markdown(diff)
-    else:
-        text = to_text(diff)
+    text = render_diff(parse_formats(fmt)[0], diff)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")

@@ -8,16 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from linkready.commands import _common as common
-from linkready.tools.estate import (
-    TARGET_FORMATS,
-    EstateError,
-    RunOptions,
-    TargetOutcome,
-    load_estate,
-    print_summary,
-    run_estate,
-    write_estate,
-)
+from linkready.reports.estate import print_summary, write_estate
+from linkready.tools.estate import TARGET_FORMATS, EstateError, RunOptions, TargetOutcome, load_estate, run_estate
 
 
 def run_command(

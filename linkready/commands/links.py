@@ -8,7 +8,6 @@ this build), then judges with :mod:`linkready.tools.links`. Exit 0 when every li
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linkready.commands._common import fail_usage, load_snapshot
+from linkready.reports import Format, choices
 
 if TYPE_CHECKING:
-    from rich.console import Console
 
     from linkready.config import Config
     from linkready.facts import Facts
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from linkready.snapshot import Snapshot
     from linkready.tools.links import Inventory, LinkTargets
 
-FORMATS = ("console", "json", "html")
+FORMATS = choices(Format.CONSOLE, Format.JSON, Format.HTML)
 
 
 @click.command(name="links")
@@ -237,85 +236,12 @@ def _resolve(links: Sequence[Any], config: Config, vnet_servers: Sequence[str]) 
                                  timeout=config.network.dns_timeout)
 
 
-# --- output -----------------------------------------------------------------------------------
-
-
-def render_html(inventory: Inventory, *, standalone: bool = True) -> str:
-    """The links section (or a self-contained page); consultants append the section to the report."""
-    from linkready import __version__
-    from linkready.reports.html import environment
-    from linkready.tools.links import fmt_lag, is_ip
-
-    template = environment().get_template("links.html")
-    return str(template.render(inv=inventory, standalone=standalone, fmt_lag=fmt_lag, is_ip=is_ip,
-                               tool_version=__version__))
-
-
-def render_json(inventory: Inventory) -> str:
-    from linkready.tools.links import to_json
-
-    return json.dumps(to_json(inventory), indent=2, ensure_ascii=False) + "\n"
-
-
-def print_console(inventory: Inventory, console: Console) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from linkready.tools.links import fmt_lag
-
-    if inventory.error:
-        console.print(Text(f"links on {inventory.instance}: could not be read", style="bold magenta"))
-        console.print(inventory.error, highlight=False)
-        return
-    flagged = len(inventory.flagged)
-    style = "bold green" if not flagged else "bold red"
-    console.print(Text(f"links on {inventory.instance}: {len(inventory.links)} link(s), {flagged} not meeting "
-                       "targets", style=style))
-    if inventory.links:
-        table = Table(show_lines=False, expand=False)
-        for column in ("Link", "Database", "State", "Health", "Connected", "Lag send/redo", "Last hardened",
-                       "Partner certificate", "Most recent error"):
-            table.add_column(column, overflow="fold")
-        for link in inventory.links:
-            name = Text(link.name, style="green" if link.ok else "bold red")
-            for index, db in enumerate(link.databases):
-                cert = db.partner_cert_name or "?"
-                if db.partner_cert_expiry:
-                    cert += f" until {db.partner_cert_expiry:%Y-%m-%d} ({db.cert_days_left} d)"
-                state = db.replica_state or "?"
-                if db.seeding_progress:
-                    state += f" ({db.seeding_progress})"
-                table.add_row(
-                    name if index == 0 else "", db.name, state, db.synchronization_health or "?",
-                    db.connected_state or "?", f"{fmt_lag(db.send_lag_seconds)} / {fmt_lag(db.redo_lag_seconds)}",
-                    f"{db.last_hardened_time:%Y-%m-%d %H:%M:%S}" if db.last_hardened_time else "?",
-                    cert, db.most_recent_error or "",
-                )
-            if not link.databases:
-                table.add_row(name, "(no database)", "", "", "", "", "", "", "")
-        console.print(table)
-    for link in inventory.links:
-        resolves = {True: "", False: " (does not resolve)", None: ""}[link.partner_resolves]
-        console.print(
-            f"  {link.name}: MI {link.instance_role or '?'} / partner {link.partner_role or '?'}, "
-            f"{link.replication_mode or '?'}, failover {link.failover_mode or '?'}, seeding {link.seeding_mode or '?'}, "
-            f"partner {link.partner_endpoint}{resolves}",
-            highlight=False, markup=False,
-        )
-    for link in inventory.flagged:
-        for flag in link.flags:
-            console.print(f"  {link.name}: [{flag.code}] {flag.message}", highlight=False, markup=False)
-    for link in inventory.links:
-        if link.sql_server_view:
-            console.print(f"  {link.name}: SQL Server view: {link.sql_server_view}", highlight=False, markup=False)
-    for note in inventory.notes:
-        console.print(f"note: {note}", style="dim", highlight=False)
-
-
 def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool, fragment: bool = False) -> None:
     import os
 
     from rich.console import Console
+
+    from linkready.reports.links import print_console, render_html, render_json
 
     if fmt == "console":
         console = Console(no_color=no_color or "NO_COLOR" in os.environ, highlight=False,

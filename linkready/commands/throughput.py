@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import socket
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from linkready.commands._common import fail_usage
 from linkready.domain.throughput import (
     BUSY,
     DEFAULT_PORT,
@@ -34,9 +34,7 @@ from linkready.domain.throughput import (
     READY,
     Measurement,
     Report,
-    SeedingEstimate,
     ThroughputError,
-    config_line,
     estimate_seeding,
     gb_per_hour,
     parse_target,
@@ -45,8 +43,6 @@ from linkready.domain.throughput import (
 if TYPE_CHECKING:
     from linkready.facts import Facts
 
-EXIT_OK = 0
-EXIT_USAGE = 2
 #: Could not measure (refused, filtered, cut off): the same meaning as "could not evaluate".
 EXIT_NOT_MEASURED = 3
 CHUNK = 256 * 1024
@@ -261,52 +257,7 @@ def facts_from_snapshot(snapshot_path: Path) -> tuple[Facts | None, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output
-
-
-def render(measurement: Measurement, estimate: SeedingEstimate | None, note: str) -> str:
-    """The console text: the rate, the estimate, and the line to paste."""
-    m = measurement
-    by = ("as counted by the listener" if m.measured_by == "listener"
-          else "as counted by this sender: the listener's report did not arrive")
-    origin = f"from {m.from_host}" + (f" (source address {m.source_address})" if m.source_address else "")
-    lines = [
-        f"Sent {m.sent_bytes / MIB:.1f} MB to {m.target} {origin} in {m.send_seconds:.2f} s.",
-        f"Throughput: {m.gb_per_hour:.1f} GB/hour ({m.mb_per_second:.1f} MB/s, {m.mbit_per_second:.0f} Mbit/s), "
-        f"{by}: {m.byte_count / MIB:.1f} MB in {m.seconds:.2f} s.",
-        "One TCP stream of incompressible data; seeding with trace flag 9567 (compression) can do better, and "
-        "other traffic on the path can make it worse.",
-    ]
-    if estimate is not None:
-        lines += ["", f"Seeding estimate at {estimate.rate_gb_per_hour:.1f} GB/hour:", *estimate.lines()]
-    elif note:
-        lines += ["", f"No seeding estimate: {note}."]
-    lines += ["", "Paste into your config so that SEED-001/SEED-002 use this rate:", "[network]",
-              config_line(m.gb_per_hour)]
-    return "\n".join(lines) + "\n"
-
-
-def as_json(measurement: Measurement, estimate: SeedingEstimate | None, note: str) -> str:
-    m = measurement
-    data = {
-        "target": m.target, "from_host": m.from_host, "source_address": m.source_address,
-        "bytes": m.byte_count, "seconds": round(m.seconds, 6), "measured_by": m.measured_by,
-        "sent_bytes": m.sent_bytes, "send_seconds": round(m.send_seconds, 6),
-        "gb_per_hour": round(m.gb_per_hour, 2), "mb_per_second": round(m.mb_per_second, 2),
-        "config_line": config_line(m.gb_per_hour),
-        "seeding": estimate.as_dict() if estimate is not None else None,
-        "seeding_note": note,
-    }
-    return json.dumps(data, indent=2) + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
 # The commands
-
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"linkready: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 @click.group(name="throughput")
@@ -337,7 +288,7 @@ def listen_command(port: int, bind: str | None, max_seconds: float, once: bool) 
     try:
         reports = asyncio.run(listen(bind, port, max_seconds, once, on_event=click.echo, on_ready=ready))
     except OSError as exc:
-        _usage(f"cannot listen on {bind or '*'}:{port}: {exc.strerror or exc}")
+        fail_usage(f"cannot listen on {bind or '*'}:{port}: {exc.strerror or exc}")
     click.echo(f"Done: {len(reports)} test(s) served.")
 
 
@@ -359,9 +310,9 @@ def test_command(target: str, seconds: float, max_mb: float, connect_timeout: fl
     try:
         host, port = parse_target(target)
     except ValueError as exc:
-        _usage(str(exc))
+        fail_usage(str(exc))
     if config_path is not None and snapshot_path is not None:
-        _usage("give --config or --snapshot, not both")
+        fail_usage("give --config or --snapshot, not both")
     # Read the sizes first: a configuration error should not cost a transfer.
     facts, note = None, "give --config or --snapshot for the planned databases' sizes"
     if config_path is not None:
@@ -380,5 +331,7 @@ def test_command(target: str, seconds: float, max_mb: float, connect_timeout: fl
             estimate = estimate_seeding(sizes, measurement.gb_per_hour, missing)
         else:
             note = "none of the planned databases was found on SQL Server"
-    click.echo(as_json(measurement, estimate, note) if as_json_output else render(measurement, estimate, note),
-               nl=False)
+    from linkready.reports.throughput import render_json, render_text
+
+    output = render_json if as_json_output else render_text
+    click.echo(output(measurement, estimate, note), nl=False)

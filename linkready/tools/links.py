@@ -11,7 +11,6 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from linkready.domain.ports import split_endpoint
 from linkready.facts import ProbeError
@@ -344,28 +343,3 @@ def build_inventory(
     if any(db.seeding for row in rows for db in row.databases) and not created:
         out_notes.append("seeding age was not judged: the API does not report when a link was created")
     return Inventory(instance, as_of, targets, tuple(rows), tuple(out_notes), errors=tuple(errors))
-
-
-def to_json(inventory: Inventory) -> dict[str, Any]:
-    """A stable, machine-readable form (the ``--format json`` output)."""
-    from linkready.serde import to_data
-
-    data: dict[str, Any] = {
-        "instance": inventory.instance,
-        "as_of": inventory.as_of.isoformat(),
-        "exit_code": inventory.exit_code,
-        "targets": to_data(inventory.targets),
-        "summary": {"links": len(inventory.links), "flagged": len(inventory.flagged)},
-        "notes": list(inventory.notes),
-        "error": inventory.error,
-        "links": [],
-    }
-    for link in inventory.links:
-        entry = to_data(link)
-        entry["ok"] = link.ok
-        data["links"].append(entry)
-    return data
-
-
-def fmt_lag(seconds: float | None) -> str:
-    return "?" if seconds is None else f"{seconds:g} s"

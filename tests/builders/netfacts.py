@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from linkready.engine import run_check
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import AzureFacts, Subnet, VirtualNetwork
 from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan
-from linkready.model import Finding, Settings
-from linkready.registry import get
+from tests.builders.checks import findings, one
 
 FQDN = "mi-test.abc123def456.database.windows.net"
 MI_ADDR = "10.40.0.254"
@@ -73,16 +71,7 @@ def facts(*, network: NetworkFacts | None = None, on_sql_host: bool | None = Tru
     )
 
 
-def run(check_id: str, f: Facts) -> list[Finding]:
-    spec = get(check_id)
-    assert spec is not None, check_id
-    return run_check(spec, f, Settings())
-
-
-def one(check_id: str, f: Facts) -> Finding:
-    found = run(check_id, f)
-    assert len(found) == 1, found
-    return found[0]
+run = findings
 
 
 __all__ = ["all_range", "answer", "facts", "one", "replace", "run", "scan"]

@@ -6,11 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from linkready.engine import run_check
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate, SqlDatabase, SqlFacts, SqlInstance, TraceFlag
-from linkready.model import Settings
-from linkready.registry import get
+from tests.builders.checks import findings
 
 AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 INSTANCE = SqlInstance(
@@ -57,13 +55,8 @@ def database(**changes: Any) -> tuple[SqlDatabase, ...]:
 
 
 def statuses(check_id: str, f: Facts, thresholds: dict[str, Any] | None = None) -> list[str]:
-    spec = get(check_id)
-    assert spec is not None, check_id
-    return [finding.status.value for finding in run_check(spec, f, Settings(thresholds or {}))]
+    return [finding.status.value for finding in findings(check_id, f, **(thresholds or {}))]
 
 
 def messages(check_id: str, f: Facts) -> str:
-    spec = get(check_id)
-    assert spec is not None
-    return " | ".join(f"{x.message} {x.observed} {' '.join(b.code for b in x.fix)}"
-                      for x in run_check(spec, f, Settings({})))
+    return " | ".join(f"{x.message} {x.observed} {' '.join(b.code for b in x.fix)}" for x in findings(check_id, f))

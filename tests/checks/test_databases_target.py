@@ -6,18 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import ManagedDatabase
-from linkready.model import Finding, Settings, Status
-from linkready.registry import get
+from linkready.model import Finding, Status
 from tests.builders.azure_facts import azure, facts, link, managed_instance, sql
+from tests.builders.checks import findings
 
 
 def run(check_id: str, f: Facts) -> dict[str, Finding]:
-    spec = get(check_id)
-    assert spec is not None
-    return {x.target: x for x in run_check(spec, f, Settings())}
+    return {x.target: x for x in findings(check_id, f)}
 
 
 def test_db_011_name_clash() -> None:

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linkready.engine import evaluate, run_check
+from linkready.engine import evaluate
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import AzureFacts, ExistingLink, LinkDatabase, ManagedInstance
 from linkready.facts.sql import AgReplica, AvailabilityGroup, MirroringEndpoint, SqlCertificate, SqlFacts, SqlInstance
-from linkready.model import Settings, Status
+from linkready.model import Status
 from linkready.policy import load_profile
 from linkready.registry import get
+from tests.builders.checks import findings
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 MI_ID = "/subscriptions/6d1f0c9e-3b7a-4c1e-9a55-0f2b8e4d7c11/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi1"
@@ -68,15 +69,11 @@ def facts(
 
 
 def statuses(check_id: str, f: Facts, **thresholds: object) -> list[Status]:
-    spec = get(check_id)
-    assert spec is not None
-    return [finding.status for finding in run_check(spec, f, Settings(thresholds))]
+    return [finding.status for finding in findings(check_id, f, **thresholds)]
 
 
 def messages(check_id: str, f: Facts) -> str:
-    spec = get(check_id)
-    assert spec is not None
-    return " | ".join(finding.message for finding in run_check(spec, f, Settings()))
+    return " | ".join(finding.message for finding in findings(check_id, f))
 
 
 HEALTHY = facts()
@@ -145,9 +142,7 @@ def test_messages_name_the_data_loss() -> None:
 
 
 def test_async_link_gets_the_switch_commands() -> None:
-    spec = get("FO-002")
-    assert spec is not None
-    finding = run_check(spec, DISCONNECTED, Settings())[0]
+    finding = findings("FO-002", DISCONNECTED)[0]
     codes = "\n".join(block.code for block in finding.fix)
     assert "AVAILABILITY_MODE = SYNCHRONOUS_COMMIT" in codes
     assert "az sql mi link update --resource-group rg --instance-name mi1 --name link-sales --replication-mode Sync" \

@@ -6,23 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import FailoverGroup, ManagedDatabase, ManagementOperation, Permission
-from linkready.model import Finding, Settings, Status
-from linkready.registry import get
+from linkready.model import Status
 from tests.builders.azure_facts import MI_ID, NOW, azure, facts, link, managed_instance, plan, sql
-
-
-def run(check_id: str, f: Facts, **settings: object) -> list[Finding]:
-    spec = get(check_id)
-    assert spec is not None
-    return run_check(spec, f, Settings(settings))
-
-
-def one(check_id: str, f: Facts, **settings: object) -> Finding:
-    [finding] = run(check_id, f, **settings)
-    return finding
+from tests.builders.checks import findings as run
+from tests.builders.checks import one
 
 
 @pytest.mark.parametrize(

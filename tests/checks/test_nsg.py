@@ -6,18 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import Route, RouteTable, SecurityRule
-from linkready.model import Finding, Settings, Status
-from linkready.registry import get
+from linkready.model import Finding, Status
 from tests.builders.azure_facts import MI_NSG_RULES, azure, facts, nsg, plan, rule, vnet
-
-
-def run(check_id: str, f: Facts) -> list[Finding]:
-    spec = get(check_id)
-    assert spec is not None
-    return run_check(spec, f, Settings())
+from tests.builders.checks import findings as run
 
 
 def mi_leg(findings: list[Finding]) -> Finding:

@@ -6,19 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, PlanFacts, PlannedLink
-from linkready.model import Settings, Status
-from linkready.registry import get
+from linkready.model import Status
+from tests.builders.checks import findings, one
 
 LINK = PlannedLink("link-sales", ("Sales",), "AG_Sales_MI", "AG_Sales", "TCP://10.1.0.4:5022")
 
 
 def statuses(check_id: str, *links: PlannedLink) -> list[tuple[str, Status, str]]:
-    spec = get(check_id)
-    assert spec is not None
-    facts = Facts(plan=PlanFacts(links=links))
-    return [(f.target, f.status, f.message) for f in run_check(spec, facts, Settings())]
+    return [(f.target, f.status, f.message) for f in findings(check_id, Facts(plan=PlanFacts(links=links)))]
 
 
 @pytest.mark.parametrize(
@@ -89,7 +85,5 @@ def test_plan_003_same_database_in_two_links() -> None:
 
 
 def test_no_plan_is_skipped_with_the_reason() -> None:
-    spec = get("PLAN-001")
-    assert spec is not None
-    [finding] = run_check(spec, Facts(), Settings())
+    finding = one("PLAN-001", Facts())
     assert finding.status is Status.SKIP and "no [[link]]" in finding.message

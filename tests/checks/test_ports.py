@@ -274,15 +274,10 @@ def test_net004_skips_without_a_planned_link() -> None:
 
 
 def test_net004_in_the_demo_lists_both_directions() -> None:
-    from linkready.engine import run_check
-    from linkready.model import Settings
-    from linkready.registry import get
     from linkready.snapshot import loads
     from tests.conftest import ROOT
 
     demo = loads((ROOT / "linkready" / "data" / "demo_snapshot.json").read_text())
-    spec = get("NET-004")
-    assert spec is not None
-    [f] = run_check(spec, demo.facts, Settings())
+    f = one("NET-004", demo.facts)
     assert f.status is Status.PASS and "tested from SQLPROD01 (source address 10.20.1.10)" in f.observed
     assert len(f.fix) == 2  # the demo plans two links with two partner endpoints

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, PlanFacts, PlannedLink
 from linkready.facts.sql import SqlDatabase, SqlFacts, TraceFlag
-from linkready.model import Settings, Status
+from linkready.model import Status
 from linkready.registry import get
+from tests.builders.checks import findings, one
 
 
 def db(name: str, data_gb: float, log_gb: float = 0.0) -> SqlDatabase:
@@ -28,9 +28,7 @@ def facts(*dbs: SqlDatabase, throughput: float | None = 84.0, tf12381: bool = Fa
 
 
 def run(check_id: str, f: Facts, **thresholds: object) -> list[tuple[Status, str]]:
-    spec = get(check_id)
-    assert spec is not None
-    return [(x.status, x.message) for x in run_check(spec, f, Settings(thresholds))]
+    return [(x.status, x.message) for x in findings(check_id, f, **thresholds)]
 
 
 @pytest.mark.parametrize(
@@ -72,14 +70,12 @@ def test_seed_002(scenario: Facts, status: Status) -> None:
 def test_seed_002_names_the_errors_and_the_trace_flag() -> None:
     spec = get("SEED-002")
     assert spec is not None and spec.prevents == (1408, 1412)
-    finding = run_check(spec, facts(db("Sales", 200)), Settings())[0]
+    finding = findings("SEED-002", facts(db("Sales", 200)))[0]
     assert "1408/1412" in finding.message and "DBCC TRACEON (12381, -1)" in finding.fix[0].code
 
 
 def test_seed_002_says_when_the_rate_is_assumed() -> None:
-    spec = get("SEED-002")
-    assert spec is not None
-    finding = run_check(spec, facts(db("Sales", 200), throughput=None), Settings())[0]
+    finding = findings("SEED-002", facts(db("Sales", 200), throughput=None))[0]
     assert "assumed 84 GB/h" in finding.observed
 
 
@@ -103,10 +99,7 @@ def measured(d: SqlDatabase, every_minutes: float, mb_per_day: float, used_perce
 
 
 def finding(check_id: str, f: Facts, **thresholds: object):  # type: ignore[no-untyped-def]
-    spec = get(check_id)
-    assert spec is not None
-    [result] = run_check(spec, f, Settings(thresholds))
-    return result
+    return one(check_id, f, **thresholds)
 
 
 def test_seeding_hours_share_the_bandwidth() -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
-from linkready.engine import run_check
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError, SqlFacts
 from linkready.facts.sql import SqlDatabase, SqlInstance
 from linkready.facts.target import BackupRetention, DiagnosticSetting, EntraAdmin, LtrPolicy, TargetFacts
-from linkready.model import Finding, Settings, Status
+from linkready.model import Status
 from linkready.policy import load_profile
-from linkready.registry import all_checks, get
+from linkready.registry import all_checks
+from tests.builders.checks import findings as run
+from tests.builders.checks import one
 
 MI_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-data"
@@ -79,15 +79,6 @@ def make(target: TargetFacts | None = FINISHED, *, source: SqlInstance | None = 
     )
 
 
-def run(check_id: str, facts: Facts, **thresholds: Any) -> list[Finding]:
-    spec = get(check_id)
-    assert spec is not None
-    return run_check(spec, facts, Settings(thresholds))
-
-
-def one(check_id: str, facts: Facts, **thresholds: Any) -> Finding:
-    [finding] = run(check_id, facts, **thresholds)
-    return finding
 
 
 TGT_IDS = [f"TGT-{n:03d}" for n in range(1, 14)]

@@ -6,20 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from linkready.engine import run_check
-from linkready.facts import Facts, ProbeError
+from linkready.facts import ProbeError
 from linkready.facts.azure import TrustCertificate
 from linkready.facts.sql import SqlCertificate, SqlFacts
-from linkready.model import Finding, Settings, Status
-from linkready.registry import get
+from linkready.model import Status
 from tests.builders.azure_facts import CERTS, FQDN, NOW, azure, facts, plan, sql, sql_cert
-
-
-def one(check_id: str, f: Facts) -> Finding:
-    spec = get(check_id)
-    assert spec is not None
-    [finding] = run_check(spec, f, Settings())
-    return finding
+from tests.builders.checks import one
 
 
 def with_certs(*certs: SqlCertificate) -> SqlFacts:

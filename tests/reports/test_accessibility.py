@@ -12,11 +12,12 @@ from html.parser import HTMLParser
 
 import pytest
 from linkready.reports import html
+from linkready.reports.estate import render_html
 
 from linkready.model import Status, Verdict
 from linkready.report import Branding
 from linkready.tools.diff import compare, side_from_report
-from linkready.tools.estate import EstateReport, TargetOutcome, render_html
+from linkready.tools.estate import EstateReport, TargetOutcome
 from tests.builders.reports import LOGO, NOW, VERSION, estate_report, make_report, rich_findings, rich_report
 
 MIN_CONTRAST = 4.5

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from linkready.reports import Format, render
+from linkready.reports.diff import to_markdown, to_text
 
 from linkready.model import Status
-from linkready.tools.diff import DiffError, Entry, Side, compare, side_from_data, side_from_report, to_markdown, to_text
+from linkready.tools.diff import DiffError, Entry, Side, compare, side_from_data, side_from_report
 from tests.builders.reports import NOW, demo_snapshot, finding, make_report, rich_report
 from tests.conftest import run_cli
 

@@ -9,20 +9,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from linkready.reports.estate import render_html, write_estate
 
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.model import Verdict
 from linkready.snapshot import SCHEMA_VERSION, Snapshot, dumps
-from linkready.tools.estate import (
-    Estate,
-    EstateError,
-    EstateTarget,
-    RunOptions,
-    load_estate,
-    render_html,
-    run_estate,
-    write_estate,
-)
+from linkready.tools.estate import Estate, EstateError, EstateTarget, RunOptions, load_estate, run_estate
 from tests.conftest import ROOT, run_cli
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from linkready.reports.links import to_json
 
 from linkready.facts import ProbeError
 from linkready.facts.azure import ExistingLink
@@ -26,7 +27,6 @@ from linkready.tools.links import (
     hosts_to_resolve,
     partner_host,
     same_server,
-    to_json,
 )
 from tests.builders.links_data import DISCONNECTED_LINK, HEALTHY, HEALTHY_DB, LAGGING, NOW
 

@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 import pytest
+from linkready.reports.links import to_json
 
 from linkready.config import parse_config
 from linkready.probes import ProbeSpec
-from linkready.tools.links import LinkTargets, to_json
+from linkready.tools.links import LinkTargets
 from tests.conftest import require_component
 
 READY = all(importlib.util.find_spec(m) is not None for m in ("tests.standins.arm", "linkready.probes.azure"))

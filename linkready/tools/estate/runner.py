@@ -1,0 +1,323 @@
+"""Running an estate: every target in isolation, in a bounded pool, into one :class:`EstateReport`.
+
+A broken target file, a missing snapshot or a probe that hangs makes that target *unknown* with the
+reason; the others still report. Rendering the estate (HTML, JSON, JUnit, console) is
+``linkready.reports.estate``'s job; per-target files are written here through the report formats.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from linkready import __version__
+from linkready.model import Finding, Severity, Status, Verdict, Waiver
+from linkready.report import Branding, Report
+from linkready.snapshot import Snapshot
+from linkready.tools.estate.file import Estate, EstateTarget
+
+#: Snapshot-only estates at least this large are evaluated in worker processes (CPU bound).
+PROCESS_POOL_MIN_TARGETS = 16
+#: Per-target files written under ``targets/<slug>/`` (the report formats' own file names).
+TARGET_FORMATS = ("json", "junit", "html")
+_ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one target
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What every target shares. Picklable: worker processes receive it."""
+
+    output: Path
+    #: Collect facts for ``config`` targets (``check``); ``evaluate`` never probes.
+    live: bool = False
+    #: ``--profile`` on the command line: wins over the estate file's profiles.
+    profile: str | None = None
+    #: The estate file's default profile.
+    estate_profile: str | None = None
+    waivers: tuple[Waiver, ...] = ()
+    formats: tuple[str, ...] = TARGET_FORMATS
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    """One target's result, small enough to send between processes (no facts, no PASS findings)."""
+
+    name: str
+    slug: str
+    source: str
+    mode: str
+    verdict: Verdict
+    profile: str = ""
+    #: Why the target could not be evaluated at all (bad target file, missing snapshot…).
+    reason: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    #: Findings that need attention (FAIL, ERROR, WARN, WAIVED), worst first.
+    findings: tuple[Finding, ...] = ()
+    target_summary: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    seconds: float = 0.0
+    #: Per-target report files, relative to the estate output folder.
+    files: tuple[str, ...] = ()
+
+    @property
+    def blockers(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is Status.FAIL]
+
+
+def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> TargetOutcome:
+    return TargetOutcome(
+        name=target.name, slug=target.slug, source=target.source, mode=mode, verdict=Verdict.UNKNOWN,
+        reason=reason, seconds=time.perf_counter() - started,
+    )
+
+
+@functools.cache
+def _profile(name: str) -> Any:
+    from linkready.policy import load_profile
+
+    return load_profile(name)
+
+
+def _write_target_files(report: Report, target: EstateTarget, options: RunOptions) -> tuple[str, ...]:
+    from linkready.reports import Format
+    from linkready.reports.estate import render_target
+
+    folder = options.output / "targets" / target.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in options.formats:
+        name = Format(fmt).filename
+        (folder / name).write_text(render_target(fmt, report), encoding="utf-8")
+        written.append(f"targets/{target.slug}/{name}")
+    return tuple(written)
+
+
+def _live_snapshot(target: EstateTarget, config: Any) -> Any:
+    from linkready.config import read_password
+    from linkready.engine import collect
+    from linkready.probes import Secrets
+
+    secrets = Secrets()
+    if config.source is not None and config.source.auth in ("sql", "entra-password"):
+        password = read_password(config.source)
+        if password is None:
+            # Estate mode never prompts: many targets run at once and pipelines have no terminal.
+            raise _TargetProblem(
+                f"source.password_env: environment variable {config.source.password_env} is not set "
+                "(estate mode never prompts)"
+            )
+        secrets = Secrets(sql_password=password)
+    return collect(config, secrets)
+
+
+class _DigestOnce(Snapshot):
+    """A snapshot whose digest is computed once: every report format asks for it, and each time
+    re-serialises the whole snapshot (the largest per-target cost in a big estate)."""
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return Snapshot.digest.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+
+def _digest_once(snapshot: Snapshot) -> Snapshot:
+    return _DigestOnce(**{f.name: getattr(snapshot, f.name) for f in fields(snapshot)})
+
+
+class _TargetProblem(Exception):
+    """A reason this one target cannot be evaluated; it becomes an unknown target."""
+
+
+def run_target(target: EstateTarget, options: RunOptions) -> TargetOutcome:
+    """Collect or load, evaluate and write one target. Never raises: failures are unknown targets."""
+    from linkready.config import ConfigError, load_config
+    from linkready.engine import make_report
+    from linkready.policy import PolicyError
+    from linkready.snapshot import SnapshotError, load
+
+    started = time.perf_counter()
+    mode = "snapshot" if target.snapshot is not None else ("live" if options.live else "config")
+    try:
+        config = None
+        if target.config is not None:
+            try:
+                config = load_config(target.config)
+            except ConfigError as exc:
+                raise _TargetProblem(f"target file: {exc}") from None
+        profile_name = (
+            options.profile or target.profile or options.estate_profile
+            or (config.options.profile if config is not None else None) or "preflight"
+        )
+        try:
+            profile = _profile(profile_name)
+        except PolicyError as exc:
+            raise _TargetProblem(str(exc)) from None
+        if target.snapshot is not None:
+            try:
+                snapshot = load(target.snapshot)
+            except SnapshotError as exc:
+                raise _TargetProblem(str(exc)) from None
+        elif not options.live:
+            raise _TargetProblem(
+                "this target names a target file, not a snapshot; `evaluate` never probes "
+                "(run `linkready check --estate`, or `linkready collect` and list the snapshot)"
+            )
+        else:
+            snapshot = _live_snapshot(target, config)
+        report = make_report(_digest_once(snapshot), profile, options.waivers, now=options.now)
+        files = _write_target_files(report, target, options)
+    except _TargetProblem as exc:
+        return _unknown(target, mode, str(exc), started)
+    except Exception as exc:  # one target's surprise must not sink the estate
+        return _unknown(target, mode, f"unexpected {type(exc).__name__}: {exc}", started)
+    rank = {status: i for i, status in enumerate(_ATTENTION)}
+    attention = sorted(
+        (f for f in report.findings if f.status in rank),
+        key=lambda f: (rank[f.status], f.severity.rank, f.check_id, f.target),
+    )
+    return TargetOutcome(
+        name=target.name,
+        slug=target.slug,
+        source=target.source,
+        mode=mode,
+        verdict=report.verdict,
+        profile=report.profile,
+        counts={status.value: count for status, count in report.counts.items()},
+        findings=tuple(attention),
+        target_summary=report.target_summary,
+        digest=report.digest,
+        seconds=time.perf_counter() - started,
+        files=files,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the estate
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A check that fails on several targets: fix it once, unblock many."""
+
+    check_id: str
+    title: str
+    severity: Severity
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EstateReport:
+    name: str
+    outcomes: tuple[TargetOutcome, ...]
+    generated_at: datetime
+    tool_version: str
+    seconds: float
+    executor: str
+    branding: Branding = field(default_factory=Branding)
+
+    @property
+    def tally(self) -> dict[Verdict, int]:
+        counted = Counter(o.verdict for o in self.outcomes)
+        return {verdict: counted.get(verdict, 0) for verdict in Verdict}
+
+    @property
+    def verdict(self) -> Verdict:
+        tally = self.tally
+        if tally[Verdict.NOT_READY]:
+            return Verdict.NOT_READY
+        if tally[Verdict.UNKNOWN]:
+            return Verdict.UNKNOWN
+        return Verdict.READY
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+    def top_blockers(self, limit: int = 10) -> list[Blocker]:
+        """FAIL checks ranked by how many targets they block, then by severity."""
+        hits: dict[str, list[str]] = {}
+        meta: dict[str, Finding] = {}
+        for outcome in self.outcomes:
+            for finding in outcome.blockers:
+                names = hits.setdefault(finding.check_id, [])
+                if outcome.name not in names:
+                    names.append(outcome.name)
+                meta.setdefault(finding.check_id, finding)
+        ranked = sorted(hits, key=lambda cid: (-len(hits[cid]), meta[cid].severity.rank, cid))
+        return [
+            Blocker(cid, meta[cid].title, meta[cid].severity, tuple(hits[cid])) for cid in ranked[:limit]
+        ]
+
+
+def _executor(kind: str, workers: int) -> concurrent.futures.Executor:
+    if kind == "process":
+        return concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+    return concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="estate")
+
+
+def choose_executor(estate: Estate, options: RunOptions) -> str:
+    """Threads for live collection (I/O bound); processes for large snapshot-only runs (CPU bound)."""
+    live = options.live and any(t.config is not None for t in estate.targets)
+    if live or len(estate.targets) < PROCESS_POOL_MIN_TARGETS or (os.cpu_count() or 1) < 2:
+        return "thread"
+    return "process"
+
+
+def run_estate(
+    estate: Estate,
+    options: RunOptions,
+    *,
+    executor: str = "auto",
+    branding: Branding | None = None,
+    on_done: Callable[[TargetOutcome], None] | None = None,
+) -> EstateReport:
+    """Run every target in a bounded pool; results keep the estate file's order."""
+    started = time.perf_counter()
+    options = replace(options, estate_profile=options.estate_profile or estate.profile)
+    kind = choose_executor(estate, options) if executor == "auto" else executor
+    workers = min(estate.concurrency, len(estate.targets))
+    if kind == "process":
+        workers = min(workers, os.cpu_count() or 1)
+    options.output.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[str, TargetOutcome] = {}
+    try:
+        with _executor(kind, workers) as pool:
+            futures = {pool.submit(run_target, target, options): target for target in estate.targets}
+            for future in concurrent.futures.as_completed(futures):
+                target = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # a worker process that died
+                    outcome = _unknown(target, "snapshot", f"worker failed: {type(exc).__name__}: {exc}",
+                                       time.perf_counter())
+                outcomes[target.name] = outcome
+                if on_done is not None:
+                    on_done(outcome)
+    except OSError:
+        if kind != "process":
+            raise
+        # No process pool here (e.g. no /dev/shm in a container): threads give the same result.
+        return run_estate(estate, options, executor="thread", branding=branding, on_done=on_done)
+    return EstateReport(
+        name=estate.name,
+        outcomes=tuple(outcomes[t.name] for t in estate.targets),
+        generated_at=options.now or datetime.now(UTC),
+        tool_version=__version__,
+        seconds=time.perf_counter() - started,
+        executor=f"{kind} pool of {workers}",
+        branding=branding or Branding(),
+    )
+
+

@@ -1,0 +1,214 @@
+"""Estate reports: the estate page (HTML), JSON, JUnit and the console summary of one estate run.
+
+The runner (``linkready.tools.estate``) produces an :class:`EstateReport`; this module only renders
+it. Per-target files go through :func:`render_target` (the single-target formats, with the HTML
+template compiled once per process).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linkready.model import Status, Verdict
+from linkready.serde import to_data
+from linkready.tools.estate.file import slug
+
+if TYPE_CHECKING:
+    from linkready.report import Report
+    from linkready.tools.estate.runner import EstateReport
+
+SCHEMA_ID = "linkready-estate/1"
+
+
+@functools.cache
+def _html_environment() -> Any:
+    # One compiled template per process: compiling report.html dominates a per-target render.
+    from linkready.reports import html
+
+    return html.environment()
+
+
+def render_target(fmt: str, report: Report) -> str:
+    """One target's report in a text format (``"json"``, ``"junit"``, ``"html"``…)."""
+    from linkready.reports import Format, render
+
+    if fmt == "html":
+        from linkready.reports import html
+
+        text: str = _html_environment().get_template("report.html").render(**html.view(report))
+        return text
+    return str(render(Format(fmt), report))
+
+
+def render_json(report: EstateReport) -> str:
+    tally = report.tally
+    data = {
+        "schema": SCHEMA_ID,
+        "tool_version": report.tool_version,
+        "generated_at": report.generated_at.isoformat(),
+        "estate": report.name,
+        "verdict": report.verdict.value,
+        "exit_code": report.exit_code,
+        "summary": {
+            "targets": len(report.outcomes),
+            "ready": tally[Verdict.READY],
+            "not_ready": tally[Verdict.NOT_READY],
+            "unknown": tally[Verdict.UNKNOWN],
+        },
+        "top_blockers": [
+            {"check_id": b.check_id, "title": b.title, "severity": b.severity.value,
+             "target_count": len(b.targets), "targets": list(b.targets)}
+            for b in report.top_blockers()
+        ],
+        "targets": [
+            {
+                "name": o.name,
+                "source": o.source,
+                "mode": o.mode,
+                "verdict": o.verdict.value,
+                "exit_code": o.verdict.exit_code,
+                "profile": o.profile,
+                "reason": o.reason,
+                "counts": o.counts,
+                "snapshot_digest": o.digest,
+                "target": o.target_summary,
+                "seconds": round(o.seconds, 4),
+                "files": list(o.files),
+                "findings": [to_data(f) for f in o.findings],
+            }
+            for o in report.outcomes
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(report: EstateReport) -> str:
+    """One testcase per target: a failed test for a target that is not ready, an error for unknown."""
+    root = ET.Element("testsuites", name="linkready-estate")
+    tally = report.tally
+    suite = ET.SubElement(
+        root, "testsuite", name=f"linkready.estate.{slug(report.name)}", tests=str(len(report.outcomes)),
+        failures=str(tally[Verdict.NOT_READY]), errors=str(tally[Verdict.UNKNOWN]), skipped="0",
+        timestamp=report.generated_at.isoformat(), time="0",
+    )
+    for outcome in report.outcomes:
+        case = ET.SubElement(suite, "testcase", name=outcome.name, classname="linkready.estate", time="0")
+        if outcome.verdict is Verdict.NOT_READY:
+            lines = [f"{f.check_id} {f.message}" + (f" [{f.target}]" if f.target else "") for f in outcome.blockers]
+            if not lines:  # the pipeline profile: WARN made it not ready
+                lines = [f"{f.check_id} {f.message}" for f in outcome.findings if f.status is Status.WARN]
+            ET.SubElement(case, "failure", message=f"{outcome.name}: not ready ({len(lines)} blocker(s))",
+                          type="not-ready").text = "\n".join(lines)
+        elif outcome.verdict is Verdict.UNKNOWN:
+            reason = outcome.reason or "; ".join(
+                f"{f.check_id} {f.message}" for f in outcome.findings if f.status is Status.ERROR
+            )
+            ET.SubElement(case, "error", message=f"{outcome.name}: could not evaluate",
+                          type="could-not-evaluate").text = reason
+        if outcome.files:
+            ET.SubElement(case, "system-out").text = "Reports: " + ", ".join(outcome.files)
+    root.set("tests", str(len(report.outcomes)))
+    root.set("failures", str(tally[Verdict.NOT_READY]))
+    root.set("errors", str(tally[Verdict.UNKNOWN]))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+#: How a target's verdict looks: the colour, shape and badge of the status that decides it.
+VERDICT_STATUS = {Verdict.READY: Status.PASS, Verdict.NOT_READY: Status.FAIL, Verdict.UNKNOWN: Status.ERROR}
+
+
+def verdict_sentence(report: EstateReport) -> str:
+    """The estate verdict in one sentence, for the banner."""
+    tally, total = report.tally, len(report.outcomes)
+    blocked, unknown = tally[Verdict.NOT_READY], tally[Verdict.UNKNOWN]
+    if report.verdict is Verdict.READY:
+        return f"Every target is ready ({total:,} of {total:,}): nothing blocks a link."
+    if report.verdict is Verdict.NOT_READY:
+        text = f"{blocked:,} of {total:,} target{'s' if total != 1 else ''} {'have' if blocked != 1 else 'has'} " \
+               "blocking findings to fix before a link can be created."
+        if unknown:
+            text += f" {unknown:,} more could not be evaluated."
+        return text
+    return (f"Nothing failed, but {unknown:,} of {total:,} target{'s' if total != 1 else ''} could not be evaluated: "
+            "unknown is not passed.")
+
+
+def render_html(report: EstateReport) -> str:
+    """The estate page, with the single-target report's stylesheet, status shapes and badges."""
+    from linkready.reports import Format, html
+
+    from linkready.report import STATUS_ORDER
+
+    template = _html_environment().get_template("estate.html")
+    html_file = Format.HTML.filename
+    verdict_class, verdict_icon, _ = html.VERDICT_STYLE[report.verdict]
+    return str(template.render(
+        report=report,
+        tally=report.tally,
+        Verdict=Verdict,
+        Status=Status,
+        verdicts=list(Verdict),
+        verdict_status=VERDICT_STATUS,
+        verdict_class=verdict_class,
+        verdict_icon=verdict_icon,
+        verdict_sentence=verdict_sentence(report),
+        blockers=report.top_blockers(),
+        slugs={o.name: o.slug for o in report.outcomes},
+        report_files={o.slug: next((p for p in o.files if p.endswith(html_file)), "") for o in report.outcomes},
+        anchor=html.anchor,
+        # what the shared stylesheet (_styles.html) needs
+        statuses=STATUS_ORDER,
+        style=html.STATUS_STYLE,
+        paper=None,
+        page_header=html.css_string(f"{report.name} · Managed Instance link readiness (estate)"),
+    ))
+
+
+ESTATE_FILES = {"html": "estate.html", "json": "estate.json", "junit": "estate-junit.xml"}
+
+
+def write_estate(report: EstateReport, output: Path) -> list[Path]:
+    """The estate-level files (HTML summary with drill-down, JSON, JUnit); per-target files exist already."""
+    output.mkdir(parents=True, exist_ok=True)
+    renderers = {"html": render_html, "json": render_json, "junit": render_junit}
+    written = []
+    for key, filename in ESTATE_FILES.items():
+        path = output / filename
+        path.write_text(renderers[key](report), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def print_summary(report: EstateReport, console: Any) -> None:
+    """Console summary: the estate verdict, the tally, one row per target."""
+    from linkready.reports.console import VERDICT_STYLE
+    from rich.table import Table
+    from rich.text import Text
+
+    tally = report.tally
+    console.print(Text(f"linkready estate {report.name}: {report.verdict.value}", style=VERDICT_STYLE[report.verdict]))
+    console.print(
+        f"{len(report.outcomes)} targets: {tally[Verdict.READY]} ready, {tally[Verdict.NOT_READY]} not ready, "
+        f"{tally[Verdict.UNKNOWN]} unknown ({report.seconds:.2f} s, {report.executor})",
+        highlight=False,
+    )
+    table = Table()
+    for column in ("Target", "Verdict", "FAIL", "WARN", "ERROR", "First blocker or reason"):
+        table.add_column(column, overflow="fold")
+    for o in report.outcomes:
+        first = o.reason or next((f"{f.check_id} {f.message}" for f in o.findings), "")
+        table.add_row(
+            o.name, Text(o.verdict.value, style=VERDICT_STYLE[o.verdict]),
+            str(o.counts.get("FAIL", 0)), str(o.counts.get("WARN", 0)), str(o.counts.get("ERROR", 0)), first,
+        )
+    console.print(table)
+    blockers = report.top_blockers(5)
+    if blockers:
+        console.print("Most common blockers:", highlight=False)
+        for b in blockers:
+            console.print(f"  {b.check_id} on {len(b.targets)} target(s): {b.title}", highlight=False)
