@@ -29,7 +29,6 @@ import json
 import os
 import re
 import time
-import tomllib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from linkready.model import Finding, Severity, Status, Verdict, Waiver
 from linkready.report import Branding, Report
 from linkready.serde import to_data
 from linkready.snapshot import Snapshot
+from linkready.tomlfile import read_toml
 
 SCHEMA_ID = "linkready-estate/1"
 DEFAULT_CONCURRENCY = 8
@@ -93,14 +93,7 @@ def slug(name: str) -> str:
 
 def load_estate(path: Path) -> Estate:
     """Read and validate the estate file; relative target paths are resolved against its folder."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EstateError(f"{path}: no such estate file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise EstateError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EstateError(f"{path}: cannot be read: {exc}") from None
+    data = read_toml(path, EstateError, missing="no such estate file")
     unknown = sorted(set(data) - {"estate", "target"})
     if unknown:
         raise EstateError(f"{path}: unknown key '{unknown[0]}' (expected [estate] and [[target]] tables)")

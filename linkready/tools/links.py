@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from linkready.domain.ports import split_endpoint
+from linkready.domain.endpoints import split_endpoint
 from linkready.facts import ProbeError
 from linkready.facts.azure import ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
