@@ -5,21 +5,9 @@ Not a catalogue module: it registers no check.
 
 from __future__ import annotations
 
+from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts, lookup
 from linkready.model import Result, errored, skipped
-
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
-DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
-DOCS_EXTEND = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-extend-availability-group"
-)
-DOCS_TROUBLE = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
-)
-DOCS_UPDATE_POLICY = "https://learn.microsoft.com/azure/azure-sql/managed-instance/update-policy"
 
 
 def unavailable(facts: Facts, *paths: str) -> Result | None:
@@ -46,10 +34,7 @@ def hexnorm(value: str) -> str:
 def mi_parts(facts: Facts) -> tuple[str, str]:
     """(resource group, instance name) for az CLI commands, with placeholders when unknown."""
     rid = (facts.azure.managed_instance.id if facts.azure and facts.azure.managed_instance else "") or facts.plan.mi_resource_id
-    parts = rid.split("/")
-    if len(parts) > 8:
-        return parts[4], parts[8]
-    return "<resource-group>", "<managed-instance>"
+    return group_and_name(rid)
 
 
 def sql_major(facts: Facts) -> int | None:

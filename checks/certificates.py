@@ -8,17 +8,12 @@ from collections.abc import Iterator
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
+from linkready.domain.docs import DOCS_BEST, DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
-DOCS_BEST = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-best-practices#rotate-certificate"
-)
 MIN_RSA_BITS = 2048
 
 

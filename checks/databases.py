@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TDE, DOCS_TROUBLE
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlDatabase
@@ -22,15 +23,6 @@ from linkready.model import (
 )
 from linkready.registry import check
 
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
-DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
-DOCS_TROUBLE = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
-)
-DOCS_TDE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/tde-certificate-migrate"
 REQUIRES = ("sql.databases", "plan.links")
 
 Judge = Callable[[SqlDatabase, Facts, Settings], Result]

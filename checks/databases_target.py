@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linkready.checks._azure import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS, unavailable
+from linkready.checks._azure import unavailable
 
+from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, warned
 from linkready.registry import check

@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 
 from linkready.checks.ports import runs_on_sql_host, tested_from
 
-from linkready.domain.ports import split_endpoint
+from linkready.domain.docs import DOCS_OVERVIEW, DOCS_SCRIPTS, DOCS_TROUBLE
+from linkready.domain.endpoints import split_endpoint
 from linkready.facts import Facts
 from linkready.facts.network import (
     DNS_ERROR,
@@ -26,12 +27,6 @@ from linkready.facts.network import (
 )
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
 from linkready.registry import check
-
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
-DOCS_TROUBLE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
 
 #: Private (non-Internet) ranges: RFC 1918, shared address space (RFC 6598), unique local IPv6.
 _PRIVATE = tuple(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from linkready.domain import endpoints
+from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlFacts
 from linkready.model import (
@@ -22,17 +24,13 @@ from linkready.model import (
 )
 from linkready.registry import check
 
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
 DEFAULT_PORT = 5022
 _PORT_IN_ENDPOINT = re.compile(r":(\d{1,5})$")
 
 
 def certificate_name_for(sql: SqlFacts) -> str:
     """The certificate name the documentation's scripts use, without the '\\' of a named instance."""
-    server = sql.instance.server_name if sql.instance else "SQLServer"
-    return f"Cert_{re.sub(r'[^A-Za-z0-9_]', '_', server)}_endpoint"
+    return endpoints.certificate_name_for(sql.instance.server_name if sql.instance else "SQLServer")
 
 
 def create_endpoint_tsql(sql: SqlFacts, port: int = DEFAULT_PORT) -> str:

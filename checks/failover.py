@@ -21,14 +21,12 @@ from datetime import datetime, timedelta
 
 from linkready.checks._azure import mi_parts, sql_major
 
+from linkready.domain.docs import DOCS_FAILOVER, DOCS_OVERVIEW, DOCS_TROUBLE
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, LinkDatabase
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
 from linkready.registry import check
 
-DOCS_FAILOVER = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-failover-how-to"
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
-DOCS_TROUBLE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
 TAGS = ("failover",)
 PLANNED_VS_FORCED = (
     " A planned failover switches the link to synchronous commit and waits until the secondary has every "

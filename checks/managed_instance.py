@@ -6,18 +6,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from linkready.checks._azure import (
-    DOCS_EXTEND,
-    DOCS_OVERVIEW,
-    DOCS_PREP,
-    DOCS_SCRIPTS,
-    DOCS_TROUBLE,
-    DOCS_UPDATE_POLICY,
-    mi_parts,
-    sql_major,
-    unavailable,
-)
+from linkready.checks._azure import mi_parts, sql_major, unavailable
 
+from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TROUBLE, DOCS_UPDATE_POLICY
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, ManagedInstance
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned

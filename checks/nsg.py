@@ -7,12 +7,13 @@ NSG exactly as ARM returned it: priority order, first match wins, default rules 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from linkready.checks._azure import DOCS_PREP, unavailable
+from linkready.checks._azure import unavailable
 
+from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
+from linkready.domain.endpoints import parse_endpoint
 from linkready.domain.netrules import (
     Context,
     EffectiveRoute,
@@ -26,16 +27,14 @@ from linkready.domain.netrules import (
     route_for_prefix,
     summarize,
 )
+from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts
 from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
-DOCS_NSG = "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"
-DOCS_ROUTES = "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"
 HADR = (11000, 11999)
 MIRRORING = (5022, 5022)
-_HOST = re.compile(r"^TCP://(?P<host>[^:/\s]+):\d+$", re.IGNORECASE)
 
 
 def source_prefixes(facts: Facts) -> list[str]:
@@ -50,10 +49,10 @@ def source_prefixes(facts: Facts) -> list[str]:
             pass
     found: list[str] = []
     for link in plan.links:
-        match = _HOST.match(link.partner_endpoint)
-        if match:
+        parsed = parse_endpoint(link.partner_endpoint)
+        if parsed:
             try:
-                found.append(str(ipaddress.ip_network(match["host"])))
+                found.append(str(ipaddress.ip_network(parsed.host)))
             except ValueError:
                 continue
     return list(dict.fromkeys(found))
@@ -124,8 +123,7 @@ def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, na
     prios = free_priorities(leg.nsg.rules, leg.direction, below)
     if not prios:
         return None
-    parts = leg.nsg.id.split("/")
-    group = parts[4] if len(parts) > 8 else "<resource-group>"
+    group, _ = group_and_name(leg.nsg.id)
     port_text = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
     return CodeBlock(
         "azcli",

@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections import Counter
 from collections.abc import Iterator
 
+from linkready.domain.clouds import DNS_SUFFIXES
+from linkready.domain.docs import DOCS_OVERVIEW, DOCS_SCRIPTS
+from linkready.domain.endpoints import parse_endpoint
 from linkready.domain.names import MULTI_DB_LINK_NAME, database_list_problems, object_name_problems
+from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts, PlannedLink
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, warned
 from linkready.registry import check
 
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
 REPLICATION_MODES = ("Async", "Sync")
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(?P<port>\d{1,5})$")
-_AZURE_SQL_SUFFIXES = (".database.windows.net", ".database.usgovcloudapi.net", ".database.chinacloudapi.cn")
 
 
 def create_command(link: PlannedLink, mi_resource_id: str) -> CodeBlock:
     """The ``az sql mi link create`` call for a planned link, filled from the plan."""
-    parts = mi_resource_id.split("/")
-    group = parts[4] if len(parts) > 8 else "<resource-group>"
-    instance = parts[8] if len(parts) > 8 else "<managed-instance>"
+    group, instance = group_and_name(mi_resource_id)
     databases = " ".join(link.databases) or "<database>"
     return CodeBlock(
         "azcli",
@@ -101,20 +96,22 @@ def partner_endpoint_is_well_formed(facts: Facts, settings: Settings) -> Iterato
     expected = "TCP://<SQL Server host>:5022"
     for link in facts.plan.links:
         endpoint = link.partner_endpoint
-        match = _ENDPOINT.match(endpoint)
-        if not match:
+        parsed = parse_endpoint(endpoint)
+        # The parser reads any case (SQL Server does); the plan goes to ARM, which documents only
+        # "TCP://", so anything else stays a FAIL here rather than an unverified PASS.
+        if parsed is None or parsed.scheme != "TCP":
             yield failed(
                 f"Partner endpoint {endpoint!r} is not of the form TCP://host:port",
                 target=link.name, observed=endpoint or "(empty)", expected=expected,
             )
             continue
-        host, port = match["host"].strip("[]"), int(match["port"])
-        if host.lower().endswith(_AZURE_SQL_SUFFIXES):
+        host, port = parsed.host, parsed.port
+        if host.lower().endswith(DNS_SUFFIXES):
             yield failed(
                 f"Partner endpoint {endpoint} names an Azure SQL host; it must name the SQL Server",
                 target=link.name, observed=endpoint, expected=expected,
             )
-        elif not 1 <= port <= 65535:
+        elif not parsed.port_in_range:
             yield failed(f"Port {port} is out of range", target=link.name, observed=endpoint, expected=expected)
         elif _is_unusable_address(host):
             yield failed(

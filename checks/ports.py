@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.domain.docs import DOCS_PREP, DOCS_TROUBLE
+from linkready.domain.endpoints import split_endpoint
 from linkready.domain.network_tsql import tsql_for
-from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, split_endpoint
+from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges
 from linkready.facts import Facts
 from linkready.facts.network import (
     PORT_FILTERED,
@@ -23,9 +25,6 @@ from linkready.facts.network import (
 )
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
 from linkready.registry import check
-
-DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
-DOCS_TROUBLE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
 
 JUMP_BOX_NOTE = (
     "reachability from a jump box proves less than from the SQL Server host: run linkready on the SQL Server "

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.domain.docs import DOCS_TROUBLE
+from linkready.domain.seeding import CANCEL_AFTER_HOURS, duration, seeding_hours
 from linkready.facts import Facts
 from linkready.facts.sql import SqlDatabase
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
-DOCS_TROUBLE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
-CANCEL_AFTER_HOURS = 6 * 24
 #: The troubleshooting guide's example rate (100 GB in about 1.2 hours), used only when none is configured.
 REFERENCE_GB_PER_HOUR = 84.0
 
@@ -36,24 +36,8 @@ def planned_sizes_gb(facts: Facts) -> dict[str, float]:
     return sizes
 
 
-def duration(value: float) -> str:
-    """A duration given in hours, in the unit a reader wants (minutes, hours, days)."""
-    if value < 1:
-        return "under 1 min" if value * 60 < 1 else f"{value * 60:.0f} min"
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
-
-
 def _gb(mb: float) -> str:
     return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
-
-
-def seeding_hours(sizes: dict[str, float], throughput: float) -> dict[str, float]:
-    """When each database finishes seeding when all seed at once and share ``throughput`` equally.
-
-    With equal shares, a database of size s finishes once every database has sent min(its size, s):
-    the smaller ones finish first and hand their share to the rest. The largest finishes at total/throughput.
-    """
-    return {name: sum(min(other, gb) for other in sizes.values()) / throughput for name, gb in sizes.items()}
 
 
 def _planned_databases(facts: Facts) -> dict[str, SqlDatabase]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linkready.domain import sql_builds
+from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP
 from linkready.facts import Facts
 from linkready.facts.sql import SqlInstance
 from linkready.model import (
@@ -22,11 +23,6 @@ from linkready.model import (
 )
 from linkready.registry import check
 
-DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
-DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
-DOCS_EXTEND = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-extend-availability-group"
-)
 SUPPORTED_EDITIONS = ("Enterprise", "Standard", "Developer")
 #: What the checks need beyond CONNECT SQL (see `linkready grant-script`).
 NEEDED_PERMISSIONS = ("VIEW SERVER STATE", "VIEW ANY DEFINITION", "SELECT ON msdb.dbo.backupset")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.domain import resource_ids
+from linkready.domain.docs import DOCS_DEFENDER, DOCS_ENTRA_ADMIN, DOCS_MAINTENANCE_WINDOW, DOCS_MI
 from linkready.facts import Facts, ProbeError
 from linkready.facts.target import TargetFacts
 from linkready.model import (
@@ -28,7 +30,7 @@ from linkready.model import (
 from linkready.registry import check
 
 AUDIT = ("audit",)
-_MI_DOCS = "https://learn.microsoft.com/azure/azure-sql/managed-instance"
+_MI_DOCS = DOCS_MI
 #: TLS versions in order; "None" lets clients use any version, so it ranks below 1.0.
 _TLS_ORDER = ("None", "1.0", "1.1", "1.2", "1.3")
 #: Gen5 standard-series memory per vCore (GB): used only when ARM does not report memory_size_in_gb.
@@ -46,18 +48,18 @@ _WINDOWS = {
 
 def _names(facts: Facts) -> tuple[str, str, str]:
     """(subscription, resource group, instance) from the configured resource ID, with placeholders."""
-    parts = facts.plan.mi_resource_id.split("/")
-    if len(parts) > 8:
-        return parts[2], parts[4], parts[8]
-    name = facts.target.instance_name if facts.target and facts.target.instance_name else "<managed-instance>"
-    return "<subscription-id>", "<resource-group>", name
+    rid = resource_ids.parse(facts.plan.mi_resource_id)
+    if rid:
+        return rid.subscription, rid.group, rid.name
+    name = facts.target.instance_name if facts.target and facts.target.instance_name else resource_ids.INSTANCE_PLACEHOLDER
+    return resource_ids.SUBSCRIPTION_PLACEHOLDER, resource_ids.GROUP_PLACEHOLDER, name
 
 
 def _mi_id(facts: Facts) -> str:
     if facts.plan.mi_resource_id:
         return facts.plan.mi_resource_id
     sub, group, name = _names(facts)
-    return f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Sql/managedInstances/{name}"
+    return resource_ids.managed_instance_id(sub, group, name)
 
 
 def _azcli(code: str, title: str) -> CodeBlock:
@@ -300,7 +302,7 @@ def minimal_tls_is_current(facts: Facts, settings: Settings) -> Iterator[Result]
         "central offboarding, and the applications that move to the instance cannot use managed identities."
     ),
     remediation="Set an Entra group as administrator with 'az sql mi ad-admin create'.",
-    docs="https://learn.microsoft.com/azure/azure-sql/database/authentication-aad-configure",
+    docs=DOCS_ENTRA_ADMIN,
     owner=Owner.AZURE,
     requires=("target",),
     tags=AUDIT,
@@ -342,7 +344,7 @@ def entra_admin_is_configured(facts: Facts, settings: Settings) -> Iterator[Resu
         "hold production data without it cannot notice an attack on the data the link copies there."
     ),
     remediation="Enable advanced threat protection with 'az sql mi advanced-threat-protection-setting update'.",
-    docs="https://learn.microsoft.com/azure/azure-sql/database/azure-defender-for-sql",
+    docs=DOCS_DEFENDER,
     owner=Owner.AZURE,
     requires=("target",),
     tags=AUDIT,
@@ -712,7 +714,7 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
         "it out of business hours and out of the seeding's way."
     ),
     remediation="Pick the weekday or weekend window with 'az sql mi update --maint-config-id'.",
-    docs="https://learn.microsoft.com/azure/azure-sql/database/maintenance-window",
+    docs=DOCS_MAINTENANCE_WINDOW,
     owner=Owner.AZURE,
     requires=("target", "target.maintenance_configuration_id"),
     tags=AUDIT,

@@ -12,21 +12,21 @@ from collections.abc import Iterator
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from linkready.checks._azure import DOCS_SCRIPTS, hexnorm, mi_parts, unavailable
+from linkready.checks._azure import hexnorm, mi_parts, unavailable
 from linkready.checks.certificates import endpoint_certificate
 
+from linkready.domain import clouds
+from linkready.domain.clouds import ROOT_CAS
+from linkready.domain.docs import DOCS_ARC_PREP, DOCS_SCRIPTS
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
-DOCS_ARC_PREP = "https://learn.microsoft.com/sql/sql-server/azure-arc/migration-sql-mi-prepare-link"
 #: The roots Microsoft documents for the MI's certificates (import at least these two).
-DOCUMENTED_ROOTS = ("DigiCert Global Root G2", "Microsoft RSA Root Certificate Authority 2017")
-ROOT_NAMES = {"digicertpki": DOCUMENTED_ROOTS[0], "microsoftpki": DOCUMENTED_ROOTS[1]}
-SUFFIXES = {"AzureCloud": "database.windows.net", "AzureUSGovernment": "database.usgovcloudapi.net",
-            "AzureChinaCloud": "database.chinacloudapi.cn"}
+DOCUMENTED_ROOTS = tuple(common for _, common in ROOT_CAS)
+ROOT_NAMES = {name.lower(): common for name, common in ROOT_CAS}
 
 
 def load_der(hex_blob: str) -> x509.Certificate | None:
@@ -230,7 +230,7 @@ UNREAD_MAPPING = (
 )
 def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None
-    suffix = (facts.azure.dns_suffix if facts.azure else "") or SUFFIXES.get(facts.plan.cloud, "database.windows.net")
+    suffix = (facts.azure.dns_suffix if facts.azure else "") or clouds.by_name(facts.plan.cloud).dns_suffix
     certs = facts.sql.certificates or ()
     mi_blob = facts.azure.endpoint_certificate_hex if facts.azure else None
     mi_cert = load_der(mi_blob) if mi_blob else None

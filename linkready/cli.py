@@ -264,8 +264,6 @@ def explain(check_id: str) -> None:
     ]
     if spec.prevents:
         lines += ["", f"Prevents errors: {', '.join(str(n) for n in spec.prevents)}"]
-    if spec.function is not None and spec.function.__doc__:
-        lines += ["", spec.function.__doc__.strip()]
     lines += ["", f"Documentation: {spec.docs}"]
     click.echo("\n".join(lines))
 

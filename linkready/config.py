@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linkready.domain.clouds import CLOUDS
 from linkready.domain.names import database_list_problems
 from linkready.facts.plan import PlanFacts, PlannedLink
+from linkready.tomlfile import read_toml
 
 RESOURCE_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/(?P<group>[^/]+)"
     r"/providers/Microsoft\.Sql/managedInstances/(?P<name>[a-z0-9][a-z0-9-]{0,61}[a-z0-9]?)$",
     re.IGNORECASE,
 )
-CLOUDS = {
-    "public": ("AzureCloud", "https://management.azure.com", "https://login.microsoftonline.com"),
-    "usgov": ("AzureUSGovernment", "https://management.usgovcloudapi.net", "https://login.microsoftonline.us"),
-    "china": ("AzureChinaCloud", "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
-}
 
 
 class ConfigError(ValueError):
@@ -110,11 +106,11 @@ class AzureConfig(_Section):
 
     @property
     def resource_manager(self) -> str:
-        return self.arm_endpoint or CLOUDS[self.cloud][1]
+        return self.arm_endpoint or CLOUDS[self.cloud].arm_endpoint
 
     @property
     def cloud_name(self) -> str:
-        return CLOUDS[self.cloud][0]
+        return CLOUDS[self.cloud].name
 
 
 class LinkConfig(_Section):
@@ -244,14 +240,7 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
     data: dict[str, Any] = {}
     origin = str(path) if path else "command line"
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc}") from None
+        data = read_toml(path, ConfigError)
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
     return parse_config(data, origin)

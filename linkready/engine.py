@@ -19,6 +19,7 @@ from typing import Any
 
 from linkready import __version__
 from linkready.config import Config
+from linkready.domain.docs import DOCS_PREP
 from linkready.facts import Collector, Facts, ProbeError, lookup
 from linkready.model import (
     Area,
@@ -273,7 +274,7 @@ WAIVER_CHECK = CheckSpec(
     severity=Severity.LOW,
     rationale="An expired waiver no longer hides its finding: the accepted risk needs a new decision.",
     remediation="Renew the waiver with a new expiry date and reason, or fix the finding.",
-    docs="https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation",
+    docs=DOCS_PREP,
     owner=Owner.DBA,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from linkready.model import CheckSpec, Waiver
+from linkready.tomlfile import parse_toml, read_toml
 
 
 class PolicyError(ValueError):
@@ -61,10 +61,7 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
             known = ", ".join(builtin_profiles())
             raise PolicyError(f"profile {name_or_path!r} is neither a built-in profile ({known}) nor a file")
         text, origin = path.read_text("utf-8"), str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{origin}: not valid TOML: {exc}") from None
+    data = parse_toml(text, origin, PolicyError)
     unknown = sorted(set(data) - _PROFILE_KEYS)
     if unknown:
         raise PolicyError(f"{origin}: unknown key '{unknown[0]}'")
@@ -89,12 +86,7 @@ _WAIVER_KEYS = {"check", "target", "reason", "owner", "expires"}
 
 def load_waivers(path: Path) -> list[Waiver]:
     """``[[waiver]]`` tables: check, reason, owner and expires are required; target is optional."""
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: no such waivers file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, PolicyError, missing="no such waivers file")
     unknown = sorted(set(data) - {"waiver"})
     if unknown:
         raise PolicyError(f"{path}: unknown key '{unknown[0]}' (expected [[waiver]] tables)")

@@ -19,7 +19,7 @@ from linkready.tools.estate.file import slug
 
 if TYPE_CHECKING:
     from linkready.report import Report
-    from linkready.tools.estate.runner import EstateReport
+    from linkready.tools.estate.outcomes import EstateReport
 
 SCHEMA_ID = "linkready-estate/1"
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linkready.commands._common import fail_usage, load_snapshot
+from linkready.domain import resource_ids
 from linkready.reports import Format, choices
 
 if TYPE_CHECKING:
@@ -112,8 +113,8 @@ def _config(config_path: Path | None, mi: str | None, sql_server: str | None, pr
 
 
 def _instance_name(resource_id: str) -> str:
-    parts = resource_id.rstrip("/").split("/")
-    return parts[8] if len(parts) > 8 else resource_id or "(unknown managed instance)"
+    rid = resource_ids.parse(resource_id)
+    return rid.name if rid else resource_id or "(unknown managed instance)"
 
 
 def _from_snapshot(snapshot: Snapshot, targets: LinkTargets) -> Inventory:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from linkready.domain.network_tsql import ENDPOINT, tsql_for
+from linkready.domain.endpoints import parse_endpoint
+from linkready.domain.network_tsql import tsql_for
 
 
 @click.command(name="network-test")
@@ -41,10 +42,10 @@ def command(print_tsql: bool, partner_endpoint: str | None, config_path: Path | 
         endpoint = links[0].partner_endpoint if links else None
     if endpoint is None:
         fail_usage("no partner endpoint: give --partner-endpoint TCP://host:port, --config or --snapshot")
-    match = ENDPOINT.match(endpoint)
-    if not match or not 1 <= int(match["port"]) <= 65535:
+    parsed = parse_endpoint(endpoint)
+    if parsed is None or not parsed.port_in_range:
         fail_usage(f"partner endpoint {endpoint!r} is not TCP://host:port")
     try:
-        click.echo(tsql_for(match["host"], int(match["port"])), nl=False)
+        click.echo(tsql_for(parsed.raw_host, parsed.port), nl=False)
     except ValueError as exc:
         fail_usage(str(exc))

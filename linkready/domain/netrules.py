@@ -23,19 +23,53 @@ from __future__ import annotations
 import enum
 import functools
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from linkready.facts.azure import NetworkSecurityGroup, Route, SecurityRule
+from linkready.domain.addresses import (
+    MAX_IPV4,
+    MAX_IPV6,
+    Interval,
+    as_block,
+    as_interval,
+    as_network,
+    ip_text,
+    range_text,
+    split_at,
+    subtract,
+)
+from linkready.domain.nsg_documents import (
+    NsgFormatError,
+    default_rules,
+    load_nsg_text,
+    nsg_from_arm,
+    parse_port_range,
+    parse_ports,
+    rule_from_arm,
+)
+from linkready.domain.routes import (
+    EffectiveRoute,
+    RouteSource,
+    effective_routes,
+    overlaps,
+    route_for_prefix,
+    select_route,
+    system_routes,
+)
+from linkready.facts.azure import SecurityRule
 
-MAX_IPV4 = (1 << 32) - 1
-MAX_IPV6 = (1 << 128) - 1
+#: The names nsg-eval, the NSG checks and the Azure probe import from here (the evaluator's API);
+#: documents, addresses and routes have their own modules.
+__all__ = [
+    "AZURE_LOAD_BALANCER", "AddressSet", "Context", "Decision", "EffectiveRoute", "Flow", "Match",
+    "NsgFormatError", "PortSpan", "RouteSource", "RuleMatch", "Uncertain", "Verdict", "decide", "default_rules",
+    "effective_routes", "evaluate", "free_priorities", "load_nsg_text", "nsg_from_arm", "ordered", "overlaps",
+    "parse_port_range", "parse_ports", "resolve_address", "route_for_prefix", "rule_from_arm", "rule_matches",
+    "select_route", "summarize", "system_routes",
+]
+
 #: Azure's platform address for load-balancer health probes (the AzureLoadBalancer tag).
 AZURE_LOAD_BALANCER = "168.63.129.16/32"
-#: Tags the evaluator resolves; any other tag is reported as unresolvable.
-KNOWN_TAGS = ("VirtualNetwork", "Internet", "AzureLoadBalancer")
 #: Address blocks that are not on the public internet (RFC 6890 special-purpose IPv4 space).
 NON_INTERNET_V4 = (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
@@ -45,185 +79,10 @@ NON_INTERNET_V4 = (
 NON_INTERNET_V6 = ("::/127", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8")
 
 
-class NsgFormatError(ValueError):
-    """The NSG document is not shaped like an ARM NSG (or a rule value cannot be parsed)."""
-
-
 class Verdict(enum.StrEnum):
     ALLOW = "Allow"
     DENY = "Deny"
     UNKNOWN = "Unknown"
-
-
-# --------------------------------------------------------------------------------------------
-# Parsing ARM documents into facts
-
-
-def _rule_props(raw: Mapping[str, Any]) -> Mapping[str, Any]:
-    # ARM nests rule fields under "properties"; `az network nsg show` flattens them.
-    props = raw.get("properties")
-    return props if isinstance(props, Mapping) else raw
-
-
-def _as_list(single: Any, many: Any) -> tuple[str, ...]:
-    values: list[str] = []
-    if isinstance(many, list):
-        values.extend(str(v) for v in many if str(v).strip())
-    if isinstance(single, str) and single.strip():
-        values.append(single.strip())
-    return tuple(values)
-
-
-def _asg_names(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    names = []
-    for asg in value:
-        asg_id = str(asg.get("id", "")) if isinstance(asg, Mapping) else str(asg)
-        names.append(asg_id.rsplit("/", 1)[-1] or asg_id)
-    return tuple(names)
-
-
-def rule_from_arm(raw: Mapping[str, Any], is_default: bool = False) -> SecurityRule:
-    """One security rule from its ARM (or az CLI) JSON."""
-    if not isinstance(raw, Mapping):
-        raise NsgFormatError("a security rule is not a JSON object")
-    props = _rule_props(raw)
-    name = str(raw.get("name") or props.get("name") or "")
-    try:
-        priority = int(props["priority"])
-        direction = str(props["direction"])
-        access = str(props["access"])
-    except (KeyError, TypeError, ValueError):
-        raise NsgFormatError(f"rule {name or '(unnamed)'!r} lacks priority, direction or access") from None
-    if direction.lower() not in ("inbound", "outbound") or access.lower() not in ("allow", "deny"):
-        raise NsgFormatError(f"rule {name!r} has direction {direction!r} / access {access!r}")
-    rule = SecurityRule(
-        name=name,
-        priority=priority,
-        direction=direction.capitalize(),
-        access=access.capitalize(),
-        protocol=str(props.get("protocol") or "*"),
-        source_prefixes=_as_list(props.get("sourceAddressPrefix"), props.get("sourceAddressPrefixes")),
-        source_ports=_as_list(props.get("sourcePortRange"), props.get("sourcePortRanges")) or ("*",),
-        destination_prefixes=_as_list(props.get("destinationAddressPrefix"), props.get("destinationAddressPrefixes")),
-        destination_ports=_as_list(props.get("destinationPortRange"), props.get("destinationPortRanges")) or ("*",),
-        source_asgs=_asg_names(props.get("sourceApplicationSecurityGroups")),
-        destination_asgs=_asg_names(props.get("destinationApplicationSecurityGroups")),
-        is_default=is_default,
-    )
-    for spec in (*rule.source_ports, *rule.destination_ports):
-        parse_port_range(spec, rule.name)
-    if not (rule.source_prefixes or rule.source_asgs) or not (rule.destination_prefixes or rule.destination_asgs):
-        raise NsgFormatError(f"rule {name!r} has no source or no destination")
-    return rule
-
-
-def default_rules() -> tuple[SecurityRule, ...]:
-    """Azure's six default rules, present in every NSG."""
-
-    def rule(name: str, prio: int, direction: str, access: str, src: str, dst: str) -> SecurityRule:
-        return SecurityRule(name, prio, direction, access, "*", (src,), ("*",), (dst,), ("*",), is_default=True)
-
-    return (
-        rule("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
-        rule("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
-        rule("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
-        rule("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
-        rule("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
-        rule("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
-    )
-
-
-def nsg_from_arm(doc: Any) -> tuple[NetworkSecurityGroup, bool]:
-    """An NSG from an ARM GET body or ``az network nsg show`` output.
-
-    Returns the NSG and whether Azure's default rules had to be added because the document did
-    not carry them (a hand-written rule list).
-    """
-    if isinstance(doc, list):
-        doc = {"securityRules": doc}
-    if not isinstance(doc, Mapping):
-        raise NsgFormatError("the NSG document is not a JSON object")
-    props = doc.get("properties") if isinstance(doc.get("properties"), Mapping) else doc
-    assert isinstance(props, Mapping)
-    custom = props.get("securityRules")
-    defaults = props.get("defaultSecurityRules")
-    if custom is None and defaults is None:
-        raise NsgFormatError("no securityRules or defaultSecurityRules: this is not an NSG document")
-    if custom is not None and not isinstance(custom, list):
-        raise NsgFormatError("securityRules is not a list")
-    if defaults is not None and not isinstance(defaults, list):
-        raise NsgFormatError("defaultSecurityRules is not a list")
-    rules = [rule_from_arm(r) for r in custom or []]
-    added = not defaults
-    rules += list(default_rules()) if added else [rule_from_arm(r, is_default=True) for r in defaults or []]
-    return (
-        NetworkSecurityGroup(id=str(doc.get("id", "")), name=str(doc.get("name", "")), rules=tuple(rules)),
-        added,
-    )
-
-
-def load_nsg_text(text: str) -> tuple[NetworkSecurityGroup, bool]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NsgFormatError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
-    return nsg_from_arm(doc)
-
-
-# --------------------------------------------------------------------------------------------
-# Value parsing
-
-
-def parse_port_range(spec: str, rule: str = "") -> tuple[int, int]:
-    """``"*"`` → (0, 65535); ``"5022"`` → (5022, 5022); ``"11000-11999"`` → (11000, 11999)."""
-    text = spec.strip()
-    if text in ("*", "Any", "any"):
-        return (0, 65535)
-    low, sep, high = text.partition("-")
-    try:
-        start, end = int(low), int(high) if sep else int(low)
-    except ValueError:
-        raise NsgFormatError(f"port {spec!r}{f' in rule {rule!r}' if rule else ''} is not a number or range") from None
-    if not 0 <= start <= end <= 65535:
-        raise NsgFormatError(f"port range {spec!r}{f' in rule {rule!r}' if rule else ''} is out of order or bounds")
-    return (start, end)
-
-
-def parse_ports(spec: str) -> list[tuple[int, int]]:
-    """A port query: ``"5022"``, ``"11000-11999"`` or a comma list of those."""
-    return [parse_port_range(part) for part in spec.split(",") if part.strip()]
-
-
-def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None
-
-
-Interval = tuple[int, int]
-
-
-def _interval(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[int, Interval]:
-    return net.version, (int(net.network_address), int(net.broadcast_address))
-
-
-def _subtract(base: list[Interval], remove: Iterable[Interval]) -> list[Interval]:
-    result = base
-    for r_lo, r_hi in remove:
-        nxt: list[Interval] = []
-        for lo, hi in result:
-            if r_hi < lo or r_lo > hi:
-                nxt.append((lo, hi))
-                continue
-            if lo < r_lo:
-                nxt.append((lo, r_lo - 1))
-            if r_hi < hi:
-                nxt.append((r_hi + 1, hi))
-        result = nxt
-    return result
 
 
 @dataclass(frozen=True)
@@ -241,9 +100,9 @@ class Context:
             return None
         out: dict[int, list[Interval]] = {4: [], 6: []}
         for prefix in self.virtual_network:
-            net = _network(prefix)
+            net = as_network(prefix)
             if net is not None:
-                version, iv = _interval(net)
+                version, iv = as_interval(net)
                 out[version].append(iv)
         return out
 
@@ -265,9 +124,9 @@ def resolve_address(spec: str, ctx: Context) -> AddressSet:
     text = spec.strip()
     if text in ("*", "Any", "any"):
         return AddressSet({4: ((0, MAX_IPV4),), 6: ((0, MAX_IPV6),)})
-    net = _network(text)
+    net = as_network(text)
     if net is not None:
-        version, iv = _interval(net)
+        version, iv = as_interval(net)
         return AddressSet({version: (iv,)})
     tag = text.lower()
     if tag == "azureloadbalancer":
@@ -281,8 +140,8 @@ def resolve_address(spec: str, ctx: Context) -> AddressSet:
         vnet = ctx.vnet_intervals()
         if vnet is None:
             return AddressSet(unknown="the Internet tag depends on the VirtualNetwork address space, which is not known")
-        v4 = _subtract([(0, MAX_IPV4)], [_interval(ipaddress.ip_network(p))[1] for p in NON_INTERNET_V4] + vnet[4])
-        v6 = _subtract([(0, MAX_IPV6)], [_interval(ipaddress.ip_network(p))[1] for p in NON_INTERNET_V6] + vnet[6])
+        v4 = subtract([(0, MAX_IPV4)], [as_interval(ipaddress.ip_network(p))[1] for p in NON_INTERNET_V4] + vnet[4])
+        v6 = subtract([(0, MAX_IPV6)], [as_interval(ipaddress.ip_network(p))[1] for p in NON_INTERNET_V6] + vnet[6])
         return AddressSet({4: tuple(v4), 6: tuple(v6)})
     return AddressSet(unknown=f"service tag {text!r} cannot be resolved offline")
 
@@ -449,32 +308,6 @@ def _port_breaks(rules: Sequence[SecurityRule]) -> set[int]:
     return breaks
 
 
-def _split(lo: int, hi: int, breaks: set[int]) -> list[Interval]:
-    cuts = sorted(b for b in breaks if lo < b <= hi)
-    pieces: list[Interval] = []
-    start = lo
-    for cut in cuts:
-        pieces.append((start, cut - 1))
-        start = cut
-    pieces.append((start, hi))
-    return pieces
-
-
-def _ip(version: int, value: int) -> str:
-    return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))
-
-
-def _range_text(version: int, lo: int, hi: int) -> str:
-    first, last = ipaddress.ip_address(_ip(version, lo)), ipaddress.ip_address(_ip(version, hi))
-    nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = list(
-        ipaddress.summarize_address_range(first, last)  # type: ignore[type-var]
-    )
-    if len(nets) == 1:
-        net = nets[0]
-        return str(net.network_address) if net.num_addresses == 1 else str(net)
-    return f"{first}-{last}"
-
-
 @dataclass(frozen=True)
 class PortSpan:
     """A run of ports (from one source block to one destination block) with one decision."""
@@ -488,13 +321,6 @@ class PortSpan:
     @property
     def ports(self) -> str:
         return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
-
-
-def _block(text: str) -> tuple[int, Interval]:
-    net = _network(text)
-    if net is None:
-        raise NsgFormatError(f"{text!r} is not an IP address or CIDR prefix")
-    return _interval(net)
 
 
 def evaluate(
@@ -516,13 +342,13 @@ def evaluate(
     port_breaks = _port_breaks(directional)
     spans: list[PortSpan] = []
     for src_text in sources:
-        s_version, (s_lo, s_hi) = _block(src_text)
+        s_version, (s_lo, s_hi) = as_block(src_text)
         for dst_text in destinations:
-            d_version, (d_lo, d_hi) = _block(dst_text)
+            d_version, (d_lo, d_hi) = as_block(dst_text)
             if s_version != d_version:
                 raise NsgFormatError(f"{src_text} and {dst_text} are not of the same IP version")
-            for a_lo, a_hi in _split(s_lo, s_hi, _address_breaks(directional, ctx, s_version, source=True)):
-                for b_lo, b_hi in _split(d_lo, d_hi, _address_breaks(directional, ctx, d_version, source=False)):
+            for a_lo, a_hi in split_at(s_lo, s_hi, _address_breaks(directional, ctx, s_version, source=True)):
+                for b_lo, b_hi in split_at(d_lo, d_hi, _address_breaks(directional, ctx, d_version, source=False)):
                     spans.extend(_evaluate_block(directional, direction, protocol, s_version,
                                                  (a_lo, a_hi), (b_lo, b_hi), ports, port_breaks, ctx))
     return spans
@@ -532,11 +358,11 @@ def _evaluate_block(
     rules: Sequence[SecurityRule], direction: str, protocol: str, version: int, src: Interval, dst: Interval,
     ports: Sequence[Interval], port_breaks: set[int], ctx: Context,
 ) -> list[PortSpan]:
-    src_text, dst_text = _range_text(version, *src), _range_text(version, *dst)
+    src_text, dst_text = range_text(version, *src), range_text(version, *dst)
     spans: list[PortSpan] = []
     for p_lo, p_hi in ports:
-        for lo, hi in _split(p_lo, p_hi, port_breaks):
-            flow = Flow(protocol, _ip(version, src[0]), _ip(version, dst[0]), lo)
+        for lo, hi in split_at(p_lo, p_hi, port_breaks):
+            flow = Flow(protocol, ip_text(version, src[0]), ip_text(version, dst[0]), lo)
             decision = decide(rules, direction, flow, ctx)
             last = spans[-1] if spans else None
             if last and last.decision == decision and last.end + 1 == lo:
@@ -573,101 +399,3 @@ def free_priorities(rules: Iterable[SecurityRule], direction: str, below: int, c
     return sorted(found)
 
 
-# --------------------------------------------------------------------------------------------
-# Routes
-
-
-class RouteSource(enum.StrEnum):
-    USER = "User"
-    GATEWAY = "VirtualNetworkGateway"
-    DEFAULT = "Default"
-
-
-#: Among routes for the same prefix: user routes win, then BGP/gateway, then system routes.
-_SOURCE_RANK = {RouteSource.USER: 0, RouteSource.GATEWAY: 1, RouteSource.DEFAULT: 2}
-#: Among system routes for the same prefix, the VNet's own space beats Azure's drop routes.
-_SYSTEM_HOP_RANK = {"vnetlocal": 0, "vnetpeering": 1, "virtualnetworkgateway": 2, "internet": 3, "none": 4}
-#: Azure's system routes that drop private and shared address space not in the VNet.
-SYSTEM_DROP_PREFIXES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-
-
-@dataclass(frozen=True)
-class EffectiveRoute:
-    name: str
-    prefix: str
-    next_hop_type: str
-    source: RouteSource
-    next_hop_ip: str | None = None
-
-
-def system_routes(vnet_prefixes: Iterable[str], peered_prefixes: Iterable[str]) -> list[EffectiveRoute]:
-    """Azure's default routes for a subnet in a VNet with these address spaces and peerings."""
-    routes = [EffectiveRoute(f"vnet {p}", p, "VnetLocal", RouteSource.DEFAULT) for p in vnet_prefixes]
-    routes += [EffectiveRoute(f"peering {p}", p, "VNetPeering", RouteSource.DEFAULT) for p in peered_prefixes]
-    routes.append(EffectiveRoute("default", "0.0.0.0/0", "Internet", RouteSource.DEFAULT))
-    routes += [EffectiveRoute(f"drop {p}", p, "None", RouteSource.DEFAULT) for p in SYSTEM_DROP_PREFIXES]
-    return routes
-
-
-def effective_routes(
-    user_routes: Iterable[Route],
-    vnet_prefixes: Iterable[str],
-    peered_prefixes: Iterable[str] = (),
-    gateway_prefixes: Iterable[str] = (),
-) -> tuple[list[EffectiveRoute], list[str]]:
-    """User routes plus system (and known gateway) routes; also the user routes that are not CIDRs.
-
-    Route prefixes may be service tags ("Storage"); those cover Azure public ranges this tool
-    cannot expand, so they are returned separately for the report rather than guessed.
-    """
-    routes: list[EffectiveRoute] = []
-    tagged: list[str] = []
-    for route in user_routes:
-        if _network(route.address_prefix) is None:
-            tagged.append(route.name)
-            continue
-        routes.append(EffectiveRoute(route.name, route.address_prefix, route.next_hop_type, RouteSource.USER,
-                                     route.next_hop_ip))
-    routes += [EffectiveRoute(f"gateway {p}", p, "VirtualNetworkGateway", RouteSource.GATEWAY) for p in gateway_prefixes]
-    routes += system_routes(vnet_prefixes, peered_prefixes)
-    return routes, tagged
-
-
-def select_route(routes: Iterable[EffectiveRoute], address: str) -> EffectiveRoute | None:
-    """Longest prefix match for ``address``; ties by source (user > gateway > system)."""
-    ip = ipaddress.ip_address(address)
-    best: tuple[int, int, int] | None = None
-    chosen: EffectiveRoute | None = None
-    for route in routes:
-        net = _network(route.prefix)
-        if net is None or net.version != ip.version or ip not in net:
-            continue
-        key = (-net.prefixlen, _SOURCE_RANK[route.source], _SYSTEM_HOP_RANK.get(route.next_hop_type.lower(), 5))
-        if best is None or key < best:
-            best, chosen = key, route
-    return chosen
-
-
-def route_for_prefix(routes: Sequence[EffectiveRoute], prefix: str) -> list[tuple[str, EffectiveRoute | None]]:
-    """The route chosen for every part of ``prefix`` (split where a more specific route starts)."""
-    version, (lo, hi) = _block(prefix)
-    breaks: set[int] = set()
-    for route in routes:
-        net = _network(route.prefix)
-        if net is not None and net.version == version:
-            _, (r_lo, r_hi) = _interval(net)
-            breaks.update((r_lo, r_hi + 1))
-    runs: list[tuple[int, int, EffectiveRoute | None]] = []
-    for a, b in _split(lo, hi, breaks):
-        chosen = select_route(routes, _ip(version, a))
-        if runs and runs[-1][2] == chosen:
-            runs[-1] = (runs[-1][0], b, chosen)
-        else:
-            runs.append((a, b, chosen))
-    return [(_range_text(version, a, b), chosen) for a, b, chosen in runs]
-
-
-def overlaps(a: str, b: str) -> bool:
-    """True when two CIDR prefixes share any address."""
-    na, nb = _network(a), _network(b)
-    return na is not None and nb is not None and na.version == nb.version and na.overlaps(nb)  # type: ignore[arg-type]

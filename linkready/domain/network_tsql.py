@@ -13,7 +13,6 @@ import re
 
 from linkready.domain.tsql import quote_string
 
-ENDPOINT = re.compile(r"^TCP://(?P<host>\[[^\]]+\]|[^:/\s]+):(?P<port>\d{1,5})$", re.IGNORECASE)
 JOB_NAME = "linkready_NetHelper"
 
 

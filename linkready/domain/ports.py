@@ -7,7 +7,6 @@ so a port list is written the same way everywhere in the report.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Sequence
 
 MIN_PORT = 1
@@ -16,20 +15,6 @@ MAX_PORT = 65535
 #: Ports the managed instance link needs from SQL Server to the managed instance.
 MI_ENDPOINT_PORT = 5022
 MI_REDIRECT_RANGE = (11000, 11999)
-
-
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(?P<port>\d{1,5})$", re.IGNORECASE)
-
-
-def split_endpoint(endpoint: str) -> tuple[str, int] | None:
-    """``TCP://host:5022`` → (``host``, 5022) (brackets dropped from IPv6); None if not of that form."""
-    match = _ENDPOINT.match(endpoint.strip())
-    if not match:
-        return None
-    port = int(match["port"])
-    if not MIN_PORT <= port <= MAX_PORT:
-        return None
-    return match["host"].strip("[]"), port
 
 
 class PortSpecError(ValueError):

@@ -19,7 +19,7 @@ import ipaddress
 import json
 from dataclasses import dataclass
 
-from linkready.checks.seeding import CANCEL_AFTER_HOURS, duration, seeding_hours
+from linkready.domain.seeding import CANCEL_AFTER_HOURS, duration, seeding_hours
 
 HEADER = b"LINKREADY-THROUGHPUT/1\n"
 READY = b"READY\n"

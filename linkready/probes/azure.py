@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linkready.domain import resource_ids
+from linkready.domain.clouds import CLOUDS
 from linkready.facts import ProbeError
 from linkready.facts.azure import (
     AzureFacts,
@@ -50,22 +52,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: Token audience per cloud (independent of an overridden ARM endpoint, e.g. the test stand-in).
-AUDIENCES = {
-    "public": "https://management.azure.com/.default",
-    "usgov": "https://management.usgovcloudapi.net/.default",
-    "china": "https://management.chinacloudapi.cn/.default",
-}
-#: The managed instance DNS suffix per cloud (CERT-005 maps the root CAs to it).
-DNS_SUFFIXES = {
-    "public": "database.windows.net",
-    "usgov": "database.usgovcloudapi.net",
-    "china": "database.chinacloudapi.cn",
-}
 PERMISSIONS_API = "2022-04-01"
 METRICS_API = "2023-10-01"
 _DENIED_ACTION = re.compile(r"perform action '([^']+)'")
-_RESOURCE_ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/([^/]+)/(.+)$", re.IGNORECASE)
 
 
 def probe(ctx: ProbeContext) -> ProbeOutcome:
@@ -86,7 +75,6 @@ def make_credential(az: AzureConfig) -> TokenCredential:
     """DefaultAzureCredential, or the credential type the config names, for the configured cloud."""
     from azure import identity
 
-    from linkready.config import CLOUDS
 
     # azure-identity logs every failed token attempt as a WARNING, which Python's last-resort
     # handler prints on stderr when the application configured no logging: the cause would show
@@ -94,7 +82,7 @@ def make_credential(az: AzureConfig) -> TokenCredential:
     # (the user's logging setup) still receives the records.
     logging.getLogger("azure").addHandler(_QUIET)
 
-    authority = az.authority or CLOUDS[az.cloud][2]
+    authority = az.authority or CLOUDS[az.cloud].authority
     kwargs: dict[str, Any] = {"authority": authority}
     if az.authority:
         # MSAL validates an authority host it does not know through instance discovery at
@@ -206,16 +194,12 @@ def _raw(model: Any) -> dict[str, Any]:
     return dict(model)
 
 
-def _name_of(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]
-
-
 def _parts(resource_id: str) -> tuple[str, str, list[str]]:
     """(subscription, resource group, [type, name, type, name…]) of a resource ID."""
-    match = _RESOURCE_ID.match(resource_id)
-    if not match:
+    rid = resource_ids.parse(resource_id)
+    if rid is None:
         raise ValueError(f"{resource_id!r} is not a resource ID")
-    return match.group(1), match.group(2), match.group(4).split("/")
+    return rid.subscription, rid.group, list(rid.path)
 
 
 def _cert_thumbprint(blob_hex: str) -> str:
@@ -248,7 +232,7 @@ class ArmReader:
         self.errors = _Errors()
         common: dict[str, Any] = {
             "base_url": az.resource_manager.rstrip("/"),
-            "credential_scopes": [AUDIENCES[az.cloud]],
+            "credential_scopes": [CLOUDS[az.cloud].audience],
             "connection_verify": az.verify_tls,
             "connection_timeout": az.timeout,
             "read_timeout": az.timeout,
@@ -309,7 +293,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
                                               f"cannot set up the Azure clients: {type(exc).__name__}: {_clean(exc)}"),))
     # Get one token first: without it, every read would fail the same way.
     try:
-        credential.get_token(AUDIENCES[config.azure.cloud])
+        credential.get_token(CLOUDS[config.azure.cloud].audience)
     except Exception as exc:
         return ProbeOutcome(None, (ProbeError("azure", "azure", "auth",
                                               f"no Azure token ({config.azure.credential} credential): "
@@ -379,7 +363,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
             source_vm_nic_id=source.nic_id,
             source_vnet=source.vnet,
             sql_api_version=reader.sql_api_version,
-            dns_suffix=DNS_SUFFIXES[config.azure.cloud],
+            dns_suffix=CLOUDS[config.azure.cloud].dns_suffix,
         )
     # Reads finish in any order; a stable order keeps snapshots and reports reproducible.
     return ProbeOutcome(facts, tuple(sorted(reader.errors.items, key=lambda e: (e.fact, e.resource))))

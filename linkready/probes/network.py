@@ -23,7 +23,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, sample_ports, split_endpoint
+from linkready.domain.endpoints import split_endpoint
+from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, sample_ports
 from linkready.facts import Collector, ProbeError
 from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan
 from linkready.probes import ProbeContext, ProbeOutcome

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from linkready.domain.clouds import SQL_AUDIENCE
 from linkready.domain.tsql import quote_name
 from linkready.facts import ProbeError
 from linkready.facts.sql import (
@@ -341,7 +342,7 @@ def entra_token() -> bytes:
 
     from azure.identity import DefaultAzureCredential
 
-    raw = DefaultAzureCredential().get_token("https://database.windows.net/.default").token.encode("utf-16-le")
+    raw = DefaultAzureCredential().get_token(SQL_AUDIENCE).token.encode("utf-16-le")
     return struct.pack("<I", len(raw)) + raw
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from linkready.domain.ports import split_endpoint
+from linkready.domain.endpoints import split_endpoint
 from linkready.facts import ProbeError
 from linkready.facts.azure import ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer

@@ -23,6 +23,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from linkready.domain import resource_ids
+from linkready.domain.clouds import CLOUDS, ROOT_CAS
+from linkready.domain.docs import DOCS_SCRIPTS
+from linkready.domain.endpoints import certificate_name_for, parse_endpoint
 from linkready.domain.tsql import quote_name, quote_string
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
@@ -32,21 +36,8 @@ MASTER_KEY_VARIABLE = "MASTER_KEY_PASSWORD"
 MI_CERT_VARIABLE = "MI_ENDPOINT_CERT_HEX"
 SQL_CERT_VARIABLE = "SQL_CERT_PUBLIC_KEY"
 DEFAULT_ENDPOINT_NAME = "Hadr_endpoint"
-DOCS_SCRIPTS = (
-    "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-configure-how-to-scripts"
-)
 #: Issuer mapping suffix per cloud: the MI endpoint certificates are issued for this domain.
-CLOUD_SUFFIXES = {
-    "AzureCloud": "*.database.windows.net",
-    "AzureUSGovernment": "*.database.usgovcloudapi.net",
-    "AzureChinaCloud": "*.database.chinacloudapi.cn",
-}
-#: Root CAs to import at minimum (reference §3b), with the names the documentation uses.
-ROOT_CAS = (
-    ("DigiCertPKI", "DigiCert Global Root G2"),
-    ("MicrosoftPKI", "Microsoft RSA Root Certificate Authority 2017"),
-)
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[^\]]+\]|[^:/\s]+):(?P<port>\d{1,5})$", re.IGNORECASE)
+CLOUD_SUFFIXES = {c.name: c.issuer_pattern for c in CLOUDS.values()}
 
 
 class RunbookError(ValueError):
@@ -104,11 +95,6 @@ def shell_quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
-def certificate_name_for(server_name: str) -> str:
-    """``Cert_<server>_endpoint`` without ``\\`` (a named instance's @@SERVERNAME has one)."""
-    return "Cert_" + re.sub(r"[^A-Za-z0-9_]+", "_", server_name) + "_endpoint"
-
-
 def _hex(der_hex: str) -> str:
     value = der_hex.strip()
     value = value[2:] if value.lower().startswith("0x") else value
@@ -148,8 +134,8 @@ def _mi_parts(facts: Facts) -> tuple[str, str, str]:
     """(resource group, instance name, FQDN) from the Azure facts, else the plan."""
     mi = facts.azure.managed_instance if facts.azure else None
     resource_id = (mi.id if mi else "") or facts.plan.mi_resource_id
-    parts = resource_id.split("/")
-    if len(parts) < 9:
+    rid = resource_ids.parse(resource_id)
+    if rid is None:
         raise RunbookError("the snapshot names no managed instance resource ID (plan.mi_resource_id)")
     fqdn = (mi.fqdn if mi else "") or facts.plan.mi_fqdn
     if not fqdn:
@@ -157,14 +143,14 @@ def _mi_parts(facts: Facts) -> tuple[str, str, str]:
             "the managed instance FQDN is unknown (azure.managed_instance not collected and "
             "managed_instance.fqdn not configured)"
         )
-    return parts[4], (mi.name if mi else parts[8]), fqdn
+    return rid.group, (mi.name if mi else rid.name), fqdn
 
 
 def _endpoint_for_link(partner_endpoint: str) -> tuple[str, int]:
-    match = _ENDPOINT.match(partner_endpoint)
-    if not match:
+    parsed = parse_endpoint(partner_endpoint)
+    if parsed is None:
         raise RunbookError(f"partner endpoint {partner_endpoint!r} is not TCP://host:port (see PLAN-002)")
-    return match["host"], int(match["port"])
+    return parsed.raw_host, parsed.port
 
 
 # ---------------------------------------------------------------------------------------------

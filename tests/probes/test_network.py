@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from linkready.config import parse_config
-from linkready.domain.ports import split_endpoint
+from linkready.domain.endpoints import split_endpoint
 from linkready.engine import collect
 from linkready.facts.network import PORT_OPEN
 from linkready.probes import ProbeSpec, Secrets

@@ -6,13 +6,11 @@ The renderers (estate HTML/JSON/JUnit, console summary) live in ``linkready.repo
 from __future__ import annotations
 
 from linkready.tools.estate.file import DEFAULT_CONCURRENCY, Estate, EstateError, EstateTarget, load_estate, slug
+from linkready.tools.estate.outcomes import Blocker, EstateReport, TargetOutcome
 from linkready.tools.estate.runner import (
     PROCESS_POOL_MIN_TARGETS,
     TARGET_FORMATS,
-    Blocker,
-    EstateReport,
     RunOptions,
-    TargetOutcome,
     choose_executor,
     run_estate,
     run_target,

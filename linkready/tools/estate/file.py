@@ -24,9 +24,10 @@ code: 0 every target ready, 1 any target not ready, 3 some unknown and none not 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from linkready.tomlfile import read_toml
 
 DEFAULT_CONCURRENCY = 8
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -71,14 +72,7 @@ def slug(name: str) -> str:
 
 def load_estate(path: Path) -> Estate:
     """Read and validate the estate file; relative target paths are resolved against its folder."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EstateError(f"{path}: no such estate file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise EstateError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EstateError(f"{path}: cannot be read: {exc}") from None
+    data = read_toml(path, EstateError, missing="no such estate file")
     unknown = sorted(set(data) - {"estate", "target"})
     if unknown:
         raise EstateError(f"{path}: unknown key '{unknown[0]}' (expected [estate] and [[target]] tables)")

@@ -11,18 +11,18 @@ import concurrent.futures
 import functools
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from linkready import __version__
-from linkready.model import Finding, Severity, Status, Verdict, Waiver
+from linkready.model import Status, Verdict, Waiver
 from linkready.report import Branding, Report
 from linkready.snapshot import Snapshot
 from linkready.tools.estate.file import Estate, EstateTarget
+from linkready.tools.estate.outcomes import EstateReport, TargetOutcome
 
 #: Snapshot-only estates at least this large are evaluated in worker processes (CPU bound).
 PROCESS_POOL_MIN_TARGETS = 16
@@ -49,32 +49,6 @@ class RunOptions:
     waivers: tuple[Waiver, ...] = ()
     formats: tuple[str, ...] = TARGET_FORMATS
     now: datetime | None = None
-
-
-@dataclass(frozen=True)
-class TargetOutcome:
-    """One target's result, small enough to send between processes (no facts, no PASS findings)."""
-
-    name: str
-    slug: str
-    source: str
-    mode: str
-    verdict: Verdict
-    profile: str = ""
-    #: Why the target could not be evaluated at all (bad target file, missing snapshot…).
-    reason: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    #: Findings that need attention (FAIL, ERROR, WARN, WAIVED), worst first.
-    findings: tuple[Finding, ...] = ()
-    target_summary: dict[str, str] = field(default_factory=dict)
-    digest: str = ""
-    seconds: float = 0.0
-    #: Per-target report files, relative to the estate output folder.
-    files: tuple[str, ...] = ()
-
-    @property
-    def blockers(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is Status.FAIL]
 
 
 def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> TargetOutcome:
@@ -205,60 +179,6 @@ def run_target(target: EstateTarget, options: RunOptions) -> TargetOutcome:
 
 # ---------------------------------------------------------------------------------------------
 # Running the estate
-
-
-@dataclass(frozen=True)
-class Blocker:
-    """A check that fails on several targets: fix it once, unblock many."""
-
-    check_id: str
-    title: str
-    severity: Severity
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EstateReport:
-    name: str
-    outcomes: tuple[TargetOutcome, ...]
-    generated_at: datetime
-    tool_version: str
-    seconds: float
-    executor: str
-    branding: Branding = field(default_factory=Branding)
-
-    @property
-    def tally(self) -> dict[Verdict, int]:
-        counted = Counter(o.verdict for o in self.outcomes)
-        return {verdict: counted.get(verdict, 0) for verdict in Verdict}
-
-    @property
-    def verdict(self) -> Verdict:
-        tally = self.tally
-        if tally[Verdict.NOT_READY]:
-            return Verdict.NOT_READY
-        if tally[Verdict.UNKNOWN]:
-            return Verdict.UNKNOWN
-        return Verdict.READY
-
-    @property
-    def exit_code(self) -> int:
-        return self.verdict.exit_code
-
-    def top_blockers(self, limit: int = 10) -> list[Blocker]:
-        """FAIL checks ranked by how many targets they block, then by severity."""
-        hits: dict[str, list[str]] = {}
-        meta: dict[str, Finding] = {}
-        for outcome in self.outcomes:
-            for finding in outcome.blockers:
-                names = hits.setdefault(finding.check_id, [])
-                if outcome.name not in names:
-                    names.append(outcome.name)
-                meta.setdefault(finding.check_id, finding)
-        ranked = sorted(hits, key=lambda cid: (-len(hits[cid]), meta[cid].severity.rank, cid))
-        return [
-            Blocker(cid, meta[cid].title, meta[cid].severity, tuple(hits[cid])) for cid in ranked[:limit]
-        ]
 
 
 def _executor(kind: str, workers: int) -> concurrent.futures.Executor:
