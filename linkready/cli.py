@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "runbook": ("linkready.commands.runbook:command", "Generate the ordered steps that create the planned links."),
     "network-test": ("linkready.commands.network_test:command", "Print the T-SQL network test from the managed instance."),
     "throughput": ("linkready.commands.throughput:command", "Opt-in bounded transfer test: GB/hour for seeding."),
+    "discover": ("linkready.commands.discover:command", "Find link candidates in Azure Resource Graph (read-only)."),
 }
 
 
