@@ -21,6 +21,7 @@ class Format(enum.StrEnum):
     HTML = "html"
     SARIF = "sarif"
     PDF = "pdf"
+    CSV = "csv"
 
     @property
     def binary(self) -> bool:
@@ -37,6 +38,7 @@ class Format(enum.StrEnum):
             Format.HTML: "linkready-report.html",
             Format.SARIF: "linkready.sarif",
             Format.PDF: "linkready-report.pdf",
+            Format.CSV: "linkready-findings.csv",
         }[self]
 
 
@@ -48,6 +50,7 @@ _MODULES = {
     Format.HTML: "html",
     Format.SARIF: "sarif",
     Format.PDF: "pdf",
+    Format.CSV: "csv_export",
 }
 #: Formats that can show "changes since <date>" when given a baseline.
 _WITH_CHANGES = (Format.HTML, Format.PDF)
