@@ -272,14 +272,19 @@ def explain(check_id: str) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=Path("linkready.toml"))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: Path, force: bool) -> None:
-    """Write a commented target-file template."""
+@click.option("--estate", "estate", is_flag=True, help="Write an estate-file template (many targets) instead.")
+def init(path: Path, force: bool, estate: bool) -> None:
+    """Write a commented target-file (or, with --estate, estate-file) template."""
     from linkready.config import TEMPLATE
+    from linkready.tools.estate_template import ESTATE_TEMPLATE
 
     if path.exists() and not force:
         common.fail_usage(f"{path} exists (use --force to overwrite)")
-    path.write_text(TEMPLATE, encoding="utf-8")
-    click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
+    path.write_text(ESTATE_TEMPLATE if estate else TEMPLATE, encoding="utf-8")
+    if estate:
+        click.echo(f"wrote {path}; list your targets, then: linkready check --estate {path}")
+    else:
+        click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
 
 
 def main() -> None:

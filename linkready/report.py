@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import mimetypes
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,11 +23,31 @@ class Branding:
     summary: str = ""
 
 
+#: A logo is a masthead image, not a photo: larger files are a mistake (and bloat every report).
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def logo_kind(data: bytes) -> str | None:
+    """The image type by content (magic bytes), not by file name: PNG, JPEG or SVG; None otherwise."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if (head.startswith(b"<svg") or head.startswith(b"<?xml") or head.startswith(b"<!doctype svg")) and b"<svg" in head:
+        return "image/svg+xml"
+    return None
+
+
 def logo_data_uri(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0]
-    if kind not in ("image/png", "image/svg+xml", "image/jpeg"):
-        raise ValueError(f"logo {path}: must be a PNG, JPEG or SVG file")
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    """The logo as a data: URI; ValueError (one line) when it is not a PNG/JPEG/SVG or too large."""
+    data = path.read_bytes()
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValueError(f"logo {path}: {len(data):,} bytes; at most {LOGO_MAX_BYTES:,} (use a smaller image)")
+    kind = logo_kind(data)
+    if kind is None:
+        raise ValueError(f"logo {path}: not a PNG, JPEG or SVG image (checked by content, not by name)")
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
 
 @dataclass(frozen=True)

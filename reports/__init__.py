@@ -22,6 +22,7 @@ class Format(enum.StrEnum):
     HTML = "html"
     SARIF = "sarif"
     PDF = "pdf"
+    CSV = "csv"
 
     @property
     def spec(self) -> FormatSpec:
@@ -64,6 +65,7 @@ FORMATS: dict[Format, FormatSpec] = {
         FormatSpec(Format.HTML, "html", "linkready-report.html", with_changes=True),
         FormatSpec(Format.SARIF, "sarif", "linkready.sarif"),
         FormatSpec(Format.PDF, "pdf", "linkready-report.pdf", binary=True, with_changes=True),
+        FormatSpec(Format.CSV, "csv_export", "linkready-findings.csv"),
     )
 }
 _BY_NAME = {name: spec.format for spec in FORMATS.values() for name in (spec.format.value, *spec.aliases)}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from linkready.reports.summary import summarize
 from markupsafe import Markup
 
 from linkready.model import Area, CodeBlock, Finding, Owner, Status, Verdict
@@ -292,6 +293,7 @@ def view(report: Report, *, changes: Diff | None = None, paper: str | None = Non
         "paper": paper,
         "total": len(report.findings),
         "blocking_total": len(report.blockers()),
+        "executive": summarize(report),
     }
 
 

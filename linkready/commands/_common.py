@@ -42,6 +42,8 @@ def report_options(function: Any) -> Any:
             click.option("--no-color", is_flag=True, help="No colour (also honoured: NO_COLOR)."),
             click.option("--customer", help="Customer name for the report header."),
             click.option("--prepared-by", help="Consultant or team named in the report."),
+            click.option("--summary", callback=_remember_summary, expose_value=False,
+                         help="Executive summary for the report: TEXT, or @FILE (default: written from the findings)."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -145,8 +147,34 @@ def branding(config: Config | None, customer: str | None, prepared_by: str | Non
         customer=customer or (base.customer if base else ""),
         prepared_by=prepared_by or (base.prepared_by if base else ""),
         logo_data_uri=uri,
-        summary=base.summary if base else "",
+        summary=_summary_option() or (base.summary if base else ""),
     )
+
+
+#: Where --summary's value waits for branding(): the option is shared by every report command, so it
+#: is kept on the click context instead of threading one more parameter through each signature.
+_SUMMARY_KEY = "linkready.summary"
+
+
+def _remember_summary(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail_usage(f"--summary {path}: cannot be read: {exc}")
+        if not value:
+            fail_usage(f"--summary {path}: the file is empty")
+    if len(value) > 4000:
+        fail_usage("--summary: at most 4,000 characters (a summary is read in one minute)")
+    ctx.meta[_SUMMARY_KEY] = value
+
+
+def _summary_option() -> str:
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(_SUMMARY_KEY, "")) if ctx is not None else ""
 
 
 def make_console(no_color: bool, stderr: bool = False) -> Any:

@@ -72,9 +72,6 @@ def test_pdf_pages_are_a4_numbered_and_carry_the_customer(printed: tuple[Path, i
     path, pages = printed
     info = run("pdfinfo", str(path))
     assert "(A4)" in info or re.search(r"Page size:\s+59[45]\.\d+ x 84[12]\.\d+", info), info
-    report = rich_report()
-    # one section per area starts on its own page, after the summary
-    assert pages >= len(report.by_area()) + 1
     for number in range(1, pages + 1):
         text = run("pdftotext", "-layout", "-f", str(number), "-l", str(number), str(path), "-")
         assert "Contoso Museums · Managed Instance link readiness" in text, f"page {number} header"
@@ -138,3 +135,32 @@ def test_cli_writes_a_pdf_and_fails_cleanly_without_an_engine(tmp_path: Path) ->
                    env={"LINKREADY_CHROMIUM": "/nonexistent/chromium", "PATH": os.environ.get("PATH", "")})
     assert done.returncode == 2
     assert done.stderr.startswith("linkready: error: --format pdf needs WeasyPrint") and done.stderr.count("\n") == 1
+
+
+#: The demo (10 FAIL, 4 WARN, 58 PASS) on paper: areas flow on, no forced page per area. Measured
+#: 9 (A4) / 10 (Letter) pages, from 18; the issue's goal is 8 (see the closing note of issue 19).
+DEMO_MAX_PAGES = {"A4": 9, "Letter": 10}
+#: A page whose body has less ink than this is "mostly blank" (the last page may be short).
+MOSTLY_BLANK = 0.02
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_demo_pdf_is_compact_and_keeps_the_first_page_whole(tmp_path: Path, paper: str) -> None:
+    tools()
+    done = run_cli("demo", "-o", str(tmp_path), "--format", "pdf", "-q", env={"LINKREADY_PAPER": paper})
+    assert done.returncode in (0, 1), done.stderr
+    path = tmp_path / "linkready-report.pdf"
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(path))).group(1))  # type: ignore[union-attr]
+    assert pages <= DEMO_MAX_PAGES[paper], f"{pages} pages on {paper}"
+    first = squash(run("pdftotext", "-layout", "-f", "1", "-l", "1", str(path), "-"))
+    # Cover, executive summary and the whole top-blocker list on page 1.
+    for words in ("Notready", "Executivesummary", "Topblockers", "morefailingchecksbelow"):
+        assert words in first, words
+    out = tmp_path / "grey"
+    out.mkdir()
+    run("pdftoppm", "-r", "30", "-gray", str(path), str(out / "p"))
+    greys = sorted(out.glob("p-*.pgm"))
+    sparse = [n for n, grey in enumerate(greys[:-1], 1) if ink(grey) < MOSTLY_BLANK]
+    assert sparse == [], f"mostly blank pages: {sparse}"
+    text = run("pdftotext", str(path), "-")
+    assert "▶" not in text and "►" not in text

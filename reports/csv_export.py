@@ -1,0 +1,33 @@
+"""``--format csv``: one row per finding, for the consultant's own tracker (Excel, Jira import, ...).
+
+Columns are fixed and documented (README): id, status, severity, area, owner, target, title,
+message, observed, expected, prevents, docs. Values are plain text; a value that a spreadsheet
+would run as a formula (=, +, -, @ first) is prefixed with an apostrophe (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from linkready.report import Report
+
+COLUMNS = ("id", "status", "severity", "area", "owner", "target", "title", "message", "observed", "expected",
+           "prevents", "docs")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    text = " ".join(value.replace("\x00", "").split())
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for f in report.findings:
+        writer.writerow([_cell(v) for v in (
+            f.check_id, f.status.value, f.severity.value, f.area.label, f.owner.value, f.target, f.title, f.message,
+            f.observed, f.expected, " ".join(str(n) for n in f.prevents), f.docs)])
+    return out.getvalue()
