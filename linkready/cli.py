@@ -283,5 +283,22 @@ def init(path: Path, force: bool) -> None:
     click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
 
 
+def _survivable_console() -> None:
+    """Never die on a console that cannot show a character (a cp1252 Windows console, a legacy pipe).
+
+    The report text holds characters such as ≥ and → and customer names in any script; where the
+    console's encoding has no glyph for one, it is shown as "?" instead of raising UnicodeEncodeError.
+    Report files are always written as UTF-8 and are not affected.
+    """
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf16", "utf32"):
+            reconfigure(errors="replace")
+
+
 def main() -> None:
+    _survivable_console()
     cli(prog_name="linkready")
