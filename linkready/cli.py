@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from linkready import __version__
 from linkready.commands import _common as common
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="linkready", prog_name="linkready")
+@click.version_option(version=__version__, prog_name="linkready")
 def cli() -> None:
     """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
 
