@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from linkready import __version__
 from linkready.commands import _common as common
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="linkready", prog_name="linkready")
+@click.version_option(version=__version__, prog_name="linkready")
 def cli() -> None:
     """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
 
@@ -287,5 +288,22 @@ def init(path: Path, force: bool, estate: bool) -> None:
         click.echo(f"wrote {path}; edit it, set {'LINKREADY_SQL_PASSWORD'}, then: linkready check --config {path}")
 
 
+def _survivable_console() -> None:
+    """Never die on a console that cannot show a character (a cp1252 Windows console, a legacy pipe).
+
+    The report text holds characters such as ≥ and → and customer names in any script; where the
+    console's encoding has no glyph for one, it is shown as "?" instead of raising UnicodeEncodeError.
+    Report files are always written as UTF-8 and are not affected.
+    """
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf16", "utf32"):
+            reconfigure(errors="replace")
+
+
 def main() -> None:
+    _survivable_console()
     cli(prog_name="linkready")

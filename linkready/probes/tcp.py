@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
-import resource
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -61,12 +60,24 @@ def is_ip_address(host: str) -> bool:
     return True
 
 
+#: Sockets assumed available where the OS has no RLIMIT_NOFILE (Windows: sockets are not bounded by a
+#: per-process descriptor limit the way Unix files are, but a default of 512 stays well clear of any
+#: ephemeral-port or select() ceiling while still scanning the HADR range in two waves).
+_DEFAULT_SOCKET_BUDGET = 512
+
+
 def fd_budget(wanted: int) -> int:
-    """How many sockets the scan may hold at once: ``wanted``, capped by RLIMIT_NOFILE.
+    """How many sockets the scan may hold at once: ``wanted``, capped by RLIMIT_NOFILE where it exists.
 
     Raises the soft limit towards the hard limit when that is allowed, because a full 1,000-port
     scan needs about 1,000 descriptors and many systems default to a soft limit of 1,024.
+    ``resource`` is Unix-only, so it is imported here, not at module level: on Windows the budget
+    is a fixed safe default instead of a traceback.
     """
+    try:
+        import resource
+    except ImportError:
+        return max(1, min(wanted, _DEFAULT_SOCKET_BUDGET))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = wanted + _FD_RESERVE
     if soft != resource.RLIM_INFINITY and soft < need:
