@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from linkready.commands import _common as common
+from linkready.domain import sql_builds
 
 if TYPE_CHECKING:
     pass
@@ -69,7 +70,8 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="linkready", prog_name="linkready")
+@click.version_option(package_name="linkready", prog_name="linkready",
+                      message=f"%(prog)s, version %(version)s (SQL Server build catalogue of {sql_builds.catalogue().date})")
 def cli() -> None:
     """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
 
