@@ -19,6 +19,7 @@ CATALOGUE = sql_builds.catalogue()
 def _no_user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI subprocesses must never read a real user's downloaded catalogue."""
     monkeypatch.setenv(sql_builds.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+    sql_builds.catalogue.cache_clear()
 
 
 def test_generated_data_file_is_valid() -> None:
