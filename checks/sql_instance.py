@@ -117,18 +117,23 @@ def build_meets_link_minimum(facts: Facts, settings: Settings) -> Iterator[Resul
     expected = "; ".join(r.describe(verdict.version) for r in sql_builds.requirements(
         build.major, mi_initial_primary=plan.initial_primary == "ManagedInstance",
         tsql_failover=plan.tsql_failover, multidb=_multidb_planned(facts))) or "SQL Server 2016 SP3 or later"
+    catalogue = sql_builds.catalogue()
     kw = {"observed": f"{build} = {verdict.version} {verdict.identity}", "expected": expected,
-          "evidence": verdict.reasons}
+          "evidence": (*verdict.reasons, f"judged with the {catalogue.describe()}")}
+    # Why the catalogue cannot vouch for the verdict: it predates the build (update it).
+    stale = f"; {verdict.stale_catalogue}" if verdict.stale_catalogue else ""
     if verdict.can_host is False:
         if verdict.missing:
             names = ", ".join(m.describe(verdict.version) for m in verdict.missing)
-            yield failed(f"Build {build} is below the link's minimum: install {names}", **kw)
+            yield failed(f"Build {build} is below the link's minimum: install {names}{stale}", **kw)
         else:
-            yield failed(f"Build {build}: {verdict.reasons[0]}", **kw)
+            yield failed(f"Build {build}: {verdict.reasons[0]}{stale}", **kw)
     elif verdict.can_host is None:
-        yield warned(f"Build {build} could not be confirmed against every minimum", **kw)
+        yield warned(f"Build {build} could not be confirmed against every minimum{stale}", **kw)
+    elif verdict.retired:
+        yield warned(f"Build {build} meets the link's minimum but {verdict.retired}", **kw)
     else:
-        yield passed(f"Build {build} meets the link's minimum", **kw)
+        yield passed(f"Build {build} meets the link's minimum{stale}", **kw)
 
 
 @check(

@@ -70,8 +70,19 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version with the build catalogue's date, read only when asked (not on every start)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from linkready.domain import sql_builds
+
+    click.echo(f"linkready, version {__version__} (SQL Server build catalogue of {sql_builds.catalogue().date})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=__version__, prog_name="linkready")
+@click.option("--version", is_flag=True, callback=_print_version, expose_value=False, is_eager=True,
+              help="Show the version (and the build catalogue's date) and exit.")
 def cli() -> None:
     """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
 

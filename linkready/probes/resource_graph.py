@@ -87,12 +87,12 @@ class GraphReader:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         from azure.mgmt.resourcegraph import ResourceGraphClient
 
-        from linkready.probes.azure import AUDIENCES
+        from linkready.domain.clouds import CLOUDS
 
         self.deadline = deadline
         self.sleep = sleep
         self.client = ResourceGraphClient(
-            credential, base_url=az.resource_manager.rstrip("/"), credential_scopes=[AUDIENCES[az.cloud]],
+            credential, base_url=az.resource_manager.rstrip("/"), credential_scopes=[CLOUDS[az.cloud].audience],
             connection_verify=az.verify_tls, connection_timeout=az.timeout, read_timeout=az.timeout,
             retry_total=az.retries, retry_backoff_factor=0.5, retry_backoff_max=10, user_agent="linkready",
         )

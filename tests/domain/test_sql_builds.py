@@ -15,13 +15,20 @@ from tests.conftest import ROOT, run_cli
 CATALOGUE = sql_builds.catalogue()
 
 
+@pytest.fixture(autouse=True)
+def _no_user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI subprocesses must never read a real user's downloaded catalogue."""
+    monkeypatch.setenv(sql_builds.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+    sql_builds.catalogue.cache_clear()
+
+
 def test_generated_data_file_is_valid() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_sql_builds.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize(("version", "cus"), [("2017", range(1, 32)), ("2019", range(1, 33)), ("2022", range(1, 21))])
+@pytest.mark.parametrize(("version", "cus"), [("2017", range(1, 32)), ("2019", range(1, 33)), ("2022", range(1, 26)), ("2025", range(1, 7))])
 def test_every_cumulative_update_is_listed(version: str, cus: range) -> None:
     names = {e.name for e in CATALOGUE.entries if e.version == version}
     assert {f"CU{n}" for n in cus} <= names
@@ -86,9 +93,11 @@ def test_version_text_is_parsed() -> None:
     assert parsed.edition == "Standard Edition (64-bit)" and parsed.host == "Windows Server 2022 Datacenter 10.0"
 
 
-def test_generator_parses_microsoft_build_tables(tmp_path: Path) -> None:
-    page = tmp_path / "build-versions.md"
-    page.write_text(
+def _checkout(tmp_path: Path) -> Path:
+    """A folder laid out like MicrosoftDocs/SupportArticles-docs, with one table page and one update page."""
+    folder = tmp_path / "docs" / "support" / "sql" / "releases" / "sqlserver-2019"
+    folder.mkdir(parents=True)
+    (folder / "build-versions.md").write_text(
         "---\ntitle: SQL Server 2019 build versions (KB4518398)\nms.date: 02/27/2025\n---\n"
         "| Cumulative update name | SQL Server build version | SQL Server (sqlservr.exe) file version | "
         "Analysis Services build version | Analysis Services (msmdsrv.exe) file version | Knowledge Base number | "
@@ -97,15 +106,105 @@ def test_generator_parses_microsoft_build_tables(tmp_path: Path) -> None:
         "[KB5024276](cumulativeupdate20.md) | April 13, 2023 |\n"
         "| CU7 (Removed) | 15.0.4063.15 | 2019.150.4063.15 | 15.0.34.22 | 2018.150.34.22 | "
         "[KB4570012](cumulativeupdate7.md) | September 02, 2020 |\n", encoding="utf-8")
-    out = tmp_path / "builds.json"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_sql_builds.py"), str(page),
-                             "--output", str(out)], capture_output=True, text=True)
+    # An update page newer than the table: the generator must take it (the tables lag).
+    (folder / "cumulativeupdate21.md").write_text(
+        "---\ntitle: Cumulative update 21 for SQL Server 2019 (KB5025808)\nms.date: 06/15/2023\n---\n\n"
+        "_Release Date:_ &nbsp; June 15, 2023\n_Version:_ &nbsp; 15.0.4316.3\n", encoding="utf-8")
+    (tmp_path / "docs" / "COMMITS").write_text(
+        "support/sql/releases/sqlserver-2019/build-versions.md " + "a" * 40 + "\n"
+        "support/sql/releases/sqlserver-2019/cumulativeupdate21.md " + "b" * 40 + "\n", encoding="utf-8")
+    return tmp_path / "docs"
+
+
+def _generate(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_sql_builds.py"), "--docs",
+                           str(_checkout(tmp_path)), "--output", str(tmp_path / "builds.json"), *extra],
+                          capture_output=True, text=True)
+
+
+def test_generator_reads_tables_and_update_pages_with_their_commit(tmp_path: Path) -> None:
+    result = _generate(tmp_path)
     assert result.returncode == 0, result.stderr
-    rows = {r["build"]: r for r in json.loads(out.read_text())["builds"]}
+    data = json.loads((tmp_path / "builds.json").read_text())
+    rows = {r["build"]: r for r in data["builds"]}
     assert rows["15.0.4312.2"] == {"build": "15.0.4312.2", "version": "2019", "name": "CU20", "kind": "cu",
-                                   "kb": "KB5024276", "released": "2023-04-13"}
-    assert rows["15.0.4063.15"]["note"] == "withdrawn by Microsoft"
+                                   "kb": "KB5024276", "released": "2023-04-13",
+                                   "page": "support/sql/releases/sqlserver-2019/build-versions.md",
+                                   "commit": "a" * 40}
+    assert rows["15.0.4316.3"]["name"] == "CU21" and rows["15.0.4316.3"]["commit"] == "b" * 40
+    assert rows["15.0.4063.15"]["retired"] is True
     assert "17.0.1000.7" in rows  # additional builds from minimums.json
+    assert rows["16.0.4236.2"]["replaces"] == "16.0.4235.2"  # the re-release, from minimums.json
+    assert data["schema"] == 2 and data["catalogue_date"] == "2025-02-27"  # the newest page date
+
+
+def _dbatools(tmp_path: Path, *items: dict[str, object]) -> Path:
+    path = tmp_path / "dbatools-buildref-index.json"
+    path.write_text(json.dumps({"LastUpdated": "2025-03-01T00:00:00", "Data": list(items)}), encoding="utf-8")
+    return path
+
+
+def test_cross_check_prints_disagreements_and_check_fails_unless_explained(tmp_path: Path) -> None:
+    assert _generate(tmp_path).returncode == 0
+    # Agreement on CU20; a KB that differs on CU21; a build dbatools has and we lack; one after the catalogue date.
+    ref = _dbatools(tmp_path, {"CU": "CU20", "Version": "15.0.4312", "KBList": "5024276"},
+                    {"CU": "CU7", "Version": "15.0.4063", "KBList": "4570012", "Retired": True},
+                    {"CU": "CU21", "Version": "15.0.4316", "KBList": "5099999"},
+                    {"Version": "15.0.4314", "KBList": "5098765", "ReleaseDate": "2023-05-01"},
+                    {"CU": "CU22", "Version": "15.0.4322", "KBList": "5027702", "ReleaseDate": "2025-08-14"})
+    empty = tmp_path / "none.toml"
+    empty.write_text("", encoding="utf-8")
+    check = [sys.executable, str(ROOT / "scripts" / "gen_sql_builds.py"), "--check", "--output",
+             str(tmp_path / "builds.json"), "--dbatools", str(ref), "--exceptions"]
+    result = subprocess.run([*check, str(empty)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "15.0.4316: KB differs: catalogue KB5025808, dbatools KB5099999  [UNEXPLAINED]" in result.stdout
+    assert "15.0.4314: dbatools lists 15.0.4314" in result.stdout
+    assert "15.0.4312:" not in result.stdout and "15.0.4322" not in result.stdout  # agrees / newer than catalogue
+    explained = tmp_path / "exceptions.toml"
+    explained.write_text('[[exception]]\nbuild = "15.0.4316"\nreason = "reviewed"\n'
+                         '[[exception]]\nbuild = "15.0.4314"\nreason = "reviewed"\n', encoding="utf-8")
+    result = subprocess.run([*check, str(explained)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 unexplained" in result.stdout
+
+
+def test_packaged_catalogue_carries_its_sources() -> None:
+    data = json.loads((ROOT / "linkready" / "domain" / "sql_builds" / "builds.json").read_text())
+    assert data["catalogue_date"] == CATALOGUE.date == "2026-06-17"
+    assert all(row["page"] for row in data["builds"])
+    names = {(e.version, e.name) for e in CATALOGUE.entries}
+    assert {("2022", f"CU{n}") for n in range(21, 26)} <= names and {("2025", "CU5"), ("2025", "CU6")} <= names
+
+
+@pytest.mark.parametrize(("retired", "replacement"), [("16.0.4235.2", "16.0.4236.2"), ("17.0.4005.7", "17.0.4006.2")])
+def test_january_2026_re_releases_retire_the_first_build(retired: str, replacement: str) -> None:
+    verdict = sql_builds.assess(sql_builds.parse_build(retired))
+    assert verdict.retired is not None and replacement in verdict.retired and "RETIRED" in verdict.identity
+    assert sql_builds.assess(sql_builds.parse_build(replacement)).retired is None
+    result = run_cli("sql-build", retired)
+    assert "retired by Microsoft" in result.stdout and replacement in result.stdout
+
+
+def test_build_newer_than_the_catalogue_says_so_with_the_update_command() -> None:
+    verdict = sql_builds.assess(sql_builds.parse_build("17.0.4099.1"))
+    assert verdict.can_host is True  # judged by number, as before
+    assert verdict.stale_catalogue is not None and "linkready sql-build --update" in verdict.stale_catalogue
+    assert "2026-06-17" in verdict.stale_catalogue
+    assert sql_builds.assess(sql_builds.parse_build("17.0.4055.5")).stale_catalogue is None
+
+
+def test_unknown_multidb_minimum_names_its_reason() -> None:
+    verdict = sql_builds.assess(sql_builds.parse_build("16.0.4300.1"), multidb=True)
+    assert verdict.can_host is None
+    assert any("CU27 is not on Microsoft's pages" in reason for reason in verdict.reasons)
+
+
+def test_version_and_catalogue_info_show_the_date() -> None:
+    assert "SQL Server build catalogue of 2026-06-17" in run_cli("--version").stdout
+    info = run_cli("sql-build", "--catalogue-info", "--json")
+    assert info.returncode == 0 and json.loads(info.stdout)["origin"] == "bundled"
+    assert "2026-06-17" in run_cli("sql-build", "15.0.4335.1").stdout
 
 
 @pytest.mark.parametrize(("args", "code", "needle"), [

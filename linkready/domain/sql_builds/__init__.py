@@ -12,26 +12,39 @@ what CU10 added, so it is below the minimum.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "CACHE_ENV",
+    "SCHEMA",
+    "UPDATE_COMMAND",
     "Assessment",
     "BuildEntry",
     "Requirement",
     "SqlBuild",
     "VersionText",
     "assess",
+    "cached_catalogue_path",
     "catalogue",
     "identify",
     "parse_build",
+    "parse_catalogue",
     "parse_version_text",
     "requirements",
     "version_name",
 ]
+
+SCHEMA = 2
+CACHE_ENV = "LINKREADY_CACHE_DIR"  # overrides the platformdirs user cache dir (tests, locked-down boxes)
+CACHE_FILE = "sql-builds.json"
+UPDATE_COMMAND = "linkready sql-build --update"
 
 _BUILD_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2,5})(?:\.(\d{1,5}))?(?![\d.])")
 _CU_RE = re.compile(r"\bCU(\d+)\b", re.IGNORECASE)
@@ -110,6 +123,8 @@ class BuildEntry:
     kb: str | None
     released: str | None
     note: str | None = None
+    retired: bool = False
+    replaced_by: str | None = None
 
     @property
     def cu(self) -> int | None:
@@ -119,7 +134,10 @@ class BuildEntry:
 
     def describe(self) -> str:
         extras = [x for x in (self.kb, f"released {self.released}" if self.released else None) if x]
-        return f"{self.name} ({', '.join(extras)})" if extras else self.name
+        text = f"{self.name} ({', '.join(extras)})" if extras else self.name
+        if self.retired:
+            text += f"; RETIRED by Microsoft{f', replaced by {self.replaced_by}' if self.replaced_by else ''}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,7 @@ class Requirement:
     build: SqlBuild | None
     name: str
     kb: str | None
+    reason: str | None = None  # why ``build`` is None when the update exists
 
     def describe(self, version: str) -> str:
         parts = [f"{version} {self.name}"]
@@ -145,24 +164,83 @@ class Catalogue:
     entries: tuple[BuildEntry, ...]
     versions: dict[int, dict[str, Any]]
     sources: tuple[str, ...]
+    date: str
+    origin: str  # "bundled" or "cached (<path>)"
+
+    def describe(self) -> str:
+        return f"SQL Server build catalogue of {self.date} ({self.origin})"
 
 
 def _load_json(name: str) -> Any:
     return json.loads(resources.files(__name__).joinpath(name).read_text(encoding="utf-8"))
 
 
+def parse_catalogue(data: Any) -> tuple[tuple[BuildEntry, ...], str]:
+    """Validate a builds document (bundled, cached or downloaded): its entries and catalogue date.
+
+    Raises ValueError with a one-line reason, so a corrupt download never replaces a good catalogue.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("not a build catalogue (expected a JSON object)")
+    if data.get("schema") != SCHEMA:
+        raise ValueError(f"catalogue schema {data.get('schema')!r} is not the supported {SCHEMA}")
+    when = data.get("catalogue_date")
+    try:
+        date.fromisoformat(str(when))
+    except ValueError:
+        raise ValueError(f"catalogue_date {when!r} is not a date") from None
+    rows = data.get("builds")
+    if not isinstance(rows, list) or not rows:
+        raise ValueError("catalogue has no builds")
+    entries = []
+    for index, row in enumerate(rows):
+        try:
+            entries.append(BuildEntry(
+                parse_build(str(row["build"])), str(row["version"]), str(row["name"]), str(row["kind"]),
+                row.get("kb"), row.get("released"), row.get("note"), bool(row.get("retired", False)),
+                row.get("replaced_by")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"catalogue entry {index + 1} is malformed ({exc})") from None
+    return tuple(entries), str(when)
+
+
+def cached_catalogue_path() -> Path:
+    """Where ``sql-build --update`` keeps the downloaded catalogue (never inside the package)."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override) / CACHE_FILE
+    import platformdirs  # deferred: only the update path and the loader's cache probe need it
+
+    return Path(platformdirs.user_cache_dir("linkready")) / CACHE_FILE
+
+
+def _cached() -> tuple[tuple[BuildEntry, ...], str, Any] | None:
+    path = cached_catalogue_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries, when = parse_catalogue(data)
+    except (OSError, ValueError):
+        return None  # a missing or damaged cache falls back to the bundled catalogue
+    return entries, when, data
+
+
 @cache
 def catalogue() -> Catalogue:
-    """The packaged catalogue (loaded once)."""
+    """The catalogue in use: the newer of the bundled one and the cached download (loaded once)."""
     data, minimums = _load_json("builds.json"), _load_json("minimums.json")
-    entries = tuple(
-        BuildEntry(parse_build(row["build"]), row["version"], row["name"], row["kind"], row.get("kb"),
-                   row.get("released"), row.get("note"))
-        for row in data["builds"]
-    )
+    entries, when = parse_catalogue(data)
+    origin = "bundled"
+    cached = _cached()
+    if cached is not None and cached[1] > when:
+        entries, when, data = cached
+        origin = f"cached ({cached_catalogue_path()})"
     versions = {int(major): info for major, info in minimums["versions"].items()}
-    sources = tuple(f"{s['page']} (ms.date {s['ms_date']})" for s in data.get("sources", []))
-    return Catalogue(entries, versions, sources)
+    sources = tuple(f"{s['page']} (ms.date {s.get('ms_date')})" for s in data.get("sources", []))
+    return Catalogue(entries, versions, sources, when, origin)
+
+
+def bundled_date() -> str:
+    return parse_catalogue(_load_json("builds.json"))[1]
 
 
 def version_name(major: int) -> str:
@@ -180,6 +258,10 @@ class Identity:
     after: BuildEntry | None
 
     @property
+    def newer_than_catalogue(self) -> bool:
+        return self.exact is None and self.before is not None and self.after is None
+
+    @property
     def cu(self) -> int | None:
         """CU level: the exact entry's, or for an unknown build the one below it (GDRs keep their CU)."""
         entry = self.exact or self.before
@@ -193,7 +275,7 @@ class Identity:
                     f"({self.before.name}) and {self.after.build} ({self.after.name})")
         if self.before is not None:
             return (f"not in the catalogue; newer than every known build (latest known: "
-                    f"{self.before.name}, {self.before.build})")
+                    f"{self.before.name}, {self.before.build}; catalogue of {catalogue().date})")
         if self.after is not None:
             return f"not in the catalogue; older than every known build (first known: {self.after.name})"
         return "not in the catalogue"
@@ -228,7 +310,7 @@ def requirements(major: int, *, mi_initial_primary: bool = False, tsql_failover:
                 out.append(Requirement(purpose, None, "not supported on this version", None))
             continue
         build = parse_build(spec["build"]) if spec.get("build") else None
-        out.append(Requirement(purpose, build, spec["name"], spec.get("kb")))
+        out.append(Requirement(purpose, build, spec["name"], spec.get("kb"), spec.get("reason")))
     return tuple(out)
 
 
@@ -244,6 +326,9 @@ class Assessment:
     reasons: tuple[str, ...]
     missing: tuple[Requirement, ...] = ()
     windows_only: bool = False
+    catalogue_date: str = ""
+    stale_catalogue: str | None = None  # set when the build is newer than everything the catalogue knows
+    retired: str | None = None  # what to install instead when Microsoft retired this build
 
 
 def assess(build: SqlBuild, *, mi_initial_primary: bool = False, tsql_failover: bool = False,
@@ -255,14 +340,25 @@ def assess(build: SqlBuild, *, mi_initial_primary: bool = False, tsql_failover: 
     """
     name = version_name(build.major)
     ident = identify(build)
-    info = catalogue().versions.get(build.major, {})
+    cat = catalogue()
+    info = cat.versions.get(build.major, {})
+    stale = (f"the build catalogue ({cat.date}) is older than this build, so it was judged by number; "
+             f"run `{UPDATE_COMMAND}`") if ident.newer_than_catalogue else None
+    retired = None
+    if ident.exact is not None and ident.exact.retired:
+        retired = (f"{name} {ident.exact.name} build {ident.exact.build} was retired by Microsoft: install "
+                   + (f"its replacement, build {ident.exact.replaced_by}" if ident.exact.replaced_by
+                      else "a later update"))
+    extra: dict[str, Any] = {"catalogue_date": cat.date, "stale_catalogue": stale, "retired": retired}
     if build.major <= 12:
         return Assessment(build, name, ident.describe(), ident.exact, False,
                           (f"{name} cannot host a link: the link needs distributed availability groups, "
-                           "available from SQL Server 2016 SP3 with the Azure Connect pack",))
+                           "available from SQL Server 2016 SP3 with the Azure Connect pack",), **extra)
     if "link" not in info:
         return Assessment(build, name, ident.describe(), ident.exact, None,
-                          (f"{name} is newer than this catalogue knows; check the link documentation",))
+                          (f"{name} is newer than this catalogue knows; check the link documentation",
+                           f"the build catalogue ({cat.date}) is older than this version; run `{UPDATE_COMMAND}`"),
+                          **extra)
     cu = ident.cu
     if update_level and (m := _CU_RE.search(update_level)):
         cu = int(m.group(1))
@@ -285,7 +381,8 @@ def assess(build: SqlBuild, *, mi_initial_primary: bool = False, tsql_failover: 
                 ok = cu >= need
             else:
                 unknown = True
-                reasons.append(f"{req.purpose} needs {name} {req.name}; this build's update level is unknown "
+                why = f" ({req.reason})" if req.reason else ""
+                reasons.append(f"{req.purpose} needs {name} {req.name}; this build's update level is unknown{why} "
                                "(compare SERVERPROPERTY('ProductUpdateLevel'))")
                 continue
         if ok:
@@ -296,6 +393,10 @@ def assess(build: SqlBuild, *, mi_initial_primary: bool = False, tsql_failover: 
     caveat = info.get("caveat_above_minimum")
     if caveat and not missing and (ident.exact is None or ident.exact.kind != "azure-connect"):
         reasons.append(str(caveat))
+    if retired:
+        reasons.append(retired)
+    if stale:
+        reasons.append(stale)
     can_host = False if missing else (None if unknown else True)
     return Assessment(build, name, ident.describe(), ident.exact, can_host, tuple(reasons), tuple(missing),
-                      bool(info.get("windows_only")))
+                      bool(info.get("windows_only")), **extra)
