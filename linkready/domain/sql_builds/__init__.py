@@ -216,7 +216,10 @@ def cached_catalogue_path() -> Path:
 
 
 def _cached() -> tuple[tuple[BuildEntry, ...], str, Any] | None:
-    path = cached_catalogue_path()
+    try:
+        path = cached_catalogue_path()
+    except ImportError:
+        return None  # platformdirs missing from an old environment: the bundled catalogue still works
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries, when = parse_catalogue(data)
