@@ -62,7 +62,7 @@ def test_sdist_installed_in_a_fresh_venv_runs(sdist_venv: Path, tmp_path: Path) 
     linkready = str(bin_dir(sdist_venv) / "linkready")
     version = subprocess.run([linkready, "--version"], capture_output=True, text=True, env=clean_env(),
                              cwd=tmp_path, timeout=60)
-    assert version.stdout.strip() == f"linkready, version {__version__}"
+    assert version.stdout.strip().startswith(f"linkready, version {__version__} (SQL Server build catalogue of ")
     demo = subprocess.run([linkready, "demo", "--format", "json,md", "--output", str(tmp_path), "-q"],
                           capture_output=True, text=True, env=clean_env(), cwd=tmp_path, timeout=120)
     assert demo.returncode == 1, demo.stderr
