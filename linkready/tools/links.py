@@ -11,6 +11,7 @@ failover profile. Seeding age, endpoint resolution and the SQL Server's view are
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from linkready.facts import Collector, Facts, ProbeError
 from linkready.facts.azure import AzureFacts, ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
 from linkready.facts.sql import AvailabilityGroup
-from linkready.model import Settings, Status
+from linkready.model import CheckSpec, Settings, Status
 
 #: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
 SEEDING_MAX_DAYS = 6.0
@@ -235,6 +236,19 @@ class Rulebook:
 CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID = "FO-001", "FO-003", "FO-005"
 
 
+@functools.cache
+def _rule_specs() -> dict[str, CheckSpec]:
+    # Looked up once: the registry sorts the whole catalogue on every lookup.
+    from linkready.registry import get
+
+    specs = {}
+    for check_id in (CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID):
+        spec = get(check_id)
+        assert spec is not None, f"the failover check {check_id} is missing from the catalogue"
+        specs[check_id] = spec
+    return specs
+
+
 def judge_link(link: ExistingLink, as_of: datetime, targets: LinkTargets) -> Rulebook:
     """Run FO-001/003/005 as pure functions over one link, with the inventory's targets as thresholds.
 
@@ -243,7 +257,6 @@ def judge_link(link: ExistingLink, as_of: datetime, targets: LinkTargets) -> Rul
     reports (the inventory does not read SQL Server's own).
     """
     from linkready.engine import run_check
-    from linkready.registry import get
 
     facts = Facts(collector=Collector(collected_at=as_of), azure=AzureFacts(links=(link,)))
     thresholds: dict[str, Any] = {"failback_window_days": targets.cert_expiry_warn_days}
@@ -252,10 +265,9 @@ def judge_link(link: ExistingLink, as_of: datetime, targets: LinkTargets) -> Rul
         thresholds["failover_max_lag_seconds"] = targets.max_lag_seconds
         wanted.append(LAG_WITHIN_TARGET)
     statuses: dict[tuple[str, str], Status] = {}
+    specs = _rule_specs()
     for check_id in wanted:
-        spec = get(check_id)
-        assert spec is not None, check_id
-        for finding in run_check(spec, facts, Settings(thresholds)):
+        for finding in run_check(specs[check_id], facts, Settings(thresholds)):
             statuses[(check_id, finding.target)] = finding.status
     return Rulebook(statuses)
 
