@@ -3,20 +3,27 @@
 Pure: it takes facts already collected (the Azure facts' ``links``, optionally the SQL Server's
 view of its distributed availability groups and the partner endpoints' name resolution) and
 returns an :class:`Inventory`. ``linkready links`` collects, calls :func:`build_inventory`, renders.
+
+Connection, health, lag and certificate expiry are judged by the failover checks themselves
+(FO-001, FO-003, FO-005, run as pure functions over each link): one rulebook for ``links`` and the
+failover profile. Seeding age, endpoint resolution and the SQL Server's view are the inventory's own.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from linkready.domain.endpoints import split_endpoint
-from linkready.facts import ProbeError
-from linkready.facts.azure import ExistingLink, LinkDatabase
+from linkready.facts import Collector, Facts, ProbeError
+from linkready.facts.azure import AzureFacts, ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
 from linkready.facts.sql import AvailabilityGroup
+from linkready.model import CheckSpec, Settings, Status
 
 #: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
 SEEDING_MAX_DAYS = 6.0
@@ -214,42 +221,116 @@ def _database_row(db: LinkDatabase, as_of: datetime) -> DatabaseRow:
     )
 
 
-def _flags(row: DatabaseRow, created_at: datetime | None, as_of: datetime, targets: LinkTargets) -> list[Flag]:
-    flags: list[Flag] = []
+@dataclass(frozen=True)
+class Rulebook:
+    """The FO-* checks' verdicts on the links, keyed by (check ID, target): one rulebook for both
+    ``links`` and the failover profile, so the inventory never judges a link differently."""
+
+    statuses: Mapping[tuple[str, str], Status]
+
+    def failed(self, check_id: str, target: str) -> bool:
+        return self.statuses.get((check_id, target)) is Status.FAIL
+
+
+#: Which FO check answers which question about an existing link.
+CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID = "FO-001", "FO-003", "FO-005"
+
+
+@functools.cache
+def _rule_specs() -> dict[str, CheckSpec]:
+    # Looked up once: the registry sorts the whole catalogue on every lookup.
+    from linkready.registry import get
+
+    specs = {}
+    for check_id in (CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID):
+        spec = get(check_id)
+        assert spec is not None, f"the failover check {check_id} is missing from the catalogue"
+        specs[check_id] = spec
+    return specs
+
+
+def judge_link(link: ExistingLink, as_of: datetime, targets: LinkTargets) -> Rulebook:
+    """Run FO-001/003/005 as pure functions over one link, with the inventory's targets as thresholds.
+
+    One link at a time: FO-005 judges a certificate name once, and two links may trust different
+    certificates of the same name. FO-005 sees only the partner certificates the managed instance
+    reports (the inventory does not read SQL Server's own).
+    """
+    from linkready.engine import run_check
+
+    facts = Facts(collector=Collector(collected_at=as_of), azure=AzureFacts(links=(link,)))
+    thresholds: dict[str, Any] = {"failback_window_days": targets.cert_expiry_warn_days}
+    wanted = [CONNECTED_AND_HEALTHY, CERTIFICATES_VALID]
+    if targets.max_lag_seconds is not None:
+        thresholds["failover_max_lag_seconds"] = targets.max_lag_seconds
+        wanted.append(LAG_WITHIN_TARGET)
+    statuses: dict[tuple[str, str], Status] = {}
+    specs = _rule_specs()
+    for check_id in wanted:
+        for finding in run_check(specs[check_id], facts, Settings(thresholds)):
+            statuses[(check_id, finding.target)] = finding.status
+    return Rulebook(statuses)
+
+
+def _flags(row: DatabaseRow, link: str, created_at: datetime | None, as_of: datetime, targets: LinkTargets,
+           rules: Rulebook) -> list[Flag]:
     name = row.name
-    if row.connected_state and row.connected_state.upper() != "CONNECTED":
-        flags.append(Flag(DISCONNECTED, f"{name}: replica is {row.connected_state}", name))
-    if row.synchronization_health and row.synchronization_health.upper() != "HEALTHY":
-        flags.append(Flag(UNHEALTHY, f"{name}: synchronization health is {row.synchronization_health}", name))
+    flags = _health_flags(row, rules.failed(CONNECTED_AND_HEALTHY, f"{link}/{name}"))
     if row.seeding:
-        if created_at is not None:
-            days = (as_of - created_at).total_seconds() / 86400
-            if days > targets.seeding_max_days:
-                flags.append(Flag(
-                    SEEDING_TOO_LONG,
-                    f"{name}: still seeding {days:.1f} days after the link was created "
-                    f"(limit {targets.seeding_max_days:g} days)",
-                    name,
-                ))
-        if row.most_recent_error:
-            flags.append(Flag(SEEDING_STUCK, f"{name}: seeding reports an error: {row.most_recent_error}", name))
-        elif row.connected_state and row.connected_state.upper() != "CONNECTED":
-            flags.append(Flag(SEEDING_STUCK, f"{name}: seeding cannot progress while disconnected", name))
-    if row.cert_days_left is not None:
-        expiry = row.partner_cert_expiry.date().isoformat() if row.partner_cert_expiry else "?"
-        cert = row.partner_cert_name or "partner certificate"
-        if row.cert_days_left < 0:
+        flags += _seeding_flags(row, created_at, as_of, targets)
+    cert = row.partner_cert_name or "partner certificate"
+    if row.partner_cert_expiry is not None and rules.failed(CERTIFICATES_VALID, f"trusted by the managed instance: {cert}"):
+        expiry = row.partner_cert_expiry.date().isoformat()
+        if row.partner_cert_expiry <= as_of:
             flags.append(Flag(CERT_EXPIRED, f"{name}: {cert} expired on {expiry}", name))
-        elif row.cert_days_left < targets.cert_expiry_warn_days:
+        else:
             flags.append(Flag(
                 CERT_EXPIRING,
                 f"{name}: {cert} expires on {expiry} ({row.cert_days_left} days; "
                 f"threshold {targets.cert_expiry_warn_days} days)",
                 name,
             ))
-    lag = row.lag_seconds
-    if targets.max_lag_seconds is not None and lag is not None and lag > targets.max_lag_seconds:
-        flags.append(Flag(LAG, f"{name}: lag {lag:g} s is above the target of {targets.max_lag_seconds:g} s", name))
+    if targets.max_lag_seconds is not None and rules.failed(LAG_WITHIN_TARGET, f"{link}/{name}"):
+        flags.append(Flag(LAG, f"{name}: lag {row.lag_seconds:g} s is above the target of "
+                               f"{targets.max_lag_seconds:g} s", name))
+    return flags
+
+
+def _health_flags(row: DatabaseRow, failed: bool) -> list[Flag]:
+    """FO-001 decides whether the database is flagged; the flags name every reason seen.
+
+    A state the managed instance did not report counts against the link (unknown is never healthy);
+    an unreported health beside a disconnected replica adds nothing the first flag does not say.
+    """
+    if not failed:
+        return []
+    flags = []
+    if row.connected_state.upper() != "CONNECTED":
+        flags.append(Flag(DISCONNECTED, f"{row.name}: replica is {row.connected_state or 'not reported as connected'}",
+                          row.name))
+    if row.synchronization_health.upper() != "HEALTHY" and (row.synchronization_health or not flags):
+        health = row.synchronization_health or "not reported"
+        flags.append(Flag(UNHEALTHY, f"{row.name}: synchronization health is {health}", row.name))
+    return flags
+
+
+def _seeding_flags(row: DatabaseRow, created_at: datetime | None, as_of: datetime, targets: LinkTargets) -> list[Flag]:
+    """Seeding age and progress: the inventory's own rules (no FO check judges a seeding link)."""
+    flags: list[Flag] = []
+    name = row.name
+    if created_at is not None:
+        days = (as_of - created_at).total_seconds() / 86400
+        if days > targets.seeding_max_days:
+            flags.append(Flag(
+                SEEDING_TOO_LONG,
+                f"{name}: still seeding {days:.1f} days after the link was created "
+                f"(limit {targets.seeding_max_days:g} days)",
+                name,
+            ))
+    if row.most_recent_error:
+        flags.append(Flag(SEEDING_STUCK, f"{name}: seeding reports an error: {row.most_recent_error}", name))
+    elif row.connected_state and row.connected_state.upper() != "CONNECTED":
+        flags.append(Flag(SEEDING_STUCK, f"{name}: seeding cannot progress while disconnected", name))
     return flags
 
 
@@ -303,11 +384,12 @@ def build_inventory(
             out_notes.append(f"no definitive DNS answer for {', '.join(unchecked)} (timeout or SERVFAIL)")
     rows = []
     for link in links:
+        rules = judge_link(link, as_of, targets)
         created_at = (created or {}).get(link.name)
         databases = tuple(_database_row(db, as_of) for db in link.databases)
         flags: list[Flag] = []
         for row in databases:
-            flags.extend(_flags(row, created_at, as_of, targets))
+            flags.extend(_flags(row, link.name, created_at, as_of, targets, rules))
         host = partner_host(link.partner_endpoint)
         resolves: bool | None
         if not host:
