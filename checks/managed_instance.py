@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from linkready.checks._azure import mi_parts, sql_major, unavailable
 
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TROUBLE, DOCS_UPDATE_POLICY
+from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, ManagedInstance
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
@@ -304,7 +305,7 @@ def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.failover_groups is not None
     ids = {mi.id.lower(), mi.name.lower()}
     member = [g for g in facts.azure.failover_groups
-              if any(m.lower() in ids or m.lower().rsplit("/", 1)[-1] == mi.name.lower() for m in g.managed_instances)]
+              if any(m.lower() in ids or name_of(m).lower() == mi.name.lower() for m in g.managed_instances)]
     observed = ", ".join(g.name for g in facts.azure.failover_groups) or "no failover group in the region"
     if member:
         group, _ = mi_parts(facts)

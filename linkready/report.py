@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from linkready.domain.resource_ids import name_of
 from linkready.model import Area, Finding, Status, Verdict
 from linkready.snapshot import Snapshot
 
@@ -91,7 +92,7 @@ class Report:
     @property
     def target_summary(self) -> dict[str, str]:
         plan = self.snapshot.facts.plan
-        mi = plan.mi_resource_id.rsplit("/", 1)[-1] if plan.mi_resource_id else ""
+        mi = name_of(plan.mi_resource_id) if plan.mi_resource_id else ""
         return {
             "SQL Server": plan.source_server or "(not configured)",
             "Managed instance": plan.mi_fqdn or mi or "(not configured)",

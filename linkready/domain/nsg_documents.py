@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from linkready.domain.resource_ids import name_of
 from linkready.facts.azure import NetworkSecurityGroup, SecurityRule
 
 
@@ -37,7 +38,7 @@ def _asg_names(value: Any) -> tuple[str, ...]:
     names = []
     for asg in value:
         asg_id = str(asg.get("id", "")) if isinstance(asg, Mapping) else str(asg)
-        names.append(asg_id.rsplit("/", 1)[-1] or asg_id)
+        names.append(name_of(asg_id) or asg_id)
     return tuple(names)
 
 
