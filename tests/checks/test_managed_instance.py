@@ -204,7 +204,7 @@ def test_mi_008_legacy_link_state() -> None:
          Status.FAIL, "setRole/action"),
         ((Permission(("Microsoft.Sql/managedInstances/*",), ("Microsoft.Sql/managedInstances/serverTrustCertificates/write",)),
           Permission(("Microsoft.Sql/managedInstances/serverTrustCertificates/*",))), Status.PASS, ""),
-        ((), Status.SKIP, ""),
+        ((), Status.FAIL, "Microsoft.Sql/managedInstances/write"),  # no role at all
     ],
 )
 def test_mi_009_rbac(permissions: tuple[Permission, ...], status: Status, missing: str) -> None:
