@@ -327,11 +327,20 @@ def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: dat
     return out
 
 
+def checks_ran(findings: Iterable[Finding]) -> int:
+    """Checks that judged something: at least one finding that is not SKIP (waiver notes aside)."""
+    return len({f.check_id for f in findings if f.status is not Status.SKIP and f.check_id != WAIVER_CHECK.id})
+
+
 def decide(findings: Iterable[Finding], profile: Profile) -> Verdict:
+    findings = list(findings)
     statuses = {f.status for f in findings}
     if Status.FAIL in statuses or (profile.warn_is_failure and Status.WARN in statuses):
         return Verdict.NOT_READY
     if Status.ERROR in statuses:
+        return Verdict.UNKNOWN
+    if checks_ran(findings) == 0:
+        # Nothing judged is nothing known: never "Ready" on zero checks.
         return Verdict.UNKNOWN
     return Verdict.READY
 
@@ -355,4 +364,6 @@ def make_report(
         generated_at=generated_at,
         tool_version=__version__,
         branding=branding or Branding(),
+        checks_selected=len(select_checks(profile)),
+        checks_ran=checks_ran(findings),
     )
