@@ -5,8 +5,7 @@ Not a catalogue module: it registers no check.
 
 from __future__ import annotations
 
-from linkready.facts import Facts, lookup
-from linkready.model import Result, errored, skipped
+from linkready.facts import Facts
 
 DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
 DOCS_PREP = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-preparation"
@@ -20,21 +19,6 @@ DOCS_TROUBLE = (
     "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to"
 )
 DOCS_UPDATE_POLICY = "https://learn.microsoft.com/azure/azure-sql/managed-instance/update-policy"
-
-
-def unavailable(facts: Facts, *paths: str) -> Result | None:
-    """ERROR if a fact could not be read, SKIP if it was not collected; None when all are there.
-
-    Unlike ``requires=``, an empty tuple counts as collected: "no server trust certificates" or
-    "no databases on the instance" is an answer a check must judge, not a reason to skip.
-    """
-    for path in paths:
-        error = facts.error_for(path)
-        if error is not None:
-            return errored(f"Could not evaluate: {path} could not be read: {error.reason}")
-        if lookup(facts, path) is None:
-            return skipped(f"Not applicable: {path} was not collected")
-    return None
 
 
 def hexnorm(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linkready.checks._azure import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS, unavailable
+from linkready.checks._azure import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS
 
 from linkready.facts import Facts
 from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, warned
@@ -20,13 +20,9 @@ from linkready.registry import check
     remediation="Drop or rename the database on the instance, or link a differently named database.",
     docs=DOCS_EXTEND,
     owner=Owner.DBA,
-    requires=("plan.links",),
+    requires=("plan.links", "azure.databases"),
 )
 def database_name_is_free(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.databases")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.databases is not None
     existing = {d.name.lower(): d for d in facts.azure.databases}
     linked = {d.name.lower(): link.name for link in facts.azure.links or () for d in link.databases}

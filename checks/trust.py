@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from linkready.checks._azure import DOCS_SCRIPTS, hexnorm, mi_parts, unavailable
+from linkready.checks._azure import DOCS_SCRIPTS, hexnorm, mi_parts
 from linkready.checks.certificates import endpoint_certificate
 
 from linkready.domain.tsql import quote_name as q
@@ -78,14 +78,10 @@ def _subject_text(text: str) -> str:
     remediation="Upload the endpoint certificate's public key: az sql mi partner-cert create ... --public-key 0x<blob>.",
     docs=DOCS_SCRIPTS,
     owner=Owner.AZURE,
-    requires=("sql.endpoints", "sql.certificates"),
+    requires=("sql.endpoints", "sql.certificates", "azure.server_trust_certificates"),
     prevents=(41973,),
 )
 def sql_certificate_trusted_by_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.server_trust_certificates")
-    if blocked:
-        yield blocked
-        return
     found = endpoint_certificate(facts)
     if found is None or found[1] is None:
         yield skipped("Not applicable: the endpoint has no certificate (see EP-004 and CERT-001)")
