@@ -17,7 +17,8 @@ DOCS_SCRIPTS = (
 )
 DOCS_OVERVIEW = "https://learn.microsoft.com/azure/azure-sql/managed-instance/managed-instance-link-feature-overview"
 REPLICATION_MODES = ("Async", "Sync")
-_ENDPOINT = re.compile(r"^TCP://(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(?P<port>\d{1,5})$")
+# The scheme is case-insensitive: the Azure CLI sends tcp://host:port and the service echoes it.
+_ENDPOINT = re.compile(r"^(?i:TCP)://(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(?P<port>\d{1,5})$")
 _AZURE_SQL_SUFFIXES = (".database.windows.net", ".database.usgovcloudapi.net", ".database.chinacloudapi.cn")
 
 

@@ -18,7 +18,7 @@ from linkready.checks.certificates import endpoint_certificate
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
 DOCS_ARC_PREP = "https://learn.microsoft.com/sql/sql-server/azure-arc/migration-sql-mi-prepare-link"
@@ -141,6 +141,12 @@ def mi_certificate_imported_on_sql(facts: Facts, settings: Settings) -> Iterator
     assert facts.azure is not None and facts.azure.endpoint_certificate_hex and facts.sql is not None
     blob = hexnorm(facts.azure.endpoint_certificate_hex)
     fqdn = _mi_fqdn(facts)
+    if not fqdn:
+        # Without the FQDN the certificate's required name is unknown: say so, never "instance FQDN []".
+        yield errored("Could not evaluate: the managed instance FQDN is unknown (azure.managed_instance.fqdn and "
+                      "plan.mi_fqdn are empty), so the name the certificate must carry is unknown",
+                      target="managed instance certificate")
+        return
     key = public_key_id(blob)
     tp = thumbprint(blob)
     certs = facts.sql.certificates or ()

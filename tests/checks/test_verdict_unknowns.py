@@ -1,0 +1,55 @@
+"""Issue 13: inconsistent or absent facts are ERROR (never PASS), and plan-shape fixes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from linkready.engine import run_check
+from linkready.facts import Facts
+from linkready.facts.azure import LinkDatabase
+from linkready.model import Finding, Settings, Status
+from linkready.registry import get
+from tests.builders.azure_facts import azure, facts, link, managed_instance, plan
+
+
+def run(check_id: str, f: Facts) -> list[Finding]:
+    spec = get(check_id)
+    assert spec is not None
+    return run_check(spec, f, Settings())
+
+
+def test_mi_008_link_without_health_is_error_not_healthy() -> None:
+    base = link()
+    blank = replace(base, databases=tuple(replace(d, connected_state="", synchronization_health="")
+                                          for d in base.databases) or (LinkDatabase("Inventory"),))
+    [finding] = run("MI-008", facts(azure_facts=azure(links=(blank,))))
+    assert finding.status is Status.ERROR and "not reported" in finding.message
+    healthy = run("MI-008", facts(azure_facts=azure(links=(base,))))
+    assert all(f.status is not Status.ERROR for f in healthy)
+
+
+def test_subnet_names_an_nsg_that_was_not_collected_is_error() -> None:
+    az = azure(nsg=None)
+    assert az.subnet is not None and az.subnet.nsg_id
+    findings = run("NSG-001", facts(azure_facts=az))
+    assert Status.ERROR in {f.status for f in findings}
+    assert not any("has no NSG" in f.message for f in findings)
+    no_nsg = azure(nsg=None, subnet=replace(az.subnet, nsg_id=None))
+    assert {f.status for f in run("NSG-001", facts(azure_facts=no_nsg))} == {Status.PASS}
+
+
+def test_cert_004_without_an_fqdn_is_error_not_empty_brackets() -> None:
+    az = azure(managed_instance=managed_instance(fqdn=""))
+    [finding] = run("CERT-004", facts(azure_facts=az, plan_facts=plan(mi_fqdn="")))
+    assert finding.status is Status.ERROR and "FQDN is unknown" in finding.message
+    assert "[]" not in finding.message + finding.expected + finding.observed
+
+
+@pytest.mark.parametrize("scheme", ["TCP", "tcp", "Tcp"])
+def test_plan_002_scheme_is_case_insensitive(scheme: str) -> None:
+    p = plan()
+    links = tuple(replace(x, partner_endpoint=f"{scheme}://10.10.2.4:5022") for x in p.links)
+    findings = run("PLAN-002", facts(plan_facts=replace(p, links=links)))
+    assert findings and {f.status for f in findings} == {Status.PASS}, [f.message for f in findings]
