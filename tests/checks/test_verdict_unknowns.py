@@ -53,3 +53,32 @@ def test_plan_002_scheme_is_case_insensitive(scheme: str) -> None:
     links = tuple(replace(x, partner_endpoint=f"{scheme}://10.10.2.4:5022") for x in p.links)
     findings = run("PLAN-002", facts(plan_facts=replace(p, links=links)))
     assert findings and {f.status for f in findings} == {Status.PASS}, [f.message for f in findings]
+
+
+# ---- DB-001 in both directions ---------------------------------------------------------------
+
+
+def _db001(on_sql: tuple[str, ...], on_mi: tuple[str, ...] | None, initial_primary: str) -> list[str]:
+    from linkready.facts.azure import AzureFacts, ManagedDatabase
+    from tests.builders.sql_facts import SALES, statuses
+    from tests.builders.sql_facts import facts as sql_facts
+
+    databases = tuple(replace(SALES, name=n) for n in on_sql)
+    mi = AzureFacts(databases=None if on_mi is None else tuple(ManagedDatabase(n, "Online") for n in on_mi))
+    return statuses("DB-001", sql_facts(databases=databases, azure=mi, plan={"initial_primary": initial_primary}))
+
+
+@pytest.mark.parametrize(
+    ("on_sql", "on_mi", "initial_primary", "expected"),
+    [
+        (("Sales",), (), "SQLServer", ["PASS"]),
+        ((), (), "SQLServer", ["FAIL"]),  # no user databases at all: the planned one is absent
+        ((), ("Sales",), "ManagedInstance", ["PASS"]),  # MI first: absent on SQL Server is expected
+        (("Sales",), ("Sales",), "ManagedInstance", ["FAIL"]),  # would collide with the seeded copy
+        ((), (), "ManagedInstance", ["FAIL"]),  # not on the initial primary
+        ((), None, "ManagedInstance", ["ERROR"]),  # MI databases not collected: unknown
+    ],
+)
+def test_db_001_judges_the_initial_primary(on_sql: tuple[str, ...], on_mi: tuple[str, ...] | None,
+                                           initial_primary: str, expected: list[str]) -> None:
+    assert _db001(on_sql, on_mi, initial_primary) == expected
