@@ -82,3 +82,16 @@ def _db001(on_sql: tuple[str, ...], on_mi: tuple[str, ...] | None, initial_prima
 def test_db_001_judges_the_initial_primary(on_sql: tuple[str, ...], on_mi: tuple[str, ...] | None,
                                            initial_primary: str, expected: list[str]) -> None:
     assert _db001(on_sql, on_mi, initial_primary) == expected
+
+
+@pytest.mark.parametrize(("initial_primary", "expected"), [("SQLServer", Status.FAIL), ("ManagedInstance", Status.SKIP)])
+def test_db_011_name_on_the_instance_depends_on_direction(initial_primary: str, expected: Status) -> None:
+    from linkready.facts.azure import ManagedDatabase
+
+    p = replace(plan(), initial_primary=initial_primary)
+    names = p.databases
+    az = azure(databases=tuple(ManagedDatabase(n, "Online") for n in names))
+    findings = run("DB-011", facts(azure_facts=az, plan_facts=p))
+    assert {f.status for f in findings} == {expected}
+    if expected is Status.SKIP:
+        assert "plan.initial_primary" in findings[0].message
