@@ -95,3 +95,16 @@ def test_db_011_name_on_the_instance_depends_on_direction(initial_primary: str, 
     assert {f.status for f in findings} == {expected}
     if expected is Status.SKIP:
         assert "plan.initial_primary" in findings[0].message
+
+
+def test_sql_2016_on_linux_is_not_a_supported_host() -> None:
+    from tests.builders.sql_facts import facts as sql_facts
+    from tests.builders.sql_facts import instance, statuses
+
+    old = sql_facts(instance=instance(product_version="13.0.6300.2", host_platform="Linux",
+                                      host_distribution="Ubuntu 20.04"))
+    assert statuses("SQL-001", old) == ["FAIL"]
+    assert statuses("SQL-003", old) == ["FAIL"]  # never "host OS supported" beside a version FAIL
+    new = sql_facts(instance=instance(product_version="16.0.4125.3", host_platform="Linux",
+                                      host_distribution="Ubuntu 22.04"))
+    assert "FAIL" not in statuses("SQL-003", new)
