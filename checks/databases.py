@@ -18,6 +18,7 @@ from linkready.model import (
     errored,
     failed,
     passed,
+    skipped,
     warned,
 )
 from linkready.registry import check
@@ -32,6 +33,10 @@ DOCS_TROUBLE = (
 )
 DOCS_TDE = "https://learn.microsoft.com/azure/azure-sql/managed-instance/tde-certificate-migrate"
 REQUIRES = ("sql.databases", "plan.links")
+#: With the managed instance as initial primary the databases are seeded *to* SQL Server: the SQL-side
+#: database checks have nothing to judge (DB-001 checks the databases are on the instance instead).
+MI_FIRST = ("Not applicable: plan.initial_primary is ManagedInstance, so the planned databases are seeded to "
+            "SQL Server by the link (see DB-001)")
 
 Judge = Callable[[SqlDatabase, Facts, Settings], Result]
 
@@ -41,6 +46,9 @@ def _each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = ""
     """Run ``judge`` on every planned database; unknown databases and unreadable parts are handled here."""
     sql = facts.sql
     assert sql is not None
+    if facts.plan.initial_primary == "ManagedInstance":
+        yield skipped(MI_FIRST)
+        return
     by_name = {d.name.lower(): d for d in sql.databases or ()}
     for name in facts.plan.databases:
         db = by_name.get(name.lower())
@@ -151,9 +159,7 @@ def _full_recovery(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_in_full_recovery(facts: Facts, settings: Settings) -> Iterator[Result]:
-    if facts.plan.initial_primary == "ManagedInstance":
-        return  # the database comes from the managed instance: nothing to check here
-    yield from _each_planned(facts, settings, _full_recovery)
+    yield from _each_planned(facts, settings, _full_recovery)  # MI first: _each_planned says why it skips
 
 
 def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -192,8 +198,6 @@ def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     prevents=(1475,),
 )
 def database_has_full_backup(facts: Facts, settings: Settings) -> Iterator[Result]:
-    if facts.plan.initial_primary == "ManagedInstance":
-        return
     yield from _each_planned(facts, settings, _full_backup, part="backups")
 
 

@@ -108,3 +108,23 @@ def test_sql_2016_on_linux_is_not_a_supported_host() -> None:
     new = sql_facts(instance=instance(product_version="16.0.4125.3", host_platform="Linux",
                                       host_distribution="Ubuntu 22.04"))
     assert "FAIL" not in statuses("SQL-003", new)
+
+
+def test_every_sql_side_database_check_knows_the_direction() -> None:
+    # MI as initial primary: Sales is on the instance and absent on SQL Server. No SQL-side database
+    # check may FAIL or ERROR that expected state; each says which fact makes it not applicable.
+    from linkready.facts.azure import AzureFacts, ManagedDatabase
+    from linkready.model import Area
+    from linkready.registry import all_checks
+    from tests.builders.sql_facts import facts as sql_facts
+
+    mi = AzureFacts(databases=(ManagedDatabase("Sales", "Online"),))
+    f = sql_facts(databases=(), azure=mi, plan={"initial_primary": "ManagedInstance"})
+    for spec in all_checks():
+        if spec.area is not Area.DATABASES or "sql.databases" not in spec.requires:
+            continue
+        for finding in run_check(spec, f, Settings()):
+            assert finding.status in (Status.PASS, Status.SKIP), (spec.id, finding.status, finding.message)
+            if finding.status is Status.SKIP:
+                assert any(k in finding.message for k in ("initial_primary", "seeding_throughput_gb_per_hour")), (
+                    spec.id, finding.message)
