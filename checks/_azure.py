@@ -6,23 +6,7 @@ Not a catalogue module: it registers no check.
 from __future__ import annotations
 
 from linkready.domain.resource_ids import group_and_name
-from linkready.facts import Facts, lookup
-from linkready.model import Result, errored, skipped
-
-
-def unavailable(facts: Facts, *paths: str) -> Result | None:
-    """ERROR if a fact could not be read, SKIP if it was not collected; None when all are there.
-
-    Unlike ``requires=``, an empty tuple counts as collected: "no server trust certificates" or
-    "no databases on the instance" is an answer a check must judge, not a reason to skip.
-    """
-    for path in paths:
-        error = facts.error_for(path)
-        if error is not None:
-            return errored(f"Could not evaluate: {path} could not be read: {error.reason}")
-        if lookup(facts, path) is None:
-            return skipped(f"Not applicable: {path} was not collected")
-    return None
+from linkready.facts import Facts
 
 
 def hexnorm(value: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TDE, DOCS_TROUBLE
 from linkready.domain.tsql import quote_name as q
-from linkready.facts import Facts
+from linkready.facts import Facts, FactState
 from linkready.facts.sql import SqlDatabase
 from linkready.model import (
     Area,
@@ -19,11 +19,16 @@ from linkready.model import (
     errored,
     failed,
     passed,
+    skipped,
     warned,
 )
 from linkready.registry import check
 
 REQUIRES = ("sql.databases", "plan.links")
+#: With the managed instance as initial primary the databases are seeded *to* SQL Server: the SQL-side
+#: database checks have nothing to judge (DB-001 checks the databases are on the instance instead).
+MI_FIRST = ("Not applicable: plan.initial_primary is ManagedInstance, so the planned databases are seeded to "
+            "SQL Server by the link (see DB-001)")
 
 Judge = Callable[[SqlDatabase, Facts, Settings], Result]
 
@@ -33,6 +38,9 @@ def _each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = ""
     """Run ``judge`` on every planned database; unknown databases and unreadable parts are handled here."""
     sql = facts.sql
     assert sql is not None
+    if facts.plan.initial_primary == "ManagedInstance":
+        yield skipped(MI_FIRST)
+        return
     by_name = {d.name.lower(): d for d in sql.databases or ()}
     for name in facts.plan.databases:
         db = by_name.get(name.lower())
@@ -62,6 +70,9 @@ def database_is_user_database(facts: Facts, settings: Settings) -> Iterator[Resu
     sql = facts.sql
     assert sql is not None
     by_name = {d.name.lower(): d for d in sql.databases or ()}
+    if facts.plan.initial_primary == "ManagedInstance":
+        yield from _mi_is_initial_primary(facts, by_name)
+        return
     for name in facts.plan.databases:
         db = by_name.get(name.lower())
         if db is None:
@@ -73,6 +84,27 @@ def database_is_user_database(facts: Facts, settings: Settings) -> Iterator[Resu
         else:
             yield passed(f"{db.name} is a user database", target=db.name, observed=f"database_id {db.database_id}",
                          expected="a user database")
+
+
+def _mi_is_initial_primary(facts: Facts, on_sql: dict[str, SqlDatabase]) -> Iterator[Result]:
+    """MI as initial primary: the database lives on the managed instance and must not yet exist on SQL Server."""
+    state, reason = facts.state_of("azure.databases")
+    on_mi = {d.name.lower(): d for d in ((facts.azure.databases if facts.azure else None) or ())}
+    for name in facts.plan.databases:
+        target = name
+        if name.lower() in on_sql:
+            yield failed(f"{name} already exists on SQL Server: with the managed instance as initial primary the "
+                         "link seeds it there, so it must be absent", target=target,
+                         observed="present in sys.databases", expected="absent on SQL Server, present on the managed instance")
+        elif state is not FactState.COLLECTED:
+            yield errored(f"Could not evaluate {name} on the managed instance: {reason}", target=target)
+        elif name.lower() not in on_mi:
+            yield failed(f"{name} does not exist on the managed instance (the initial primary)", target=target,
+                         observed="not on the managed instance", expected="a database on the managed instance")
+        else:
+            yield passed(f"{name} is on the managed instance and absent on SQL Server, as the MI-first plan needs",
+                         target=target, observed="on the managed instance; absent on SQL Server",
+                         expected="absent on SQL Server, present on the managed instance")
 
 
 def _online(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -119,9 +151,7 @@ def _full_recovery(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_in_full_recovery(facts: Facts, settings: Settings) -> Iterator[Result]:
-    if facts.plan.initial_primary == "ManagedInstance":
-        return  # the database comes from the managed instance: nothing to check here
-    yield from _each_planned(facts, settings, _full_recovery)
+    yield from _each_planned(facts, settings, _full_recovery)  # MI first: _each_planned says why it skips
 
 
 def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -160,8 +190,6 @@ def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     prevents=(1475,),
 )
 def database_has_full_backup(facts: Facts, settings: Settings) -> Iterator[Result]:
-    if facts.plan.initial_primary == "ManagedInstance":
-        return
     yield from _each_planned(facts, settings, _full_backup, part="backups")
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linkready.checks._azure import unavailable
-
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS
 from linkready.facts import Facts
-from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, warned
+from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
 
@@ -21,14 +19,15 @@ from linkready.registry import check
     remediation="Drop or rename the database on the instance, or link a differently named database.",
     docs=DOCS_EXTEND,
     owner=Owner.DBA,
-    requires=("plan.links",),
+    requires=("plan.links", "azure.databases"),
 )
 def database_name_is_free(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.databases")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.databases is not None
+    if facts.plan.initial_primary == "ManagedInstance":
+        # MI first: the database is expected on the instance (DB-001 judges that), so a name on it is no clash.
+        yield skipped("Not applicable: plan.initial_primary is ManagedInstance, so the planned databases are "
+                      "expected on the instance (see DB-001)")
+        return
     existing = {d.name.lower(): d for d in facts.azure.databases}
     linked = {d.name.lower(): link.name for link in facts.azure.links or () for d in link.databases}
     for name in facts.plan.databases:

@@ -16,7 +16,6 @@ from linkready.model import (
     Result,
     Settings,
     Severity,
-    errored,
     failed,
     passed,
     skipped,
@@ -70,18 +69,13 @@ def _endpoints(facts: Facts) -> tuple[MirroringEndpoint, ...]:
     remediation="Create the endpoint with certificate authentication and AES encryption (T-SQL in the finding).",
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
-    # Not requires=("sql.endpoints",): an empty list is the finding here, not "nothing to check".
-    requires=("sql.instance",),
+    # An empty sql.endpoints is collected: it is the finding here.
+    requires=("sql.instance", "sql.endpoints"),
     prevents=(41986,),
 )
 def mirroring_endpoint_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
-    assert sql is not None
-    error = facts.error_for("sql.endpoints")
-    if error is not None or sql.endpoints is None:
-        yield errored("Could not evaluate: the endpoints could not be read"
-                      + (f": {error.reason}" if error else ""))
-        return
+    assert sql is not None and sql.endpoints is not None  # requires= guarantees both
     endpoints = sql.endpoints
     if endpoints:
         e = endpoints[0]

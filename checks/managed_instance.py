@@ -6,13 +6,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from linkready.checks._azure import mi_parts, sql_major, unavailable
+from linkready.checks._azure import mi_parts, sql_major
 
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TROUBLE, DOCS_UPDATE_POLICY
 from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, ManagedInstance
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
 BUSY_STATES = {"pending", "inprogress", "cancelinprogress"}
@@ -83,9 +83,12 @@ def instance_is_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
                      target=mi.name, observed=f"{observed}; {ops}" if ops else observed, expected=expected,
                      fix=(CodeBlock("azcli", f"az sql mi op list --resource-group {group} --mi {name} -o table"),))
         return
-    if facts.error_for("azure.operations") is not None:
-        yield warned("The instance is Ready, but its management operations could not be read", target=mi.name,
-                     observed=observed, expected=expected)
+    operations_error = facts.error_for("azure.operations")
+    if operations_error is not None or facts.azure is None or facts.azure.operations is None:
+        # Unknown is not "no operation in progress": a scaling or update operation blocks link creation.
+        why = operations_error.reason if operations_error else "azure.operations was not collected"
+        yield errored(f"Could not evaluate: the instance is Ready, but its management operations are unknown: {why}",
+                      target=mi.name, observed=observed, expected=expected)
         return
     yield passed("The managed instance is Ready with no operation in progress", target=mi.name, observed=observed,
                  expected=expected)
@@ -260,14 +263,10 @@ def storage_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     remediation="Remove unused databases or links, use Next-gen General Purpose, or spread links over instances.",
     docs=DOCS_EXTEND,
     owner=Owner.AZURE,
-    requires=("azure.managed_instance",),
+    requires=("azure.managed_instance", "azure.databases"),
 )
 def database_count_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
-    blocked = unavailable(facts, "azure.databases")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.databases is not None
     limit = 500 if mi.is_general_purpose_v2 else 100
     existing = {d.name.lower() for d in facts.azure.databases}
@@ -294,14 +293,10 @@ def database_count_has_headroom(facts: Facts, settings: Settings) -> Iterator[Re
     remediation="Remove the instance from the failover group (or use another instance) before creating the link.",
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
-    requires=("azure.managed_instance",),
+    requires=("azure.managed_instance", "azure.failover_groups"),
 )
 def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
-    blocked = unavailable(facts, "azure.failover_groups")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.failover_groups is not None
     ids = {mi.id.lower(), mi.name.lower()}
     member = [g for g in facts.azure.failover_groups
@@ -330,13 +325,9 @@ def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     remediation="Pick another link name, or remove the old link (az sql mi link delete) if it is no longer used.",
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
-    requires=("azure.managed_instance", "plan.links"),
+    requires=("azure.managed_instance", "plan.links", "azure.links"),
 )
 def no_conflicting_link(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.links")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.links is not None
     existing = facts.azure.links
     group, name = mi_parts(facts)
@@ -389,13 +380,9 @@ def _host(endpoint: str) -> str:
     remediation="Repair the old link (certificates, network) or remove it before creating a new one.",
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
-    requires=("azure.managed_instance",),
+    requires=("azure.managed_instance", "azure.links"),
 )
 def no_stale_link(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.links")
-    if blocked:
-        yield blocked
-        return
     assert facts.azure is not None and facts.azure.links is not None
     if not facts.azure.links:
         yield skipped("Not applicable: the instance has no link yet")
@@ -408,6 +395,13 @@ def no_stale_link(facts: Facts, settings: Settings) -> Iterator[Result]:
             f"{d.name}: {d.connected_state or '?'}/{d.synchronization_health or '?'}" for d in link.databases
         ) or link.link_state or "no database status"
         expected = "every replica CONNECTED and HEALTHY"
+        unknown = [d.name for d in link.databases if not d.connected_state or not d.synchronization_health]
+        if not reasons and (unknown or not link.databases):
+            # Absent health is not "healthy": the service did not say, so the link's state is unknown.
+            what = ", ".join(unknown) or "no database of the link"
+            yield errored(f"Could not evaluate link {link.name}: connection state or health is not reported for {what}",
+                          target=link.name, observed=observed, expected=expected)
+            continue
         if not reasons:
             yield passed(f"Link {link.name} is healthy", target=link.name, observed=observed, expected=expected)
             continue

@@ -10,8 +10,6 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from linkready.checks._azure import unavailable
-
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
 from linkready.domain.endpoints import parse_endpoint
 from linkready.domain.netrules import (
@@ -136,12 +134,8 @@ def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, na
 
 
 def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: str, rule_name: str) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.subnet")
-    if blocked:
-        yield blocked
-        return
     azure = facts.azure
-    assert azure is not None and azure.subnet is not None
+    assert azure is not None and azure.subnet is not None  # requires= guarantees both
     if not source_prefixes(facts):
         yield skipped("Not applicable: no SQL Server address or prefix is configured (source.address, "
                       "source.network_prefixes) and no partner endpoint is an IP address")
@@ -149,6 +143,10 @@ def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: s
     error = facts.error_for("azure.nsg")
     if error is not None:
         yield errored(f"Could not evaluate the MI subnet NSG: azure.nsg could not be read: {error.reason}", target="MI subnet")
+    elif azure.nsg is None and azure.subnet.nsg_id:
+        # The subnet names an NSG but its rules are absent: inconsistent facts are unknown, not "no NSG".
+        yield errored(f"Could not evaluate: the MI subnet names NSG {azure.subnet.nsg_id.rsplit('/', 1)[-1]} but "
+                      "azure.nsg was not collected", target="MI subnet")
     elif azure.nsg is None:
         yield passed(f"The MI subnet has no NSG: Azure allows {what}", target="MI subnet",
                      observed="no NSG associated", expected=f"{what} allowed")
@@ -209,7 +207,7 @@ _NSG_RATIONALE = (
     remediation="Allow inbound TCP 5022 from the SQL Server prefix on the MI subnet NSG (and outbound on the VM's NSG).",
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
-    requires=("azure",),
+    requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
 )
 def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
@@ -226,7 +224,7 @@ def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     remediation="Allow inbound TCP 11000-11999 from the SQL Server prefix on the MI subnet NSG.",
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
-    requires=("azure",),
+    requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
 )
 def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
@@ -242,7 +240,7 @@ def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Re
     remediation="Allow outbound TCP 5022 to the SQL Server prefix on the MI subnet NSG (and inbound on the VM's NSG).",
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
-    requires=("azure",),
+    requires=("azure", "azure.subnet"),
     prevents=(41962,),
 )
 def nsg_allows_5022_from_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
@@ -297,14 +295,10 @@ def _route_result(prefix: str, part: str, route: EffectiveRoute | None, facts: F
     remediation="Fix the route table on the MI subnet so SQL Server's prefix goes to the VNet, the peering or the gateway.",
     docs=DOCS_ROUTES,
     owner=Owner.NETWORK,
-    requires=("azure",),
+    requires=("azure", "azure.subnet", "azure.vnet"),
     prevents=(41962,),
 )
 def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.subnet", "azure.vnet")
-    if blocked:
-        yield blocked
-        return
     error = facts.error_for("azure.route_table")
     if error is not None:
         yield errored(f"Could not evaluate: azure.route_table could not be read: {error.reason}")
@@ -339,13 +333,9 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
     remediation="Re-address the overlapping network (or move SQL Server) and restore the subnet delegation.",
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
-    requires=("azure",),
+    requires=("azure", "azure.subnet"),
 )
 def address_spaces_do_not_overlap(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.subnet")
-    if blocked:
-        yield blocked
-        return
     azure = facts.azure
     assert azure is not None and azure.subnet is not None
     delegations = azure.subnet.delegations

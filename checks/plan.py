@@ -97,9 +97,8 @@ def partner_endpoint_is_well_formed(facts: Facts, settings: Settings) -> Iterato
     for link in facts.plan.links:
         endpoint = link.partner_endpoint
         parsed = parse_endpoint(endpoint)
-        # The parser reads any case (SQL Server does); the plan goes to ARM, which documents only
-        # "TCP://", so anything else stays a FAIL here rather than an unverified PASS.
-        if parsed is None or parsed.scheme != "TCP":
+        # The scheme is case-insensitive: the Azure CLI itself sends tcp://host:port and the service echoes it.
+        if parsed is None or parsed.scheme.upper() != "TCP":
             yield failed(
                 f"Partner endpoint {endpoint!r} is not of the form TCP://host:port",
                 target=link.name, observed=endpoint or "(empty)", expected=expected,

@@ -183,10 +183,14 @@ def _grow_log_fix(db: SqlDatabase, need_mb: float) -> CodeBlock:
 )
 def log_backups_cannot_break_seeding(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.trace_flags is not None
+    if facts.plan.initial_primary == "ManagedInstance":
+        yield skipped("Not applicable: plan.initial_primary is ManagedInstance: seeding runs from the instance to "
+                      "SQL Server, and SQL Server's log backups do not touch it")
+        return
     fallback = float(settings.get("log_backup_interval_minutes", 15))
     sizes = planned_sizes_gb(facts)
     if not sizes:
-        yield skipped("Not applicable: none of the planned databases was found on SQL Server")
+        yield skipped("Not applicable: none of the planned databases was found on SQL Server (see DB-001)")
         return
     throughput = facts.plan.seeding_throughput_gb_per_hour
     finish = seeding_hours(sizes, throughput or REFERENCE_GB_PER_HOUR)

@@ -166,6 +166,12 @@ def edition_and_host_supported(facts: Facts, settings: Settings) -> Iterator[Res
     elif edition.startswith("Standard") and _multidb_planned(facts):
         problems.append("Standard edition cannot use the multiple-database link mode (basic AGs hold one database)")
     distribution = instance.host_distribution.lower()
+    major = instance.major_version
+    if instance.host_platform.lower() == "linux" and major is not None and major < 14:
+        # SQL Server runs on Linux from 2017 (14.x): an older build on Linux is not a supported host, whatever
+        # SQL-001 says about the version, so the two never contradict each other.
+        problems.append(f"SQL Server {instance.product_version} does not run on Linux as a supported host (Linux needs "
+                        "SQL Server 2017 or later; see SQL-001)")
     if "windows 10" in distribution or "windows 11" in distribution:
         problems.append(f"{instance.host_distribution} is a client OS: availability groups cannot be enabled on it")
     if problems:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from linkready.domain import resource_ids
 from linkready.domain.docs import DOCS_DEFENDER, DOCS_ENTRA_ADMIN, DOCS_MAINTENANCE_WINDOW, DOCS_MI
-from linkready.facts import Facts, ProbeError
+from linkready.facts import Facts
 from linkready.facts.target import TargetFacts
 from linkready.model import (
     Area,
@@ -71,23 +71,6 @@ def _target(facts: Facts) -> TargetFacts:
     return facts.target
 
 
-def _unavailable(facts: Facts, path: str) -> Result | None:
-    """ERROR/SKIP for a fact whose *empty* value is a finding (so it cannot go in ``requires``).
-
-    The engine treats ``()`` as "not collected"; for Entra admins or diagnostic settings an empty
-    tuple is exactly the thing to warn about, so these checks look the fact up themselves.
-    """
-    error: ProbeError | None = facts.error_for(path)
-    if error is not None:
-        return errored(f"Could not evaluate: {path} could not be read: {error.reason}")
-    value: object = facts
-    for part in path.split("."):
-        value = getattr(value, part, None)
-        if value is None:
-            return skipped(f"Not applicable: {path} was not collected")
-    return None
-
-
 def _planned_or_existing(facts: Facts) -> list[str]:
     """Databases the audit judges: the planned ones first, then every other user database present."""
     target = _target(facts)
@@ -117,14 +100,10 @@ def _planned_or_existing(facts: Facts) -> list[str]:
     remediation="Raise the retention per database with 'az sql midb short-term-retention-policy set'.",
     docs=f"{_MI_DOCS}/automated-backups-overview",
     owner=Owner.AZURE,
-    requires=("target",),
+    requires=("target", "target.backup_retention"),
     tags=AUDIT,
 )
 def backup_retention_meets_minimum(facts: Facts, settings: Settings) -> Iterator[Result]:
-    missing = _unavailable(facts, "target.backup_retention")
-    if missing is not None:
-        yield missing
-        return
     target = _target(facts)
     minimum = int(settings.get("backup_retention_days_min", 7))
     _, group, name = _names(facts)
@@ -214,14 +193,10 @@ def backup_storage_redundancy_is_accepted(facts: Facts, settings: Settings) -> I
     remediation="Set weekly/monthly/yearly retention per database with 'az sql midb ltr-policy set'.",
     docs=f"{_MI_DOCS}/long-term-backup-retention-configure",
     owner=Owner.AZURE,
-    requires=("target",),
+    requires=("target", "target.ltr_policies"),
     tags=AUDIT,
 )
 def long_term_retention_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
-    missing = _unavailable(facts, "target.ltr_policies")
-    if missing is not None:
-        yield missing
-        return
     target = _target(facts)
     _, group, name = _names(facts)
     by_db = {p.database.lower(): p for p in target.ltr_policies or ()}
@@ -304,14 +279,10 @@ def minimal_tls_is_current(facts: Facts, settings: Settings) -> Iterator[Result]
     remediation="Set an Entra group as administrator with 'az sql mi ad-admin create'.",
     docs=DOCS_ENTRA_ADMIN,
     owner=Owner.AZURE,
-    requires=("target",),
+    requires=("target", "target.entra_admins"),
     tags=AUDIT,
 )
 def entra_admin_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
-    missing = _unavailable(facts, "target.entra_admins")
-    if missing is not None:
-        yield missing
-        return
     target = _target(facts)
     _, group, name = _names(facts)
     admins = target.entra_admins or ()
@@ -394,14 +365,10 @@ def defender_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     ),
     docs=f"{_MI_DOCS}/auditing-configure",
     owner=Owner.AZURE,
-    requires=("target",),
+    requires=("target", "target.diagnostic_settings"),
     tags=AUDIT,
 )
 def auditing_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
-    missing = _unavailable(facts, "target.diagnostic_settings")
-    if missing is not None:
-        yield missing
-        return
     target = _target(facts)
     _, _, name = _names(facts)
     routed = target.auditing_settings or ()
@@ -490,14 +457,10 @@ def public_data_endpoint_is_disabled(facts: Facts, settings: Settings) -> Iterat
     remediation="Create a diagnostic setting with 'az monitor diagnostic-settings create' (allLogs + AllMetrics).",
     docs=f"{_MI_DOCS}/monitoring-sql-managed-instance-azure-monitor",
     owner=Owner.AZURE,
-    requires=("target",),
+    requires=("target", "target.diagnostic_settings"),
     tags=AUDIT,
 )
 def diagnostic_settings_are_present(facts: Facts, settings: Settings) -> Iterator[Result]:
-    missing = _unavailable(facts, "target.diagnostic_settings")
-    if missing is not None:
-        yield missing
-        return
     found = _target(facts).diagnostic_settings or ()
     _, _, name = _names(facts)
     expected = "at least one diagnostic setting with a destination"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from linkready.checks._azure import hexnorm, mi_parts, unavailable
+from linkready.checks._azure import hexnorm, mi_parts
 from linkready.checks.certificates import endpoint_certificate
 
 from linkready.domain import clouds
@@ -21,7 +21,7 @@ from linkready.domain.docs import DOCS_ARC_PREP, DOCS_SCRIPTS
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
 #: The roots Microsoft documents for the MI's certificates (import at least these two).
@@ -78,14 +78,10 @@ def _subject_text(text: str) -> str:
     remediation="Upload the endpoint certificate's public key: az sql mi partner-cert create ... --public-key 0x<blob>.",
     docs=DOCS_SCRIPTS,
     owner=Owner.AZURE,
-    requires=("sql.endpoints", "sql.certificates"),
+    requires=("sql.endpoints", "sql.certificates", "azure.server_trust_certificates"),
     prevents=(41973,),
 )
 def sql_certificate_trusted_by_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
-    blocked = unavailable(facts, "azure.server_trust_certificates")
-    if blocked:
-        yield blocked
-        return
     found = endpoint_certificate(facts)
     if found is None or found[1] is None:
         yield skipped("Not applicable: the endpoint has no certificate (see EP-004 and CERT-001)")
@@ -145,6 +141,12 @@ def mi_certificate_imported_on_sql(facts: Facts, settings: Settings) -> Iterator
     assert facts.azure is not None and facts.azure.endpoint_certificate_hex and facts.sql is not None
     blob = hexnorm(facts.azure.endpoint_certificate_hex)
     fqdn = _mi_fqdn(facts)
+    if not fqdn:
+        # Without the FQDN the certificate's required name is unknown: say so, never "instance FQDN []".
+        yield errored("Could not evaluate: the managed instance FQDN is unknown (azure.managed_instance.fqdn and "
+                      "plan.mi_fqdn are empty), so the name the certificate must carry is unknown",
+                      target="managed instance certificate")
+        return
     key = public_key_id(blob)
     tp = thumbprint(blob)
     certs = facts.sql.certificates or ()

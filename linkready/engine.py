@@ -20,7 +20,7 @@ from typing import Any
 from linkready import __version__
 from linkready.config import Config
 from linkready.domain.docs import DOCS_PREP
-from linkready.facts import Collector, Facts, ProbeError, lookup
+from linkready.facts import Collector, Facts, FactState, ProbeError, ProbeManifest, ProbeState, lookup
 from linkready.model import (
     Area,
     CheckSpec,
@@ -58,13 +58,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def probes_for(config: Config) -> list[ProbeSpec]:
     """The probes this config gives something to probe."""
-    wanted = {
-        "sql": config.source is not None,
-        "azure": config.managed_instance is not None,
-        "network": config.managed_instance is not None or config.source is not None,
-        "target": config.managed_instance is not None,
-    }
-    return [spec for spec in PROBES if wanted[spec.name]]
+    return [spec for spec in PROBES if spec.wanted(config)]
 
 
 def _run_in_thread(
@@ -165,6 +159,12 @@ def collect(
     )
     facts: dict[str, Any] = {}
     errors: list[ProbeError] = []
+    manifest: list[ProbeManifest] = []
+    ran = {spec.name for spec in specs}
+    for spec in PROBES:
+        if spec.name not in ran:
+            reason = spec.not_asked_reason if not spec.wanted(config) else f"the {spec.name} probe was not run"
+            manifest.append(ProbeManifest(spec.name, spec.fact, ProbeState.NOT_ASKED, reason))
     collected_at = now or datetime.now(UTC)
     collector = local_collector()
     if config.network.runs_on_sql_host is not None:
@@ -173,6 +173,11 @@ def collect(
         outcome = outcomes[spec.name]
         facts[spec.fact] = outcome.facts
         errors.extend(outcome.errors)
+        if outcome.facts is None:
+            why = "; ".join(e.reason for e in outcome.errors) or f"the {spec.name} probe returned no facts"
+            manifest.append(ProbeManifest(spec.name, spec.fact, ProbeState.NOT_COLLECTED, why))
+        else:
+            manifest.append(ProbeManifest(spec.name, spec.fact, ProbeState.COLLECTED))
         if outcome.collector is not None:
             collector = outcome.collector
     return Snapshot(
@@ -183,6 +188,7 @@ def collect(
             plan=config.plan(),
             collector=replace(collector, collected_at=collected_at),
             errors=tuple(errors),
+            manifest=tuple(manifest),
             **facts,
         ),
     )
@@ -192,12 +198,10 @@ def collect(
 # Checks
 
 
-_NOT_COLLECTED = {
-    "sql": "SQL Server facts were not collected (no [source] in the config)",
-    "azure": "Azure facts were not collected (no [managed_instance] in the config)",
-    "network": "network facts were not collected",
-    "target": "target facts were not collected (no [managed_instance] in the config)",
-    "plan.links": "no link is planned (no [[link]] in the config)",
+#: Facts whose emptiness is a genuine "not applicable" (the plan asks for nothing to judge), not
+#: an answer to judge. Every other empty fact is collected and goes to the check.
+_NOT_APPLICABLE_WHEN_EMPTY = {
+    "plan.links": "no link is planned (plan.links is empty: no [[link]] in the config)",
 }
 
 
@@ -222,29 +226,37 @@ def to_finding(spec: CheckSpec, result: Result) -> Finding:
     )
 
 
-def _why_missing(facts: Facts, path: str) -> str:
-    area = path.split(".")[0]
-    if area in _NOT_COLLECTED and lookup(facts, area) is None:
-        return _NOT_COLLECTED[area]
-    return _NOT_COLLECTED.get(path, f"{path} is empty or was not collected")
+def _why_empty(facts: Facts, paths: Sequence[str]) -> str:
+    empty = [p for p in paths if lookup(facts, p) == ()]
+    if not empty:
+        return "nothing to check"
+    return "; ".join(f"{p} is empty" for p in empty)
 
 
 def run_check(spec: CheckSpec, facts: Facts, settings: Settings) -> list[Finding]:
-    """One check, isolated: a missing fact or an exception becomes a finding, never a crash."""
+    """One check, isolated: a missing fact or an exception becomes a finding, never a crash.
+
+    A required fact that was not collected is ERROR naming the fact and why; one that was not
+    asked for (no [source], no [managed_instance]) is SKIP; an empty one is a collected answer
+    and the check judges it.
+    """
     for path in spec.requires:
-        error = facts.error_for(path)
-        if error is not None:
-            return [to_finding(spec, errored(f"Could not evaluate: {path} could not be read: {error.reason}"))]
-        value = lookup(facts, path)
-        if value is None or value == ():
-            return [to_finding(spec, skipped(f"Not applicable: {_why_missing(facts, path)}"))]
+        state, reason = facts.state_of(path)
+        if state is FactState.NOT_COLLECTED:
+            return [to_finding(spec, errored(f"Could not evaluate: {reason}"))]
+    for path in spec.requires:
+        state, reason = facts.state_of(path)
+        if state is FactState.NOT_ASKED:
+            return [to_finding(spec, skipped(f"Not applicable: {reason}"))]
+        if path in _NOT_APPLICABLE_WHEN_EMPTY and lookup(facts, path) == ():
+            return [to_finding(spec, skipped(f"Not applicable: {_NOT_APPLICABLE_WHEN_EMPTY[path]}"))]
     assert spec.function is not None
     try:
         results = list(spec.function(facts, settings))
     except Exception as exc:
         return [to_finding(spec, errored(f"The check itself failed: {type(exc).__name__}: {exc}"))]
     if not results:
-        return [to_finding(spec, skipped("Not applicable: nothing to check"))]
+        return [to_finding(spec, skipped(f"Not applicable: {_why_empty(facts, spec.requires)}"))]
     return [to_finding(spec, result) for result in results]
 
 
@@ -316,11 +328,20 @@ def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: dat
     return out
 
 
+def checks_ran(findings: Iterable[Finding]) -> int:
+    """Checks that judged something: at least one finding that is not SKIP (waiver notes aside)."""
+    return len({f.check_id for f in findings if f.status is not Status.SKIP and f.check_id != WAIVER_CHECK.id})
+
+
 def decide(findings: Iterable[Finding], profile: Profile) -> Verdict:
+    findings = list(findings)
     statuses = {f.status for f in findings}
     if Status.FAIL in statuses or (profile.warn_is_failure and Status.WARN in statuses):
         return Verdict.NOT_READY
     if Status.ERROR in statuses:
+        return Verdict.UNKNOWN
+    if checks_ran(findings) == 0:
+        # Nothing judged is nothing known: never "Ready" on zero checks.
         return Verdict.UNKNOWN
     return Verdict.READY
 
@@ -344,4 +365,6 @@ def make_report(
         generated_at=generated_at,
         tool_version=__version__,
         branding=branding or Branding(),
+        checks_selected=len(select_checks(profile)),
+        checks_ran=checks_ran(findings),
     )

@@ -36,6 +36,19 @@ class Profile:
 
         return matches(self.include) and not matches(self.exclude)
 
+    def selection_error(self, checks: list[CheckSpec]) -> str:
+        """Why this profile's selection is wrong ("" when it is fine): a pattern that names no
+        check, area or tag (a typo such as SQL-0O1 would silently drop a check), or nothing selected."""
+        names = {n for spec in checks for n in (spec.id, f"area:{spec.area.value}", *(f"tag:{t}" for t in spec.tags))}
+        for key, patterns in (("include", self.include), ("exclude", self.exclude)):
+            for pattern in patterns:
+                if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+                    kind = "area" if pattern.startswith("area:") else "tag" if pattern.startswith("tag:") else "check ID"
+                    return f"profile {self.name}: {key} pattern {pattern!r} matches no {kind} (see `linkready checks`)"
+        if not any(self.selects(spec) for spec in checks):
+            return f"profile {self.name}: include/exclude select no check"
+        return ""
+
 
 _PROFILE_KEYS = {"name", "description", "extends", "include", "exclude", "warn_is_failure", "thresholds"}
 
@@ -71,7 +84,7 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
             raise PolicyError(f"{origin}: '{key}' must be a list of strings")
     if not isinstance(data.get("thresholds", {}), dict):
         raise PolicyError(f"{origin}: 'thresholds' must be a table")
-    return Profile(
+    profile = Profile(
         name=str(data.get("name", Path(name_or_path).stem)),
         description=str(data.get("description", base.description)),
         include=tuple(data.get("include", base.include)),
@@ -79,6 +92,12 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
         warn_is_failure=bool(data.get("warn_is_failure", base.warn_is_failure)),
         thresholds={**base.thresholds, **data.get("thresholds", {})},
     )
+    from linkready.registry import all_checks
+
+    error = profile.selection_error(all_checks())
+    if error:
+        raise PolicyError(f"{origin}: {error.split(': ', 1)[1]}")
+    return profile
 
 
 _WAIVER_KEYS = {"check", "target", "reason", "owner", "expires"}

@@ -60,6 +60,9 @@ class Report:
     generated_at: datetime
     tool_version: str
     branding: Branding = field(default_factory=Branding)
+    #: How many checks the profile selected, and how many of them judged something (not SKIP).
+    checks_selected: int = 0
+    checks_ran: int = 0
 
     @property
     def digest(self) -> str:
@@ -69,6 +72,10 @@ class Report:
     def counts(self) -> dict[Status, int]:
         counted = Counter(f.status for f in self.findings)
         return {status: counted.get(status, 0) for status in STATUS_ORDER}
+
+    @property
+    def selection_line(self) -> str:
+        return f"{self.checks_selected} checks selected, {self.checks_ran} ran"
 
     def by_area(self) -> list[tuple[Area, list[Finding]]]:
         """Areas in reading order, findings in each sorted worst first."""

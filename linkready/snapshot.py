@@ -16,7 +16,8 @@ from typing import Any
 from linkready.facts import Facts
 from linkready.serde import SerdeError, from_data, to_data
 
-SCHEMA_VERSION = 1
+#: 2 adds the per-probe manifest (Facts.manifest); 1 is still read: an absent area is then not collected.
+SCHEMA_VERSION = 2
 
 
 class SnapshotError(ValueError):

@@ -24,6 +24,7 @@ def print_report(report: Report, console: Console, *, show_passed: bool = False)
         "  ".join(f"{status.value} {count}" for status, count in report.counts.items()),
         highlight=False,
     )
+    console.print(report.selection_line, highlight=False)
     for key, value in report.target_summary.items():
         console.print(f"{key}: {value}", highlight=False)
     shown = [f for f in report.findings if show_passed or f.status not in (Status.PASS, Status.SKIP)]

@@ -247,6 +247,9 @@ def verdict_sentence(report: Report) -> str:
         if errors:
             text += f" {errors:,} more could not be checked."
         return text
+    if errors == 0:
+        return (f"None of the {report.checks_selected:,} selected checks judged anything "
+                f"({report.selection_line}): unknown is not passed.")
     return (f"Nothing failed, but {errors:,} check{'s' if errors != 1 else ''} could not run: "
             "unknown is not passed. See “Could not be checked”.")
 

@@ -26,6 +26,7 @@ def report_data(report: Report) -> dict[str, Any]:
             "collected_with": report.snapshot.tool_version,
         },
         "target": report.target_summary,
+        "checks": {"selected": report.checks_selected, "ran": report.checks_ran},
         "counts": {status.value: count for status, count in report.counts.items()},
         "findings": [to_data(finding) for finding in report.findings],
     }

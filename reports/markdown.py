@@ -20,7 +20,7 @@ def render(report: Report) -> str:
     lines = [
         f"## linkready: {report.verdict.value}",
         "",
-        f"Profile `{report.profile}` · snapshot `{report.digest[:19]}…` · linkready {report.tool_version}",
+        f"Profile `{report.profile}` · {report.selection_line} · snapshot `{report.digest[:19]}…` · linkready {report.tool_version}",
         "",
         "| " + " | ".join(s.value for s in report.counts) + " |",
         "|" + "---|" * len(report.counts),

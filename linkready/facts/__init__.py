@@ -7,6 +7,7 @@ needs it becomes ERROR with the reason instead of judging a silent default.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,15 +21,51 @@ from linkready.facts.target import TargetFacts
 __all__ = [
     "AzureFacts",
     "Collector",
+    "ErrorKind",
+    "FactState",
     "Facts",
     "NetworkFacts",
     "PlanFacts",
     "PlannedLink",
     "ProbeError",
+    "ProbeManifest",
+    "ProbeState",
     "SqlFacts",
     "TargetFacts",
     "lookup",
 ]
+
+
+class ErrorKind(enum.StrEnum):
+    """Why a fact could not be gathered."""
+
+    TIMEOUT = "timeout"
+    PERMISSION = "permission"
+    AUTH = "auth"
+    NOT_FOUND = "not_found"
+    THROTTLED = "throttled"
+    UNREACHABLE = "unreachable"
+    CONFIG = "config"
+    ERROR = "error"
+
+
+class ProbeState(enum.StrEnum):
+    """What became of one probe in one collection (the snapshot manifest)."""
+
+    #: The probe ran and returned its area's facts (some sub-facts may still carry errors).
+    COLLECTED = "collected"
+    #: The probe ran (or was meant to) and returned nothing: its facts are unknown.
+    NOT_COLLECTED = "not_collected"
+    #: The config gives this probe nothing to look at: its checks are not applicable.
+    NOT_ASKED = "not_asked"
+
+
+class FactState(enum.StrEnum):
+    """How a check sees one fact path."""
+
+    COLLECTED = "collected"
+    NOT_COLLECTED = "not_collected"
+    NOT_ASKED = "not_asked"
 
 
 @dataclass(frozen=True)
@@ -38,10 +75,26 @@ class ProbeError:
     probe: str
     #: Dotted path of the fact it blocks ("sql", "sql.trace_flags", "azure.nsg").
     fact: str
-    #: timeout, permission, auth, not_found, throttled, unreachable, config, error.
+    #: Always an :class:`ErrorKind` once built (typed ``str`` so probes may pass their classifier's text).
     kind: str
     reason: str
     resource: str = ""
+
+    def __post_init__(self) -> None:
+        # Probes pass the kind as text from their own classifiers; the enum refuses a typo.
+        object.__setattr__(self, "kind", ErrorKind(self.kind))
+
+
+@dataclass(frozen=True)
+class ProbeManifest:
+    """One probe's line in the snapshot manifest: was it asked for, and did it deliver."""
+
+    probe: str
+    #: The Facts attribute the probe fills ("sql", "azure", "network", "target").
+    fact: str
+    state: ProbeState
+    #: Why, when the state is not COLLECTED ("no [source] in the config", the probe error).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +118,9 @@ class Facts:
     network: NetworkFacts | None = None
     target: TargetFacts | None = None
     errors: tuple[ProbeError, ...] = ()
+    #: One entry per probe. Empty for facts built by hand and for schema-1 snapshots: then an
+    #: absent area is *not collected* (unknown), never "not asked for" and never empty.
+    manifest: tuple[ProbeManifest, ...] = ()
 
     @property
     def as_of(self) -> datetime:
@@ -77,6 +133,33 @@ class Facts:
             if path == err.fact or path.startswith(err.fact + "."):
                 return err
         return None
+
+    def manifest_for(self, area: str) -> ProbeManifest | None:
+        return next((m for m in self.manifest if m.fact == area), None)
+
+    def state_of(self, path: str) -> tuple[FactState, str]:
+        """Whether ``path`` was collected (possibly empty), not collected, or not asked for, and why.
+
+        The one rule every check goes through: ``None`` anywhere on the path is unknown unless
+        the manifest says the probe was not asked for; an empty tuple is a collected answer.
+        """
+        error = self.error_for(path)
+        if error is not None:
+            return FactState.NOT_COLLECTED, f"{path} could not be read: {error.reason}"
+        area = path.split(".")[0]
+        entry = self.manifest_for(area)
+        if entry is not None and entry.state is ProbeState.NOT_ASKED:
+            return FactState.NOT_ASKED, entry.reason or f"the {entry.probe} probe was not asked for"
+        if lookup(self, path) is not None:
+            return FactState.COLLECTED, ""
+        if entry is not None and entry.state is ProbeState.NOT_COLLECTED:
+            return FactState.NOT_COLLECTED, f"{path} was not collected: {entry.reason or 'the probe returned nothing'}"
+        if entry is None and lookup(self, area) is None:
+            return FactState.NOT_COLLECTED, (
+                f"{path} was not collected (absent from the snapshot, and no manifest entry says it was not "
+                "asked for)"
+            )
+        return FactState.NOT_COLLECTED, f"{path} was not collected (absent from the {area} facts)"
 
 
 _MISSING = object()

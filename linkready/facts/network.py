@@ -5,25 +5,48 @@ Every field added after the first release has a default, so older snapshots stil
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-#: DnsAnswer.status values.
-DNS_OK = "ok"
-DNS_NXDOMAIN = "nxdomain"
-DNS_NOANSWER = "noanswer"
-DNS_SERVFAIL = "servfail"
-DNS_TIMEOUT = "timeout"
-DNS_NO_NAMESERVERS = "no_nameservers"
-DNS_ERROR = "error"
 
-#: PortResult.state values.
-PORT_OPEN = "open"
-PORT_REFUSED = "refused"
-PORT_FILTERED = "filtered"
-PORT_UNREACHABLE = "unreachable"
-PORT_ERROR = "error"
-#: The scan's overall deadline ran out before this port got a full attempt.
-PORT_UNTESTED = "untested"
+class DnsStatus(enum.StrEnum):
+    """DnsAnswer.status: how one resolver answered one name."""
+
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NOANSWER = "noanswer"
+    SERVFAIL = "servfail"
+    TIMEOUT = "timeout"
+    NO_NAMESERVERS = "no_nameservers"
+    ERROR = "error"
+
+
+class PortState(enum.StrEnum):
+    """PortResult.state: what one TCP connection attempt found."""
+
+    OPEN = "open"
+    REFUSED = "refused"
+    FILTERED = "filtered"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"
+    #: The scan's overall deadline ran out before this port got a full attempt.
+    UNTESTED = "untested"
+
+
+# The names the probes and checks used before the states were enums.
+DNS_OK = DnsStatus.OK
+DNS_NXDOMAIN = DnsStatus.NXDOMAIN
+DNS_NOANSWER = DnsStatus.NOANSWER
+DNS_SERVFAIL = DnsStatus.SERVFAIL
+DNS_TIMEOUT = DnsStatus.TIMEOUT
+DNS_NO_NAMESERVERS = DnsStatus.NO_NAMESERVERS
+DNS_ERROR = DnsStatus.ERROR
+PORT_OPEN = PortState.OPEN
+PORT_REFUSED = PortState.REFUSED
+PORT_FILTERED = PortState.FILTERED
+PORT_UNREACHABLE = PortState.UNREACHABLE
+PORT_ERROR = PortState.ERROR
+PORT_UNTESTED = PortState.UNTESTED
 
 
 @dataclass(frozen=True)
@@ -34,7 +57,7 @@ class DnsAnswer:
     #: The server that gave this answer as ip[:port], "hosts-file", or "system" when none did.
     server: str
     #: ok, nxdomain, noanswer, servfail, timeout, no_nameservers, error.
-    status: str
+    status: DnsStatus
     addresses: tuple[str, ...] = ()
     #: CNAMEs followed from ``name`` to the name that holds the addresses, in order.
     cname_chain: tuple[str, ...] = ()
@@ -51,7 +74,7 @@ class DnsAnswer:
 class PortResult:
     port: int
     #: open, refused, filtered, unreachable, error, untested.
-    state: str
+    state: PortState
     connect_ms: float | None = None
     detail: str = ""
 

@@ -8,6 +8,7 @@ libraries (pyodbc, the Azure SDK) inside the function, so the CLI starts fast.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,18 @@ class ProbeContext:
         return self._outcomes.get(name)
 
 
+def _has_source(config: Config) -> bool:
+    return config.source is not None
+
+
+def _has_mi(config: Config) -> bool:
+    return config.managed_instance is not None
+
+
+def _has_either(config: Config) -> bool:
+    return config.source is not None or config.managed_instance is not None
+
+
 @dataclass(frozen=True)
 class ProbeSpec:
     name: str
@@ -68,11 +81,22 @@ class ProbeSpec:
     fact: str
     #: "module:function", imported when the probe runs.
     target: str
+    #: Whether a config gives this probe something to look at.
+    wants: Callable[[Config], bool] = field(default=_has_either, compare=False, repr=False)
+    #: What the manifest (and every SKIP of its checks) says when the config does not ask for it.
+    not_asked_reason: str = ""
+
+    def wanted(self, config: Config) -> bool:
+        return self.wants(config)
 
 
 PROBES: tuple[ProbeSpec, ...] = (
-    ProbeSpec("sql", "sql", "linkready.probes.sql:probe"),
-    ProbeSpec("azure", "azure", "linkready.probes.azure:probe"),
-    ProbeSpec("network", "network", "linkready.probes.network:probe"),
-    ProbeSpec("target", "target", "linkready.probes.target:probe"),
+    ProbeSpec("sql", "sql", "linkready.probes.sql:probe", _has_source,
+              "SQL Server facts were not asked for (no [source] in the config)"),
+    ProbeSpec("azure", "azure", "linkready.probes.azure:probe", _has_mi,
+              "Azure facts were not asked for (no [managed_instance] in the config)"),
+    ProbeSpec("network", "network", "linkready.probes.network:probe", _has_either,
+              "network facts were not asked for (neither [source] nor [managed_instance] in the config)"),
+    ProbeSpec("target", "target", "linkready.probes.target:probe", _has_mi,
+              "target facts were not asked for (no [managed_instance] in the config)"),
 )

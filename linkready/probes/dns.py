@@ -38,6 +38,7 @@ from linkready.facts.network import (
     DNS_SERVFAIL,
     DNS_TIMEOUT,
     DnsAnswer,
+    DnsStatus,
 )
 
 DEFAULT_TIMEOUT = 3.0
@@ -203,7 +204,7 @@ def resolve_with_server(
     return DnsAnswer(
         name=name,
         server=server.label,
-        status=status,
+        status=DnsStatus(status),
         addresses=addresses,
         cname_chain=cnames,
         detail=detail,
@@ -288,7 +289,7 @@ def resolve_system(
             return DnsAnswer(
                 name=name,
                 server=label,
-                status=status,
+                status=DnsStatus(status),
                 addresses=addresses,
                 cname_chain=cnames,
                 detail=detail,
@@ -305,7 +306,7 @@ def resolve_system(
     return DnsAnswer(
         name=name,
         server=label,
-        status=status,
+        status=DnsStatus(status),
         cname_chain=cnames,
         detail=detail,
         elapsed_ms=_ms(started),

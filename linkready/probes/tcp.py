@@ -33,6 +33,7 @@ from linkready.facts.network import (
     PORT_UNTESTED,
     PortResult,
     PortScan,
+    PortState,
 )
 
 #: Default per-port connect timeout in seconds.
@@ -139,7 +140,7 @@ async def _connect_once(address: str, port: int, timeout: float) -> PortResult:
     except OSError as exc:
         state, detail = classify_oserror(exc)
         elapsed = (time.perf_counter() - start) * 1000
-        return PortResult(port, state, round(elapsed, 3), detail)
+        return PortResult(port, PortState(state), round(elapsed, 3), detail)
     finally:
         sock.close()
     elapsed = (time.perf_counter() - start) * 1000

@@ -97,6 +97,8 @@ def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
         return Verdict.NOT_READY
     if Status.ERROR in statuses:
         return Verdict.UNKNOWN
+    if not statuses - {Status.SKIP}:
+        return Verdict.UNKNOWN  # as the engine: nothing judged is never "Ready"
     return Verdict.READY
 
 
@@ -111,6 +113,8 @@ def make_report(findings: tuple[Finding, ...] | list[Finding], *, snapshot: Snap
         generated_at=NOW,
         tool_version=VERSION,
         branding=branding or Branding(),
+        checks_selected=len({f.check_id for f in found}),
+        checks_ran=len({f.check_id for f in found if f.status is not Status.SKIP}),
     )
 
 

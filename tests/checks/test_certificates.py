@@ -35,7 +35,7 @@ CASES = [
     ("CERT-001", facts(certificates=cert(pvt_key_encryption_type="PW")), "FAIL"),
     ("CERT-001", facts(certificates=cert(not_after=AS_OF + timedelta(days=10))), "WARN"),  # within 30 days
     ("CERT-001", facts(certificates=cert(name="SQL01\\SALES")), "WARN"),
-    ("CERT-001", facts(certificates=()), "SKIP"),  # engine: nothing to judge
+    ("CERT-001", facts(certificates=()), "FAIL"),  # collected and empty: the endpoint's certificate is gone
     ("CERT-001", facts(endpoints=(replace(ENDPOINT, certificate_id=999, certificate_name="gone"),)), "FAIL"),
     ("CERT-002", facts(certificates=cert(public_der_hex=der(2048))), "PASS"),
     ("CERT-002", facts(certificates=cert(public_der_hex=der(1024), key_length=1024)), "WARN"),

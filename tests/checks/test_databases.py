@@ -21,7 +21,7 @@ CASES = [
     ("DB-001", facts(), "PASS"),
     ("DB-001", facts(databases=(replace(SALES, name="msdb", is_system=True, database_id=4),),
                      plan={"links": (replace(LINK, databases=("msdb",)),)}), "FAIL"),
-    ("DB-001", facts(databases=()), "SKIP"),
+    ("DB-001", facts(databases=()), "FAIL"),  # no user databases: the planned one is absent
     ("DB-001", facts(databases=database(name="Other")), "FAIL"),  # planned Sales does not exist
     ("DB-002", facts(), "PASS"),
     ("DB-002", facts(databases=database(state="RESTORING")), "FAIL"),

@@ -58,12 +58,12 @@ def test_dns001_fail_suggests_forwarding_to_a_server_that_knows() -> None:
     assert f.fix and "Add-DnsServerConditionalForwarderZone" in f.fix[0].code
 
 
-def test_dns001_error_when_probe_failed_and_skip_when_not_collected() -> None:
+def test_dns001_error_when_probe_failed_or_fact_not_collected() -> None:
     err = ProbeError("network", "network.mi_dns", "config", "the managed instance FQDN is unknown")
     f = one("DNS-001", facts(network=NetworkFacts(), errors=(err,)))
     assert f.status is Status.ERROR and "FQDN is unknown" in f.message
     f = one("DNS-001", facts(network=NetworkFacts()))
-    assert f.status is Status.SKIP
+    assert f.status is Status.ERROR and "network.mi_dns was not collected" in f.message
 
 
 # -- DNS-002 -----------------------------------------------------------------------------------
@@ -109,9 +109,10 @@ def test_dns002_public_endpoint_name_fails_even_inside_subnet_prefix() -> None:
     assert f.status is Status.FAIL and "public endpoint" in f.message
 
 
-def test_dns002_error_when_name_did_not_resolve_skip_without_subnet() -> None:
+def test_dns002_error_when_name_did_not_resolve_or_subnet_unknown() -> None:
     assert one("DNS-002", facts(mi_dns=(answer("nxdomain"),))).status is Status.ERROR
-    assert one("DNS-002", facts(mi_dns=(answer("ok", MI_ADDR),), subnet=None)).status is Status.SKIP
+    f = one("DNS-002", facts(mi_dns=(answer("ok", MI_ADDR),), subnet=None))
+    assert f.status is Status.ERROR and "azure.subnet" in f.message
 
 
 def test_dns002_evidence_shows_disagreeing_servers() -> None:

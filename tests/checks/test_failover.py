@@ -15,6 +15,7 @@ from linkready.model import Status
 from linkready.policy import load_profile
 from linkready.registry import get
 from tests.builders.checks import findings
+from tests.builders.manifest import not_asked
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 MI_ID = "/subscriptions/6d1f0c9e-3b7a-4c1e-9a55-0f2b8e4d7c11/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi1"
@@ -161,6 +162,8 @@ def test_healthy_link_has_no_failover_blocker() -> None:
     assert {f.status for f in findings} == {Status.PASS}
 
 
-def test_sql_facts_missing_skip_only_what_needs_them() -> None:
+def test_sql_facts_missing_error_only_what_needs_them() -> None:
     bare = replace(HEALTHY, sql=None)
-    assert statuses("FO-006", bare) == [Status.SKIP] and statuses("FO-001", bare) == [Status.PASS]
+    assert statuses("FO-006", bare) == [Status.ERROR] and statuses("FO-001", bare) == [Status.PASS]
+    unasked = not_asked(bare, "sql")
+    assert statuses("FO-006", unasked) == [Status.SKIP] and statuses("FO-001", unasked) == [Status.PASS]

@@ -36,9 +36,12 @@ def test_mi_001_stopped_suggests_start() -> None:
     assert "az sql mi start --resource-group rg-data-weu --mi sqlmi-contoso-weu" in finding.fix[0].code
 
 
-def test_mi_001_unreadable_operations_warn() -> None:
+def test_mi_001_unreadable_or_absent_operations_are_error_not_pass() -> None:
     f = facts(azure_facts=azure(operations=None), errors=(ProbeError("azure", "azure.operations", "error", "500"),))
-    assert one("MI-001", f).status is Status.WARN
+    assert one("MI-001", f).status is Status.ERROR and "500" in one("MI-001", f).message
+    f = facts(azure_facts=azure(operations=None))
+    assert one("MI-001", f).status is Status.ERROR and "azure.operations was not collected" in one("MI-001", f).message
+    assert one("MI-001", facts(azure_facts=azure(operations=()))).status is Status.PASS
 
 
 def test_mi_001_missing_instance_is_error() -> None:
@@ -193,7 +196,7 @@ def test_mi_008_legacy_link_state() -> None:
          Status.FAIL, "setRole/action"),
         ((Permission(("Microsoft.Sql/managedInstances/*",), ("Microsoft.Sql/managedInstances/serverTrustCertificates/write",)),
           Permission(("Microsoft.Sql/managedInstances/serverTrustCertificates/*",))), Status.PASS, ""),
-        ((), Status.SKIP, ""),
+        ((), Status.FAIL, "Microsoft.Sql/managedInstances/write"),  # no role at all
     ],
 )
 def test_mi_009_rbac(permissions: tuple[Permission, ...], status: Status, missing: str) -> None:

@@ -11,6 +11,7 @@ from linkready.facts.azure import Route, RouteTable, SecurityRule
 from linkready.model import Finding, Status
 from tests.builders.azure_facts import MI_NSG_RULES, azure, facts, nsg, plan, rule, vnet
 from tests.builders.checks import findings as run
+from tests.builders.manifest import not_asked
 
 
 def mi_leg(findings: list[Finding]) -> Finding:
@@ -110,9 +111,10 @@ def test_partner_endpoint_ip_is_the_fallback_source() -> None:
     assert {x.status for x in run("NSG-001", f)} == {Status.PASS}
 
 
-def test_azure_not_collected_skips() -> None:
+def test_azure_not_collected_is_error_and_not_asked_skips() -> None:
     f = Facts(plan=plan())
-    assert [x.status for x in run("NSG-001", f)] == [Status.SKIP]
+    assert [x.status for x in run("NSG-001", f)] == [Status.ERROR]
+    assert [x.status for x in run("NSG-001", not_asked(f, "azure"))] == [Status.SKIP]
 
 
 @pytest.mark.parametrize(

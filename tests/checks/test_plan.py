@@ -47,7 +47,7 @@ def test_plan_001_duplicate_link_names() -> None:
         ("TCP://sqlprod01.contoso.local:5022", Status.PASS, "well formed"),
         ("TCP://[fd00::4]:5022", Status.PASS, "well formed"),
         ("TCP://10.1.0.4:5023", Status.WARN, "not 5022"),
-        ("tcp://10.1.0.4:5022", Status.FAIL, "not of the form"),
+        ("tcp://10.1.0.4:5022", Status.PASS, ""),  # the CLI sends tcp://; the scheme is case-insensitive
         ("10.1.0.4:5022", Status.FAIL, "not of the form"),
         ("TCP://10.1.0.4", Status.FAIL, "not of the form"),
         ("TCP://10.1.0.4:5022/", Status.FAIL, "not of the form"),

@@ -82,10 +82,10 @@ def test_net001_error_when_fqdn_did_not_resolve_or_port_untested() -> None:
     assert f.status is Status.ERROR
 
 
-def test_net001_error_from_probe_and_skip_when_not_collected() -> None:
+def test_net001_error_from_probe_or_when_not_collected() -> None:
     err = ProbeError("network", "network.mi_ports", "config", "the managed instance FQDN is unknown")
     assert one("NET-001", facts(network=NetworkFacts(), errors=(err,))).status is Status.ERROR
-    assert one("NET-001", facts(network=NetworkFacts())).status is Status.SKIP
+    assert one("NET-001", facts(network=NetworkFacts())).status is Status.ERROR
 
 
 # -- NET-002 -----------------------------------------------------------------------------------

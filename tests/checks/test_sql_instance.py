@@ -72,4 +72,4 @@ def test_unreadable_facts_are_errors_not_failures() -> None:
     assert statuses("SQL-006", facts(trace_flags=None, errors=(error,))) == ["ERROR"]
     assert statuses("SQL-005", facts(master_key_present=None, errors=(
         ProbeError("sql", "sql.master_key_present", "permission", "needs VIEW ANY DEFINITION"),))) == ["ERROR"]
-    assert statuses("SQL-001", facts(SQL, instance=None)) == ["SKIP"]
+    assert statuses("SQL-001", facts(SQL, instance=None)) == ["ERROR"]  # not collected is unknown

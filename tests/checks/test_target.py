@@ -14,6 +14,7 @@ from linkready.policy import load_profile
 from linkready.registry import all_checks
 from tests.builders.checks import findings as run
 from tests.builders.checks import one
+from tests.builders.manifest import not_asked
 
 MI_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-data"
@@ -91,8 +92,9 @@ def test_finished_target_passes_every_check(check_id: str) -> None:
 
 
 @pytest.mark.parametrize("check_id", TGT_IDS)
-def test_no_target_facts_is_skipped(check_id: str) -> None:
-    assert one(check_id, make(None)).status is Status.SKIP
+def test_no_target_facts_is_error_and_not_asked_is_skipped(check_id: str) -> None:
+    assert one(check_id, make(None)).status is Status.ERROR
+    assert one(check_id, not_asked(make(None), "target")).status is Status.SKIP
 
 
 @pytest.mark.parametrize(
@@ -329,8 +331,9 @@ def test_tgt_010_scale_command_names_an_offered_size() -> None:
     assert one("TGT-010", facts).fix[0].code.endswith("--capacity 32")
 
 
-def test_tgt_010_without_source_facts_is_skipped() -> None:
-    assert one("TGT-010", make(source=None)).status is Status.SKIP
+def test_tgt_010_without_source_facts_is_error() -> None:
+    assert one("TGT-010", make(source=None)).status is Status.ERROR
+    assert one("TGT-010", not_asked(replace(make(), sql=None), "sql")).status is Status.SKIP
 
 
 @pytest.mark.parametrize("v_cores", [16, 4])  # PASS and WARN both show it

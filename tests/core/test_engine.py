@@ -7,7 +7,7 @@ from datetime import date
 
 from linkready.config import parse_config
 from linkready.engine import collect, decide, evaluate, run_check
-from linkready.facts import Facts, ProbeError
+from linkready.facts import Facts, ProbeError, ProbeState
 from linkready.facts.sql import SqlFacts
 from linkready.model import (
     Area,
@@ -25,6 +25,7 @@ from linkready.model import (
 )
 from linkready.policy import Profile
 from linkready.probes import ProbeSpec, Secrets
+from tests.builders.manifest import not_asked
 
 
 def spec(check_id: str, function, requires: tuple[str, ...] = ()) -> CheckSpec:  # type: ignore[no-untyped-def]
@@ -69,6 +70,8 @@ def test_missing_fact_is_error_with_the_probe_reason_or_skip_when_not_collected(
     [finding] = run_check(spec("SQL-905", ok, ("sql.master_key_present",)), blocked, Settings())
     assert finding.status is Status.PASS
     [finding] = run_check(spec("SQL-906", ok, ("azure.nsg",)), blocked, Settings())
+    assert finding.status is Status.ERROR and "azure.nsg was not collected" in finding.message
+    [finding] = run_check(spec("SQL-906", ok, ("azure.nsg",)), not_asked(blocked, "azure"), Settings())
     assert finding.status is Status.SKIP and "no [managed_instance]" in finding.message
 
 
@@ -116,6 +119,10 @@ def test_a_probe_that_times_out_is_recorded_and_the_others_finish() -> None:
     assert "did not finish within 0.5 s" in error.reason
     assert snapshot.facts.sql is None and snapshot.facts.network is not None
     assert ("sql", "timeout") in events
+    manifest = {m.probe: (m.state, m.reason) for m in snapshot.facts.manifest}
+    assert manifest["sql"][0] is ProbeState.NOT_COLLECTED and "did not finish" in manifest["sql"][1]
+    assert manifest["network"] == (ProbeState.COLLECTED, "")
+    assert manifest["azure"][0] is ProbeState.NOT_ASKED and "no [managed_instance]" in manifest["azure"][1]
     [finding] = run_check(spec("SQL-908", ok, ("sql.master_key_present",)), snapshot.facts, Settings())
     assert finding.status is Status.ERROR and "did not finish within 0.5 s" in finding.message
 

@@ -63,3 +63,42 @@ def test_serde_rejects_wrong_types_with_a_path() -> None:
     with pytest.raises(SerdeError, match=r"\$\.flag: expected int"):
         from_data(TraceFlag, {"flag": "1800", "enabled": True})
     assert from_data(TraceFlag, to_data(TraceFlag(1800, True))) == TraceFlag(1800, True)
+
+
+def test_schema_1_snapshot_without_an_area_is_not_collected_not_empty() -> None:
+    # A version-1 snapshot (no manifest) that lacks the SQL facts: every SQL check is unknown.
+    from linkready.engine import decide, evaluate
+    from linkready.model import Status, Verdict
+    from linkready.policy import load_profile
+
+    data = json.loads(DEMO.read_text())
+    data["schema_version"] = 1
+    data["facts"].pop("manifest")
+    data["facts"]["sql"] = None
+    snapshot = loads(json.dumps(data))
+    assert snapshot.facts.manifest == ()
+    findings = evaluate(snapshot.facts, load_profile("preflight"))
+    sql = [f for f in findings if f.check_id == "SQL-001"]
+    assert [f.status for f in sql] == [Status.ERROR]
+    assert "sql.instance was not collected" in sql[0].message and "no manifest" in sql[0].message
+    assert decide(findings, load_profile("preflight")) is not Verdict.READY
+
+
+def test_schema_2_manifest_not_asked_skips_and_not_collected_errors() -> None:
+    from linkready.engine import evaluate
+    from linkready.model import Status
+    from linkready.policy import load_profile
+
+    data = json.loads(DEMO.read_text())
+    assert data["schema_version"] == 2
+    data["facts"]["sql"] = None
+    for entry in data["facts"]["manifest"]:
+        if entry["fact"] == "sql":
+            entry.update(state="not_asked", reason="SQL Server facts were not asked for (no [source] in the config)")
+    by_id = {f.check_id: f for f in evaluate(loads(json.dumps(data)).facts, load_profile("preflight"))}
+    assert by_id["SQL-001"].status is Status.SKIP and "no [source]" in by_id["SQL-001"].message
+    for entry in data["facts"]["manifest"]:
+        if entry["fact"] == "sql":
+            entry.update(state="not_collected", reason="the sql probe did not finish within 30 s")
+    by_id = {f.check_id: f for f in evaluate(loads(json.dumps(data)).facts, load_profile("preflight"))}
+    assert by_id["SQL-001"].status is Status.ERROR and "did not finish within 30 s" in by_id["SQL-001"].message

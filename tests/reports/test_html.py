@@ -276,7 +276,9 @@ def test_anchors_are_unique_even_for_repeated_keys() -> None:
 
 def test_no_findings_at_all() -> None:
     text = html.render(make_report([]))
-    assert "No check was selected" in text and "Ready" in text
+    # Zero checks judged is never "Ready" (issue 13): the verdict says it could not evaluate.
+    assert "No check was selected" in text and "Could not evaluate" in text
+    assert '<h2 id="verdict-title">Ready</h2>' not in text and "0 checks selected, 0 ran" in text
 
 
 def test_estate_of_ten_thousand_findings_is_complete() -> None:

@@ -1,0 +1,102 @@
+"""Walk every fact path of the demo snapshot; remove it (and separately empty it); judge again.
+
+The baseline is the demo with every FAIL/WARN waived, so it is "Ready": any change that leaves it
+"Ready" is a fact the verdict silently does without.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from linkready.engine import decide, evaluate
+from linkready.model import Status, Verdict, Waiver
+from linkready.policy import Profile
+from linkready.snapshot import SnapshotError, loads
+from tests.conftest import ROOT
+
+DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"
+#: Bookkeeping, not facts: the manifest and errors are exercised by their own tests.
+NOT_FACTS = {"errors", "manifest"}
+#: Every check (preflight, audit and failover together): a fact no check of any profile needs is
+#: the only kind that may go missing without changing the verdict.
+ALL = Profile("all", include=("*",))
+
+
+def demo_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DEMO.read_text())
+    return data
+
+
+def fact_paths(node: Any, prefix: str = "") -> Iterator[str]:
+    """Dotted paths of every dict key; a list's first item as ``path[0]`` (its keys walked too):
+    the items of one list share one shape, so the first stands for all."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if not prefix and key in NOT_FACTS:
+                continue
+            yield path
+            yield from fact_paths(value, path)
+    elif isinstance(node, list) and node and isinstance(node[0], dict):
+        path = f"{prefix}[0]"
+        yield path
+        yield from fact_paths(node[0], path)
+
+
+def _parent(root: Any, path: str) -> tuple[Any, str | int]:
+    parts: list[str | int] = []
+    for piece in path.split("."):
+        name, _, rest = piece.partition("[")
+        parts.append(name)
+        for index in rest.rstrip("]").split("]["):
+            if index:
+                parts.append(int(index))
+    node = root
+    for part in parts[:-1]:
+        node = node[part]
+    return node, parts[-1]
+
+
+def changed(data: dict[str, Any], path: str, how: str) -> dict[str, Any] | None:
+    """A copy with ``path`` removed or emptied; None when emptying does not apply (numbers, bools)."""
+    out = copy.deepcopy(data)
+    parent, key = _parent(out["facts"], path)
+    if how == "remove":
+        del parent[key]
+        return out
+    value = parent[key]
+    if isinstance(value, list):
+        if not value:
+            return None
+        parent[key] = []
+    elif isinstance(value, str):
+        if not value:
+            return None
+        parent[key] = ""
+    elif isinstance(value, dict):
+        parent[key] = {}
+    else:
+        return None
+    return out
+
+
+def waivers_for_baseline(data: dict[str, Any]) -> tuple[list[Waiver], date]:
+    snapshot = loads(json.dumps(data))
+    today = snapshot.collected_at.date()
+    findings = evaluate(snapshot.facts, ALL, today=today)
+    waivers = [Waiver(f.check_id, "baseline", "test", date(2099, 1, 1), f.target)
+               for f in findings if f.status in (Status.FAIL, Status.WARN)]
+    return waivers, today
+
+
+def verdict_of(data: dict[str, Any], waivers: list[Waiver], today: date) -> Verdict | None:
+    """The verdict, or None when the snapshot is refused (a refusal is not "Ready" either)."""
+    try:
+        snapshot = loads(json.dumps(data))
+    except SnapshotError:
+        return None
+    return decide(evaluate(snapshot.facts, ALL, waivers, today=today), ALL)
