@@ -146,12 +146,12 @@ class Facts:
         error = self.error_for(path)
         if error is not None:
             return FactState.NOT_COLLECTED, f"{path} could not be read: {error.reason}"
+        if lookup(self, path) is not None:
+            return FactState.COLLECTED, ""  # a value present is collected, whatever the manifest says
         area = path.split(".")[0]
         entry = self.manifest_for(area)
         if entry is not None and entry.state is ProbeState.NOT_ASKED:
             return FactState.NOT_ASKED, entry.reason or f"the {entry.probe} probe was not asked for"
-        if lookup(self, path) is not None:
-            return FactState.COLLECTED, ""
         if entry is not None and entry.state is ProbeState.NOT_COLLECTED:
             return FactState.NOT_COLLECTED, f"{path} was not collected: {entry.reason or 'the probe returned nothing'}"
         if entry is None and lookup(self, area) is None:
