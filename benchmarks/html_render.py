@@ -4,7 +4,8 @@
 
 The baseline is the JSON rendering of the same report, measured in the same run. Target
 (issue #7): the HTML renders in under 2 s. With --browser, headless Chromium also loads the file
-(DOMContentLoaded and load, from the page's own navigation timing) and runs one search.
+(DOMContentLoaded and load, from the page's own navigation timing; first paint; long tasks from a
+PerformanceObserver installed before the page's own scripts; DOM node count) and runs one search.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from linkready.reports import html, json_report, markdown  # noqa: E402
 
+from benchmarks._load import load_line  # noqa: E402
 from tests.builders.reports import estate_report  # noqa: E402
 
 TARGET_SECONDS = 2.0
@@ -44,10 +46,19 @@ def browser_load(path: Path) -> dict[str, float]:
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                           "--disable-component-update", "--no-first-run", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # Long tasks (> 50 ms on the main thread) from the start of the page, as Chromium reports them.
+        page.add_init_script("""window.__long = [];
+            new PerformanceObserver(l => l.getEntries().forEach(e => window.__long.push(e.duration)))
+                .observe({type: 'longtask', buffered: true});""")
         page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(500)  # let tasks queued at load finish and be reported
         timing = page.evaluate(
             "() => { const n = performance.getEntriesByType('navigation')[0];"
-            " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; }")
+            " const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));"
+            " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,"
+            " fp: paint['first-paint'] ?? -1, fcp: paint['first-contentful-paint'] ?? -1,"
+            " long_total: window.__long.reduce((a, b) => a + b, 0), long_max: Math.max(0, ...window.__long),"
+            " long_count: window.__long.length, nodes: document.getElementsByTagName('*').length}; }")
         search = page.evaluate("""() => new Promise(done => {
             const box = document.querySelector('#toolbar input[type=search]');
             const start = performance.now();
@@ -57,7 +68,8 @@ def browser_load(path: Path) -> dict[str, float]:
             wait();
         })""")
         browser.close()
-    return {"dcl": timing["dcl"] / 1000, "load": timing["load"] / 1000, "search": search / 1000}
+    seconds = {k: timing[k] / 1000 for k in ("dcl", "load", "fp", "fcp", "long_total", "long_max")}
+    return {**seconds, "long_count": timing["long_count"], "nodes": timing["nodes"], "search": search / 1000}
 
 
 def main() -> None:
@@ -91,7 +103,13 @@ def main() -> None:
             seen = browser_load(path)
         print(f"chromium  DOMContentLoaded        {seen['dcl'] * 1000:8.1f} ms  ratio {seen['dcl'] / baseline:5.2f}x")
         print(f"chromium  load                    {seen['load'] * 1000:8.1f} ms  ratio {seen['load'] / baseline:5.2f}x")
+        print(f"chromium  first paint             {seen['fp'] * 1000:8.1f} ms  (goal < 1500 ms)")
+        print(f"chromium  first contentful paint  {seen['fcp'] * 1000:8.1f} ms")
+        print(f"chromium  long tasks              {seen['long_count']:8.0f}     total {seen['long_total'] * 1000:.0f} ms, "
+              f"longest {seen['long_max'] * 1000:.0f} ms  (goal: each < 200 ms)")
+        print(f"chromium  DOM nodes               {seen['nodes']:8.0f}")
         print(f"chromium  search (debounced)      {seen['search'] * 1000:8.1f} ms")
+    print(load_line())
 
 
 if __name__ == "__main__":

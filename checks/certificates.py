@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
-
 from linkready.domain.docs import DOCS_BEST, DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
@@ -104,6 +101,10 @@ def _public_key_summary(cert: SqlCertificate) -> tuple[str, int | None, str | No
     """(algorithm, bits, signature hash) from the certificate's DER, or from sys.certificates alone."""
     if not cert.public_der_hex:
         return "RSA", cert.key_length or None, None
+    # cryptography costs ~0.2 s to import: only here, where a certificate is parsed (issue 20)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
     try:
         parsed = x509.load_der_x509_certificate(bytes.fromhex(cert.public_der_hex))
     except ValueError:

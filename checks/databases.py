@@ -280,8 +280,13 @@ def in_memory_oltp_fits_target(facts: Facts, settings: Settings) -> Iterator[Res
     yield from _each_planned(facts, settings, _in_memory, part="filegroups")
 
 
-def _ag_membership(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
-    multidb = any(link.link_mode == "MultiDatabase" and db.name in link.databases for link in facts.plan.links)
+def _multidb_names(facts: Facts) -> frozenset[str]:
+    """Databases planned in a multiple-database link, indexed once per evaluation (not scanned per database)."""
+    return frozenset(name for link in facts.plan.links if link.link_mode == "MultiDatabase" for name in link.databases)
+
+
+def _ag_membership(db: SqlDatabase, facts: Facts, settings: Settings, multidb_names: frozenset[str]) -> Result:
+    multidb = db.name in multidb_names
     if db.ag_name is None:
         return passed(f"{db.name} is not in an availability group", target=db.name, observed="no AG",
                       expected="no AG, or an AG holding only this database")
@@ -315,7 +320,8 @@ def database_not_in_shared_ag(facts: Facts, settings: Settings) -> Iterator[Resu
     if error is not None:
         yield errored(f"Could not evaluate: availability groups could not be read: {error.reason}")
         return
-    yield from _each_planned(facts, settings, _ag_membership)
+    multidb_names = _multidb_names(facts)
+    yield from _each_planned(facts, settings, lambda db, f, s: _ag_membership(db, f, s, multidb_names))
 
 
 def _tde(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:

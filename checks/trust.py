@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+if TYPE_CHECKING:  # cryptography costs ~0.2 s to import: only where a certificate is parsed (issue 20)
+    from cryptography import x509
 from linkready.checks._azure import hexnorm, mi_parts
 from linkready.checks.certificates import endpoint_certificate
 
@@ -30,6 +30,8 @@ ROOT_NAMES = {name.lower(): common for name, common in ROOT_CAS}
 
 
 def load_der(hex_blob: str) -> x509.Certificate | None:
+    from cryptography import x509
+
     try:
         return x509.load_der_x509_certificate(bytes.fromhex(hexnorm(hex_blob)))
     except ValueError:
@@ -41,6 +43,8 @@ def public_key_id(hex_blob: str) -> str | None:
     cert = load_der(hex_blob)
     if cert is None:
         return None
+    from cryptography.hazmat.primitives import serialization
+
     spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(spki).hexdigest()
 
@@ -53,6 +57,8 @@ def thumbprint(hex_blob: str) -> str:
 
 
 def _cn(name: x509.Name) -> str:
+    from cryptography import x509
+
     attrs = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(attrs[0].value) if attrs else name.rfc4514_string()
 
@@ -240,6 +246,8 @@ def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[R
     add = ("USE master;\nCREATE CERTIFICATE [{name}] FROM BINARY = 0x<root certificate from the Azure CA details page>;\n"
            f"DECLARE @id int = CERT_ID(N'{{name}}');\nEXEC sp_certificate_add_issuer @id, N'*.{suffix}';")
     if mi_cert is not None and mi_cert.issuer != mi_cert.subject:
+        from cryptography.exceptions import InvalidSignature
+
         issuer = _cn(mi_cert.issuer)
         roots = []
         for c in certs:

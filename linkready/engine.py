@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkready import __version__
-from linkready.config import Config
 from linkready.domain.docs import DOCS_PREP
 from linkready.facts import Collector, Facts, FactState, ProbeError, ProbeManifest, ProbeState, lookup
 from linkready.model import (
@@ -40,6 +39,9 @@ from linkready.probes import PROBES, ProbeContext, ProbeOutcome, ProbeSpec, Secr
 from linkready.registry import all_checks
 from linkready.report import Branding, Report
 from linkready.snapshot import SCHEMA_VERSION, Snapshot
+
+if TYPE_CHECKING:  # pydantic only at the config boundary: the engine needs Config for annotations alone
+    from linkready.config import Config
 
 #: on_event(probe name, state: "start" | "done" | "error" | "timeout", seconds, detail)
 EventHandler = Callable[[str, str, float, str], None]

@@ -6,6 +6,7 @@ exact facts it judged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ class Snapshot:
     collected_at: datetime
     facts: Facts
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        # Once per snapshot: every report format (and every estate target) asks for it, and the canonical
+        # bytes of a 1,000-port scan cost as much to build as the checks take to run (issue 20).
         return "sha256:" + hashlib.sha256(canonical_json(to_data(self)).encode()).hexdigest()
 
 

@@ -12,6 +12,7 @@ Print CSS makes the same file a paged document (``reports/pdf.py`` prints it).
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,13 +64,26 @@ QUIET = (Status.SKIP, Status.PASS)
 TOP_BLOCKERS = 8
 
 
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+class _Environment(jinja2.Environment):
+    """Compiles each template once per process, even when estate threads ask for it at the same moment."""
+
+    _compile_lock = threading.RLock()
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        # Without the lock, N threads that miss the cache together compile the same template N times.
+        with self._compile_lock:
+            return super()._load_template(name, globals)
+
+
+def _build_environment() -> jinja2.Environment:
+    env = _Environment(
         loader=jinja2.PackageLoader("linkready.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Compiled templates survive the process (keyed by source checksum): a cold CLI skips the compiler.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters["id"] = id
     env.filters["lower_first"] = lower_first
@@ -80,13 +94,20 @@ def environment() -> jinja2.Environment:
 
 
 _ENV: jinja2.Environment | None = None
+_ENV_LOCK = threading.Lock()
+
+
+def environment() -> jinja2.Environment:
+    """The one Jinja environment of this process, built once under a lock (callers must not change it)."""
+    global _ENV
+    with _ENV_LOCK:
+        if _ENV is None:
+            _ENV = _build_environment()
+        return _ENV
 
 
 def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = environment()
-    return _ENV
+    return environment()
 
 
 def lower_first(text: str) -> str:

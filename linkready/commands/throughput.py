@@ -13,7 +13,6 @@ customer's network, so it runs only when a person asks for it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -41,6 +40,8 @@ from linkready.domain.throughput import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from linkready.facts import Facts
 
 #: Could not measure (refused, filtered, cut off): the same meaning as "could not evaluate".
@@ -63,12 +64,16 @@ class Listener:
     """
 
     def __init__(self, on_event: Callable[[str], None] = lambda line: None) -> None:
+        import asyncio  # lazily: `throughput --help` need not pay for it (issue 20)
+
         self.on_event = on_event
         self.reports: list[Report] = []
         self.busy = False
         self.finished = asyncio.Event()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import asyncio
+
         peer = writer.get_extra_info("peername")
         who = f"{peer[0]}:{peer[1]}" if peer else "?"
         try:
@@ -122,6 +127,7 @@ async def listen(host: str | None, port: int, max_seconds: float, once: bool = F
                  on_event: Callable[[str], None] = lambda line: None,
                  on_ready: Callable[[list[tuple[str, int]]], None] = lambda addresses: None) -> list[Report]:
     """Serve tests until ``max_seconds`` have passed (or, with ``once``, until one test finished)."""
+    import asyncio
     listener = Listener(on_event)
     server = await asyncio.start_server(listener.handle, host=host, port=port, reuse_address=True)
     addresses = [(str(s.getsockname()[0]), int(s.getsockname()[1])) for s in server.sockets]
@@ -151,6 +157,7 @@ async def send(host: str, port: int, seconds: float, max_bytes: int, connect_tim
 
     Raises ThroughputError with a one-line reason when no measurement is possible.
     """
+    import asyncio
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), connect_timeout)
@@ -279,6 +286,7 @@ def command() -> None:
 @click.option("--once", is_flag=True, help="Exit after the first finished test.")
 def listen_command(port: int, bind: str | None, max_seconds: float, once: bool) -> None:
     """Receive and discard test data, one test at a time; report bytes/s back to the sender."""
+    import asyncio
 
     def ready(addresses: list[tuple[str, int]]) -> None:
         shown = ", ".join(f"[{a}]:{p}" if ":" in a else f"{a}:{p}" for a, p in addresses)
@@ -307,6 +315,7 @@ def listen_command(port: int, bind: str | None, max_seconds: float, once: bool) 
 def test_command(target: str, seconds: float, max_mb: float, connect_timeout: float, config_path: Path | None,
                  snapshot_path: Path | None, as_json_output: bool) -> None:
     """Send test data to a listener for a bounded time/size; print GB/hour and the seeding estimate."""
+    import asyncio
     try:
         host, port = parse_target(target)
     except ValueError as exc:

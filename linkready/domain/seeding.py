@@ -23,4 +23,13 @@ def seeding_hours(sizes: dict[str, float], throughput: float) -> dict[str, float
     With equal shares, a database of size s finishes once every database has sent min(its size, s):
     the smaller ones finish first and hand their share to the rest. The largest finishes at total/throughput.
     """
-    return {name: sum(min(other, gb) for other in sizes.values()) / throughput for name, gb in sizes.items()}
+    # Sorted once with running sums: each database's figure is (sizes up to its own) + its size x (larger ones),
+    # so the check stays linear-logarithmic in the planned databases instead of quadratic.
+    ordered = sorted(sizes.values())
+    sent_below: dict[float, float] = {}
+    running = 0.0
+    for index, gb in enumerate(ordered):
+        running += gb
+        larger = len(ordered) - index - 1
+        sent_below[gb] = running + gb * larger  # the last of equal sizes wins: it counts all of them
+    return {name: sent_below[gb] / throughput for name, gb in sizes.items()}

@@ -15,6 +15,7 @@ from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.model import Verdict
 from linkready.snapshot import SCHEMA_VERSION, Snapshot, dumps
 from linkready.tools.estate import Estate, EstateError, EstateTarget, RunOptions, load_estate, run_estate
+from tests.builders.manifest import not_asked
 from tests.conftest import ROOT, run_cli
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -24,8 +25,9 @@ SCHEMA = json.loads((ROOT / "reports" / "report.schema.json").read_text())
 
 
 def snapshot_file(folder: Path, name: str, *links: PlannedLink, errors: tuple[ProbeError, ...] = ()) -> Path:
-    """A plan-only snapshot: no SQL/Azure/network facts, so only the plan (and errors) decide."""
-    facts = Facts(plan=PlanFacts(links=links), errors=errors)
+    """A plan-only snapshot: its manifest says no SQL/Azure/network/target facts were asked for, so only
+    the plan (and errors) decide (without the manifest, the missing facts would be "not collected")."""
+    facts = not_asked(Facts(plan=PlanFacts(links=links), errors=errors), "sql", "azure", "network", "target")
     path = folder / f"{name}.json"
     path.write_text(dumps(Snapshot(SCHEMA_VERSION, "0.1.0", NOW, facts)), encoding="utf-8")
     return path

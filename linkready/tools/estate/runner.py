@@ -12,7 +12,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from typing import Any
 from linkready import __version__
 from linkready.model import Status, Verdict, Waiver
 from linkready.report import Branding, Report
-from linkready.snapshot import Snapshot
 from linkready.tools.estate.file import Estate, EstateTarget
 from linkready.tools.estate.outcomes import EstateReport, TargetOutcome
 
@@ -97,19 +96,6 @@ def _live_snapshot(target: EstateTarget, config: Any) -> Any:
     return collect(config, secrets)
 
 
-class _DigestOnce(Snapshot):
-    """A snapshot whose digest is computed once: every report format asks for it, and each time
-    re-serialises the whole snapshot (the largest per-target cost in a big estate)."""
-
-    @functools.cached_property
-    def digest(self) -> str:
-        return Snapshot.digest.fget(self)  # type: ignore[attr-defined,no-any-return]
-
-
-def _digest_once(snapshot: Snapshot) -> Snapshot:
-    return _DigestOnce(**{f.name: getattr(snapshot, f.name) for f in fields(snapshot)})
-
-
 class _TargetProblem(Exception):
     """A reason this one target cannot be evaluated; it becomes an unknown target."""
 
@@ -150,7 +136,7 @@ def run_target(target: EstateTarget, options: RunOptions) -> TargetOutcome:
             )
         else:
             snapshot = _live_snapshot(target, config)
-        report = make_report(_digest_once(snapshot), profile, options.waivers, now=options.now)
+        report = make_report(snapshot, profile, options.waivers, now=options.now)
         files = _write_target_files(report, target, options)
     except _TargetProblem as exc:
         return _unknown(target, mode, str(exc), started)
