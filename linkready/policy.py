@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,14 +60,16 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
         if not path.is_file():
             known = ", ".join(builtin_profiles())
             raise PolicyError(f"profile {name_or_path!r} is neither a built-in profile ({known}) nor a file")
-        text, origin = path.read_text("utf-8"), str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{origin}: not valid TOML: {exc}") from None
+        text, origin = _read_text(path, "profile"), str(path)
+    data = _parse_toml(text, origin)
     unknown = sorted(set(data) - _PROFILE_KEYS)
     if unknown:
         raise PolicyError(f"{origin}: unknown key '{unknown[0]}'")
+    for key in ("name", "description", "extends"):
+        if key in data and not isinstance(data[key], str):
+            raise PolicyError(f"{origin}: '{key}' must be a string")
+    if "warn_is_failure" in data and not isinstance(data["warn_is_failure"], bool):
+        raise PolicyError(f"{origin}: 'warn_is_failure' must be true or false")
     base = load_profile(data["extends"], (*_seen, name_or_path)) if data.get("extends") else Profile("base")
     for key in ("include", "exclude"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])):
@@ -87,19 +89,38 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
 _WAIVER_KEYS = {"check", "target", "reason", "owner", "expires"}
 
 
+def _read_text(path: Path, what: str) -> str:
+    """The file as UTF-8 text; a missing, unreadable or non-UTF-8 file is one line naming it."""
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: no such {what} file") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _parse_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The decoder's message can span lines (it quotes the document); the gate wants one line.
+        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise PolicyError(f"{origin}: not valid TOML: {first}") from None
+
+
 def load_waivers(path: Path) -> list[Waiver]:
     """``[[waiver]]`` tables: check, reason, owner and expires are required; target is optional."""
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: no such waivers file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    data = _parse_toml(_read_text(path, "waivers"), str(path))
     unknown = sorted(set(data) - {"waiver"})
     if unknown:
         raise PolicyError(f"{path}: unknown key '{unknown[0]}' (expected [[waiver]] tables)")
+    entries = data.get("waiver", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PolicyError(f"{path}: 'waiver' must be [[waiver]] tables")
     waivers = []
-    for index, entry in enumerate(data.get("waiver", [])):
+    for index, entry in enumerate(entries):
         where = f"{path}: waiver[{index}]"
         extra = sorted(set(entry) - _WAIVER_KEYS)
         if extra:
@@ -108,6 +129,11 @@ def load_waivers(path: Path) -> list[Waiver]:
             if not entry.get(key):
                 raise PolicyError(f"{where}: missing required key '{key}'")
         expires = entry["expires"]
+        if isinstance(expires, datetime):
+            # A TOML datetime (2026-12-31T00:00:00) is a date with a time; a waiver lasts whole days.
+            expires = expires.date()
+        elif isinstance(expires, time):
+            raise PolicyError(f"{where}: 'expires' must be a date such as 2026-12-31")
         if not isinstance(expires, date):
             try:
                 expires = date.fromisoformat(str(expires))

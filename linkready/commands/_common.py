@@ -5,8 +5,10 @@ Commands import from here, never from cli.py, so the arrows run one way (cli →
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,12 +22,35 @@ if TYPE_CHECKING:
     from linkready.snapshot import Snapshot
 
 EXIT_USAGE = 2
+#: A crash: distinct from 1 (not ready) so that a pipeline never reads a bug as a verdict.
+EXIT_INTERNAL = 4
 
 
 def fail_usage(message: str) -> NoReturn:
     """One line on stderr, exit 2: the contract for every configuration or input error."""
     click.echo(f"linkready: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+class StdoutClosed(Exception):
+    """stdout's reader went away; not an OSError, so click does not map it to exit 1."""
+
+
+def output_problem(what: Path, exc: OSError) -> str:
+    """One line for a file that cannot be written: the path and the reason, no errno noise."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        reason = "a parent of it is a file, not a directory"
+    return f"cannot write {what}: {reason}"
+
+
+def silence_stdout() -> None:
+    """The reader of stdout went away (``| head``): drop the rest of the output quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def report_options(function: Any) -> Any:
@@ -195,7 +220,7 @@ def changes(report: Report, baseline: Path | None) -> Any:
 
 def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
-    from linkready.reports import Format, parse_formats, write
+    from linkready.reports import Format, ReportWriteError, parse_formats, write
     from linkready.reports.console import print_report
     from linkready.reports.pdf import PdfError
 
@@ -208,20 +233,73 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         written = write(report, chosen, directory, changes=changes(report, baseline))
     except PdfError as exc:
         fail_usage(str(exc))
+    except ReportWriteError as exc:
+        fail_usage(output_problem(exc.path, exc.cause))
     if not quiet:
-        console = make_console(no_color)
-        if Format.CONSOLE in chosen:
-            print_report(report, console)
-        for path in written:
-            console.print(f"wrote {path}", highlight=False)
+        try:
+            console = make_console(no_color)
+            if Format.CONSOLE in chosen:
+                print_report(report, console)
+            for path in written:
+                console.print(f"wrote {path}", highlight=False, markup=False)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `linkready check | head`: the verdict is still the exit code.
+            silence_stdout()
     sys.exit(report.verdict.exit_code)
 
 
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all; raises OSError, leaves no partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a directory", str(path))
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    """The snapshot at ``path``, or exit 2 with one line (no partial file left behind)."""
     from linkready.snapshot import dumps
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(snapshot), encoding="utf-8")
+    try:
+        write_text_file(path, dumps(snapshot))
+    except OSError as exc:
+        fail_usage(output_problem(path, exc))
+
+
+@contextlib.contextmanager
+def snapshot_kept_on_failure(snapshot: Snapshot) -> Iterator[None]:
+    """After a live run, a usage error or crash while judging or writing must not lose the probing."""
+    try:
+        yield
+    except BaseException as exc:
+        failed = isinstance(exc, Exception) or (isinstance(exc, SystemExit) and exc.code == EXIT_USAGE)
+        if failed:
+            saved = rescue_snapshot(snapshot)
+            if saved is not None:
+                click.echo(f"linkready: the collected facts are saved in {saved} "
+                           f"(judge them with: linkready evaluate {saved})", err=True)
+        raise
+
+
+def rescue_snapshot(snapshot: Snapshot) -> Path | None:
+    """Save the probing of a live run where it cannot be lost (a temp dir) when its output failed."""
+    import tempfile
+
+    from linkready.snapshot import dumps
+
+    path = Path(tempfile.gettempdir()) / f"linkready-snapshot-{os.getpid()}.json"
+    try:
+        write_text_file(path, dumps(snapshot))
+    except OSError:
+        return None
+    return path
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -231,3 +309,5 @@ def load_snapshot(path: Path) -> Snapshot:
         return load(path)
     except SnapshotError as exc:
         fail_usage(str(exc))
+    except RecursionError:
+        fail_usage(f"{path}: corrupt snapshot: nested too deeply")
