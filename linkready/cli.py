@@ -249,10 +249,11 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
             click.echo(f"| {s.id} | {s.title} | {s.area.label} | {s.severity.value} | {s.owner.value} |")
     else:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table("ID", "Title", "Area", "Severity", "Owner")
         for s in specs:
-            table.add_row(s.id, s.title, s.area.label, s.severity.value, s.owner.value)
+            table.add_row(*(Text(v) for v in (s.id, s.title, s.area.label, s.severity.value, s.owner.value)))
         common.make_console(False).print(table)
 
 

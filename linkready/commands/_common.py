@@ -177,7 +177,10 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
 
     plain = no_color or "NO_COLOR" in os.environ
     # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
-    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    # markup=False: every printed value (link names, server messages, "[dbo].[t]") is literal text;
+    # styling goes through Text/style= only, so no value can raise MarkupError or vanish.
+    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False,
+                      markup=False)
     if not console.is_terminal:
         # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
         console.width = 140
@@ -186,16 +189,20 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
 
 def progress(quiet: bool, no_color: bool) -> Any:
     """Progress on stderr: a live line per probe on a terminal, plain lines otherwise."""
+    from rich.text import Text
+
     console = make_console(no_color, stderr=True)
 
     def on_event(name: str, state: str, seconds: float, detail: str) -> None:
         if quiet:
             return
+        # Text, not markup: a probe's detail quotes server messages that may hold "[...]".
         if state == "start":
-            console.print(f"[dim]probe {name}: running…[/dim]" if console.is_terminal else f"probe {name}: running")
+            console.print(Text(f"probe {name}: running…", style="dim") if console.is_terminal
+                          else Text(f"probe {name}: running"))
         else:
             suffix = f" ({detail})" if detail else ""
-            console.print(f"probe {name}: {state} in {seconds:.1f} s{suffix}")
+            console.print(Text(f"probe {name}: {state} in {seconds:.1f} s{suffix}"))
 
     return on_event
 

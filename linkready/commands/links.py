@@ -318,7 +318,7 @@ def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool, f
     from rich.console import Console
 
     if fmt == "console":
-        console = Console(no_color=no_color or "NO_COLOR" in os.environ, highlight=False,
+        console = Console(no_color=no_color or "NO_COLOR" in os.environ, highlight=False, markup=False,
                           width=None if sys.stdout.isatty() else 200)
         print_console(inventory, console)
         return
