@@ -110,10 +110,24 @@ def load_config(config_path: Path | None, **flags: Any) -> Config:
     overrides = {mapping[key]: value for key, value in flags.items() if key in mapping and value is not None}
     if config_path is None and not overrides:
         fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
+    if config_path is None and "link.databases" in overrides:
+        overrides = {**link_defaults(str(overrides["link.databases"])), **overrides}
+        if "link.partner_endpoint" not in overrides:
+            fail_usage("--databases without a target file also needs --partner-endpoint TCP://<SQL Server host>:5022")
     try:
         return load_config(config_path, overrides)
     except ConfigError as exc:
         fail_usage(str(exc))
+
+
+def link_defaults(databases: str) -> dict[str, str]:
+    """Names for a link planned on the command line, from its first database (as `linkready init` writes)."""
+    first = databases.split(",")[0].strip() or "db"
+    return {
+        "link.name": f"link-{first}",
+        "link.instance_ag_name": f"AG_{first}_MI",
+        "link.partner_ag_name": f"AG_{first}",
+    }
 
 
 def secrets(config: Config) -> Secrets:

@@ -77,8 +77,12 @@ def run(command: click.Command, **kwargs: Any) -> None:
         code = exc.exit_code
     except click.ClickException as exc:
         # Usage errors and bad parameters; every one of them is a usage error for the gate.
-        with contextlib.suppress(OSError):
-            exc.show()
+        # One line like every other usage error (click's own is a three-line block), with the hint.
+        message = " ".join(exc.format_message().split())
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see `{exc.ctx.command_path} --help`)"
+        _echo_err(f"linkready: error: {message}{hint}")
         code = EXIT_USAGE
     except click.Abort:
         _echo_err("linkready: aborted")
