@@ -96,7 +96,7 @@ def cli() -> None:
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Also write the facts.")
 @common.estate_options
 def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
-          partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
+          partner_endpoint: str | None, probe_timeout: float | None, deadline: float | None, profile_name: str | None,
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
           save_snapshot: Path | None, estate: Path | None, concurrency: int | None) -> None:
@@ -116,6 +116,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
                     logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
     config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    config = common.arm_deadlines(config, deadline)
     profile, waiver_list = common.profile(profile_name, config), common.waivers(waivers, config)
     branding = common.branding(config, customer, prepared_by, logo)
     snapshot = collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
@@ -134,7 +135,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--no-color", is_flag=True)
 def collect(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
-            partner_endpoint: str | None, probe_timeout: float | None, output: Path, quiet: bool,
+            partner_endpoint: str | None, probe_timeout: float | None, deadline: float | None, output: Path, quiet: bool,
             no_color: bool) -> None:
     """Read the facts only and write a snapshot without secrets.
 
@@ -144,6 +145,7 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
 
     config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    config = common.arm_deadlines(config, deadline)
     snapshot = run_collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
     with common.snapshot_kept_on_failure(snapshot):
         common.write_snapshot(snapshot, output)

@@ -84,7 +84,10 @@ def config_options(function: Any) -> Any:
             click.option("--mi", "mi_resource_id", help="Managed instance resource ID."),
             click.option("--databases", help="Comma-separated databases of the planned link."),
             click.option("--partner-endpoint", help="TCP://<SQL Server host>:5022"),
-            click.option("--probe-timeout", type=float, help="Seconds each probe may take."),
+            click.option("--probe-timeout", type=click.FloatRange(min=0, min_open=True, max=86400),
+                         help="Seconds each probe may take (also bounds every read and retry)."),
+            click.option("--deadline", type=click.FloatRange(min=1, max=86400),
+                         help="Seconds the whole run may take, reports included; past it: exit 3."),
         ]
     ):
         function = option(function)
@@ -128,6 +131,23 @@ def link_defaults(databases: str) -> dict[str, str]:
         "link.instance_ag_name": f"AG_{first}_MI",
         "link.partner_ag_name": f"AG_{first}",
     }
+
+
+def arm_deadlines(config: Config, deadline: float | None) -> Config:
+    """Bound the run: every read by probe_timeout, and the process by ``--deadline`` (a watchdog).
+
+    With ``--deadline``, probes get at most 80% of it, so the report is written before it expires.
+    """
+    from linkready.commands._guard import arm_watchdog
+    from linkready.deadline import arm
+
+    if deadline is not None:
+        arm_watchdog(deadline)
+        if config.options.probe_timeout > deadline * 0.8:
+            options = config.options.model_copy(update={"probe_timeout": deadline * 0.8})
+            config = config.model_copy(update={"options": options})
+    arm(config.options.probe_timeout)
+    return config
 
 
 def secrets(config: Config) -> Secrets:

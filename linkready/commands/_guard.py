@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from linkready.commands._common import EXIT_INTERNAL, EXIT_USAGE, StdoutClosed, 
 from linkready.redact import redact
 
 EXIT_INTERRUPTED = 130
+EXIT_COULD_NOT_EVALUATE = 3
 
 
 def crash_log_dir() -> Path:
@@ -102,7 +104,37 @@ def run(command: click.Command, **kwargs: Any) -> None:
         sys.stdout.flush()
     except (OSError, ValueError):
         silence_stdout()
+    if _lingering_threads():
+        # The report is out and the code decided: a read abandoned at its deadline (an SDK or
+        # resolver thread that is not a daemon) must not hold the process open for its timeout.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
+
+
+def _lingering_threads() -> list[threading.Thread]:
+    main = threading.main_thread()
+    return [t for t in threading.enumerate() if t is not main and t.is_alive() and not t.daemon]
+
+
+def arm_watchdog(seconds: float) -> None:
+    """``--deadline``: if the run is not over ``seconds`` from now, end it with exit 3 (could not evaluate)."""
+    from linkready.deadline import arm
+
+    arm(seconds)
+
+    def expire() -> None:
+        _echo_err(f"linkready: error: the run did not finish within --deadline {seconds:g} s; "
+                  "no verdict (raise --deadline or lower probe_timeout)")
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(EXIT_COULD_NOT_EVALUATE)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
 
 
 def _crash(exc: BaseException) -> int:

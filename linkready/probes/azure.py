@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linkready.deadline import remaining
 from linkready.facts import ProbeError
 from linkready.facts.azure import (
     AzureFacts,
@@ -334,7 +335,10 @@ class ArmReader:
         self.mi = config.managed_instance
         self.retries = az.retries
         self.errors = _Errors()
-        budget = config.options.probe_timeout * _DEADLINE_SHARE
+        # The run's deadline (armed by the CLI when probing starts; SDK imports and the token have
+        # already spent some of it) less a reserve for building the facts and the report.
+        timeout = config.options.probe_timeout
+        budget = max(0.5, remaining(timeout) - timeout * (1 - _DEADLINE_SHARE))
         self.deadline = time.monotonic() + budget
         # Each read has its own timeout, never longer than the probe's budget.
         read_timeout = min(az.timeout, budget)
