@@ -16,6 +16,7 @@ import click
 
 from linkready import __version__
 from linkready.commands import _common as common
+from linkready.commands._guard import arm_deadlines
 
 if TYPE_CHECKING:
     pass
@@ -56,6 +57,13 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            # click would turn this into exit 1 ("not ready"); the guard ends quietly instead.
+            raise common.StdoutClosed from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
@@ -87,7 +95,8 @@ def cli() -> None:
     """Is this SQL Server and this Azure SQL Managed Instance ready for a Managed Instance link?
 
     \b
-    Exit codes: 0 ready, 1 not ready, 2 usage or configuration error, 3 could not evaluate.
+    Exit codes: 0 ready, 1 not ready, 2 usage or configuration error, 3 could not evaluate,
+    4 internal error (a bug in linkready: please report it; never a verdict).
     Start with `linkready demo`, then `linkready init` and `linkready check --config target.toml`.
     """
 
@@ -101,7 +110,7 @@ def cli() -> None:
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Also write the facts.")
 @common.estate_options
 def check(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
-          partner_endpoint: str | None, probe_timeout: float | None, profile_name: str | None,
+          partner_endpoint: str | None, probe_timeout: float | None, deadline: float | None, profile_name: str | None,
           waivers: Path | None, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
           save_snapshot: Path | None, estate: Path | None, concurrency: int | None) -> None:
@@ -121,13 +130,16 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
                     logo=logo, concurrency=concurrency, conflicting=[k for k, v in given.items() if v])
     config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    config = arm_deadlines(config, deadline)
     profile, waiver_list = common.profile(profile_name, config), common.waivers(waivers, config)
     branding = common.branding(config, customer, prepared_by, logo)
     snapshot = collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
-    if save_snapshot:
-        common.write_snapshot(snapshot, save_snapshot)
-    report = make_report(snapshot, profile, waiver_list, branding=branding)
-    common.emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output, baseline)
+    with common.snapshot_kept_on_failure(snapshot):
+        if save_snapshot:
+            common.write_snapshot(snapshot, save_snapshot)
+        report = make_report(snapshot, profile, waiver_list, branding=branding)
+        common.emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output,
+                    baseline)
 
 
 @cli.command()
@@ -137,7 +149,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--no-color", is_flag=True)
 def collect(config_path: Path | None, server: str | None, mi_resource_id: str | None, databases: str | None,
-            partner_endpoint: str | None, probe_timeout: float | None, output: Path, quiet: bool,
+            partner_endpoint: str | None, probe_timeout: float | None, deadline: float | None, output: Path, quiet: bool,
             no_color: bool) -> None:
     """Read the facts only and write a snapshot without secrets.
 
@@ -147,8 +159,10 @@ def collect(config_path: Path | None, server: str | None, mi_resource_id: str | 
 
     config = common.load_config(config_path, server=server, mi_resource_id=mi_resource_id, databases=databases,
                           partner_endpoint=partner_endpoint, probe_timeout=probe_timeout)
+    config = arm_deadlines(config, deadline)
     snapshot = run_collect(config, common.secrets(config), on_event=common.progress(quiet, no_color))
-    common.write_snapshot(snapshot, output)
+    with common.snapshot_kept_on_failure(snapshot):
+        common.write_snapshot(snapshot, output)
     if not quiet:
         errors = len(snapshot.facts.errors)
         click.echo(f"wrote {output} ({snapshot.digest}; {errors} fact(s) could not be read)")
@@ -210,8 +224,10 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
     text = resources.files("linkready.data").joinpath("demo_snapshot.json").read_text("utf-8")
     snapshot = loads(text, "bundled demo snapshot")
     if save_snapshot:
-        save_snapshot.parent.mkdir(parents=True, exist_ok=True)
-        save_snapshot.write_text(text, encoding="utf-8")
+        try:
+            common.write_text_file(save_snapshot, text)
+        except OSError as exc:
+            common.fail_usage(common.output_problem(save_snapshot, exc))
         click.echo(f"wrote {save_snapshot}; try: linkready evaluate {save_snapshot}", err=True)
     report = make_report(snapshot, common.profile(profile_name), common.waivers(waivers),
                          branding=common.branding(None, customer or "Contoso Museums (demo)", prepared_by, logo))
@@ -249,10 +265,11 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
             click.echo(f"| {s.id} | {s.title} | {s.area.label} | {s.severity.value} | {s.owner.value} |")
     else:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table("ID", "Title", "Area", "Severity", "Owner")
         for s in specs:
-            table.add_row(s.id, s.title, s.area.label, s.severity.value, s.owner.value)
+            table.add_row(*(Text(v) for v in (s.id, s.title, s.area.label, s.severity.value, s.owner.value)))
         common.make_console(False).print(table)
 
 
@@ -316,5 +333,8 @@ def _survivable_console() -> None:
 
 
 def main() -> None:
+    """The entry point: the command's exit code, and never a traceback (a crash exits 4)."""
+    from linkready.commands._guard import run
+
     _survivable_console()
-    cli(prog_name="linkready")
+    run(cli, prog_name="linkready")

@@ -30,7 +30,8 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf/nan are never a sensible timeout or throughput: reject them at load, not at the first probe.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SourceConfig(_Section):
@@ -48,6 +49,19 @@ class SourceConfig(_Section):
     #: The address the managed instance reaches SQL Server at (for NSG/route evaluation).
     address: str = ""
     network_prefixes: list[str] = []
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str) -> str:
+        # The same forms the SQL probe accepts; a bad port is a usage error now, not an ERROR later.
+        text = value.strip().removeprefix("tcp:")
+        if not text:
+            raise ValueError("must name the SQL Server (host, host,port or host\\instance)")
+        if "," in text:
+            port = text.partition(",")[2].strip()
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{value!r}: the port after ',' must be 1-65535")
+        return value
 
     @field_validator("network_prefixes")
     @classmethod
@@ -242,7 +256,10 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
     if path is not None:
         data = read_toml(path, ConfigError)
     for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
+        try:
+            _set_dotted(data, dotted, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
     return parse_config(data, origin)
 
 
@@ -254,6 +271,8 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
         if isinstance(links, dict):
             links = [links]
         links = links or [{}]
+        if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+            raise ConfigError("'link' must be a [link] table or [[link]] tables")
         data["link"] = [{**link, key: value} for link in links]
         return
     target = data.setdefault(section, {})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from linkready.model import CheckSpec, Waiver
-from linkready.tomlfile import parse_toml, read_toml
+from linkready.tomlfile import parse_toml, read_text, read_toml
 
 
 class PolicyError(ValueError):
@@ -73,11 +73,16 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
         if not path.is_file():
             known = ", ".join(builtin_profiles())
             raise PolicyError(f"profile {name_or_path!r} is neither a built-in profile ({known}) nor a file")
-        text, origin = path.read_text("utf-8"), str(path)
+        text, origin = read_text(path, PolicyError, missing="no such profile file"), str(path)
     data = parse_toml(text, origin, PolicyError)
     unknown = sorted(set(data) - _PROFILE_KEYS)
     if unknown:
         raise PolicyError(f"{origin}: unknown key '{unknown[0]}'")
+    for key in ("name", "description", "extends"):
+        if key in data and not isinstance(data[key], str):
+            raise PolicyError(f"{origin}: '{key}' must be a string")
+    if "warn_is_failure" in data and not isinstance(data["warn_is_failure"], bool):
+        raise PolicyError(f"{origin}: 'warn_is_failure' must be true or false")
     base = load_profile(data["extends"], (*_seen, name_or_path)) if data.get("extends") else Profile("base")
     for key in ("include", "exclude"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])):
@@ -109,8 +114,11 @@ def load_waivers(path: Path) -> list[Waiver]:
     unknown = sorted(set(data) - {"waiver"})
     if unknown:
         raise PolicyError(f"{path}: unknown key '{unknown[0]}' (expected [[waiver]] tables)")
+    entries = data.get("waiver", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PolicyError(f"{path}: 'waiver' must be [[waiver]] tables")
     waivers = []
-    for index, entry in enumerate(data.get("waiver", [])):
+    for index, entry in enumerate(entries):
         where = f"{path}: waiver[{index}]"
         extra = sorted(set(entry) - _WAIVER_KEYS)
         if extra:
@@ -119,6 +127,11 @@ def load_waivers(path: Path) -> list[Waiver]:
             if not entry.get(key):
                 raise PolicyError(f"{where}: missing required key '{key}'")
         expires = entry["expires"]
+        if isinstance(expires, datetime):
+            # A TOML datetime (2026-12-31T00:00:00) is a date with a time; a waiver lasts whole days.
+            expires = expires.date()
+        elif isinstance(expires, time):
+            raise PolicyError(f"{where}: 'expires' must be a date such as 2026-12-31")
         if not isinstance(expires, date):
             try:
                 expires = date.fromisoformat(str(expires))

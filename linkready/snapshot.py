@@ -50,8 +50,15 @@ def dumps(snapshot: Snapshot) -> str:
 def loads(text: str, origin: str = "snapshot") -> Snapshot:
     try:
         data = json.loads(text)
+        # A lone surrogate ("\ud800") is valid JSON but no UTF-8: the digest and every report would fail.
+        canonical_json(data).encode("utf-8")
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeEncodeError as exc:
+        raise SnapshotError(f"{origin}: corrupt snapshot: a string holds {exc.object[exc.start:exc.end]!a}, "
+                            "which is not Unicode text") from None
+    except RecursionError:
+        raise SnapshotError(f"{origin}: corrupt snapshot: nested too deeply") from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise SnapshotError(f"{origin}: not a linkready snapshot (no schema_version)")
     version = data["schema_version"]
@@ -64,6 +71,8 @@ def loads(text: str, origin: str = "snapshot") -> Snapshot:
         )
     try:
         return from_data(Snapshot, data)
+    except RecursionError:
+        raise SnapshotError(f"{origin}: corrupt snapshot: nested too deeply") from None
     except SerdeError as exc:
         raise SnapshotError(f"{origin}: corrupt snapshot: {exc}") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib
 from dataclasses import dataclass
@@ -116,20 +117,44 @@ def render_bytes(fmt: Format, report: Report, *, changes: Diff | None = None) ->
     return output if isinstance(output, bytes) else output.encode("utf-8")
 
 
+class ReportWriteError(Exception):
+    """A report file could not be written (not a directory, not writable, disk full)."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(f"{path}: {cause}")
+        self.path = path
+        self.cause = cause
+
+
 def write(report: Report, formats: list[Format], directory: Path, *, changes: Diff | None = None) -> list[Path]:
     """Write every file format into ``directory``; the console format is the CLI's to print.
 
     ``changes`` (a diff against a baseline run) is embedded where the format can show it (HTML, PDF).
+    A file that cannot be written raises :class:`ReportWriteError` and leaves no partial file; a
+    format whose rendering crashes does not stop the others (its exception is raised after them).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportWriteError(directory, exc) from None
     written = []
+    crash: Exception | None = None
     for fmt in formats:
         if fmt is Format.CONSOLE:
             continue
         path = directory / fmt.filename
-        if fmt.binary:
-            path.write_bytes(render_bytes(fmt, report, changes=changes))
-        else:
-            path.write_text(render(fmt, report, changes=changes), encoding="utf-8")
+        try:
+            data = render_bytes(fmt, report, changes=changes)
+        except Exception as exc:  # a bug in one format must not cost the others
+            crash = crash or exc
+            continue
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+            raise ReportWriteError(path, exc) from None
         written.append(path)
+    if crash is not None:
+        raise crash
     return written

@@ -24,9 +24,10 @@ def print_report(report: Report, console: Console, *, show_passed: bool = False)
         "  ".join(f"{status.value} {count}" for status, count in report.counts.items()),
         highlight=False,
     )
-    console.print(report.selection_line, highlight=False)
+    console.print(Text(report.selection_line), highlight=False)
+    # Every value is printed as Text, never as markup: "[dbo].[t]" must show, "[/]" must not raise.
     for key, value in report.target_summary.items():
-        console.print(f"{key}: {value}", highlight=False)
+        console.print(Text(f"{key}: {value}"), highlight=False)
     shown = [f for f in report.findings if show_passed or f.status not in (Status.PASS, Status.SKIP)]
     if not shown:
         return
@@ -37,12 +38,13 @@ def print_report(report: Report, console: Console, *, show_passed: bool = False)
     table.add_column("Finding", overflow="fold", ratio=1)
     table.add_column("Owner", no_wrap=True)
     for f in shown:
-        table.add_row(Text(f.status.value, style=STYLE[f.status]), f.check_id, f.target, f.message, f.owner.value)
+        table.add_row(Text(f.status.value, style=STYLE[f.status]), Text(f.check_id), Text(f.target),
+                      Text(f.message), Text(f.owner.value))
     console.print(table)
-    console.print(f"Snapshot {report.digest}", style="dim", highlight=False)
+    console.print(Text(f"Snapshot {report.digest}", style="dim"), highlight=False)
 
 
 def render(report: Report) -> str:
     buffer = StringIO()
-    print_report(report, Console(file=buffer, width=120, color_system=None, force_terminal=False))
+    print_report(report, Console(file=buffer, width=120, color_system=None, force_terminal=False, markup=False))
     return buffer.getvalue()

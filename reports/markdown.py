@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from linkready.model import Status
 from linkready.report import Report
 
@@ -12,8 +15,19 @@ _ICON = {
 _FENCE = {"tsql": "sql", "azcli": "bash", "shell": "bash", "powershell": "powershell", "text": ""}
 
 
+def _text(text: str) -> str:
+    """A value as inert Markdown text: HTML (`<script>`, `</details>`) shows as text, never as markup."""
+    return html.escape(text, quote=False)
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(code: str) -> str:
+    """A backtick fence longer than any run of backticks in ``code``, so the code cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def render(report: Report) -> str:
@@ -49,10 +63,11 @@ def render(report: Report) -> str:
             "",
             f"**Observed:** {_cell(f.observed) or '—'}  ",
             f"**Expected:** {_cell(f.expected) or '—'}  ",
-            f"**Fix:** {f.remediation}",
+            f"**Fix:** {_text(f.remediation)}",
             "",
         ]
         for block in f.fix:
-            lines += [f"```{_FENCE.get(block.language, '')}", block.code, "```", ""]
+            fence = _fence(block.code)
+            lines += [f"{fence}{_FENCE.get(block.language, '')}", block.code, fence, ""]
         lines += [f"[Documentation]({f.docs})", "", "</details>", ""]
     return "\n".join(lines) + "\n"

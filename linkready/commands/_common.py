@@ -5,8 +5,10 @@ Commands import from here, never from cli.py, so the arrows run one way (cli →
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,12 +22,35 @@ if TYPE_CHECKING:
     from linkready.snapshot import Snapshot
 
 EXIT_USAGE = 2
+#: A crash: distinct from 1 (not ready) so that a pipeline never reads a bug as a verdict.
+EXIT_INTERNAL = 4
 
 
 def fail_usage(message: str) -> NoReturn:
     """One line on stderr, exit 2: the contract for every configuration or input error."""
     click.echo(f"linkready: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+class StdoutClosed(Exception):
+    """stdout's reader went away; not an OSError, so click does not map it to exit 1."""
+
+
+def output_problem(what: Path, exc: OSError) -> str:
+    """One line for a file that cannot be written: the path and the reason, no errno noise."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        reason = "a parent of it is a file, not a directory"
+    return f"cannot write {what}: {reason}"
+
+
+def silence_stdout() -> None:
+    """The reader of stdout went away (``| head``): drop the rest of the output quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def report_options(function: Any) -> Any:
@@ -63,7 +88,10 @@ def config_options(function: Any) -> Any:
             click.option("--mi", "mi_resource_id", help="Managed instance resource ID."),
             click.option("--databases", help="Comma-separated databases of the planned link."),
             click.option("--partner-endpoint", help="TCP://<SQL Server host>:5022"),
-            click.option("--probe-timeout", type=float, help="Seconds each probe may take."),
+            click.option("--probe-timeout", type=click.FloatRange(min=0, min_open=True, max=86400),
+                         help="Seconds each probe may take (also bounds every read and retry)."),
+            click.option("--deadline", type=click.FloatRange(min=1, max=86400),
+                         help="Seconds the whole run may take, reports included; past it: exit 3."),
         ]
     ):
         function = option(function)
@@ -89,10 +117,24 @@ def load_config(config_path: Path | None, **flags: Any) -> Config:
     overrides = {mapping[key]: value for key, value in flags.items() if key in mapping and value is not None}
     if config_path is None and not overrides:
         fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
+    if config_path is None and "link.databases" in overrides:
+        overrides = {**link_defaults(str(overrides["link.databases"])), **overrides}
+        if "link.partner_endpoint" not in overrides:
+            fail_usage("--databases without a target file also needs --partner-endpoint TCP://<SQL Server host>:5022")
     try:
         return load_config(config_path, overrides)
     except ConfigError as exc:
         fail_usage(str(exc))
+
+
+def link_defaults(databases: str) -> dict[str, str]:
+    """Names for a link planned on the command line, from its first database (as `linkready init` writes)."""
+    first = databases.split(",")[0].strip() or "db"
+    return {
+        "link.name": f"link-{first}",
+        "link.instance_ag_name": f"AG_{first}_MI",
+        "link.partner_ag_name": f"AG_{first}",
+    }
 
 
 def secrets(config: Config) -> Secrets:
@@ -182,7 +224,10 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
 
     plain = no_color or "NO_COLOR" in os.environ
     # No escape sequences at all when colour is off (bold too): CI log viewers show them as noise.
-    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False)
+    # markup=False: every printed value (link names, server messages, "[dbo].[t]") is literal text;
+    # styling goes through Text/style= only, so no value can raise MarkupError or vanish.
+    console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False,
+                      markup=False)
     if not console.is_terminal:
         # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
         console.width = 140
@@ -191,16 +236,20 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
 
 def progress(quiet: bool, no_color: bool) -> Any:
     """Progress on stderr: a live line per probe on a terminal, plain lines otherwise."""
+    from rich.text import Text
+
     console = make_console(no_color, stderr=True)
 
     def on_event(name: str, state: str, seconds: float, detail: str) -> None:
         if quiet:
             return
+        # Text, not markup: a probe's detail quotes server messages that may hold "[...]".
         if state == "start":
-            console.print(f"[dim]probe {name}: running…[/dim]" if console.is_terminal else f"probe {name}: running")
+            console.print(Text(f"probe {name}: running…", style="dim") if console.is_terminal
+                          else Text(f"probe {name}: running"))
         else:
             suffix = f" ({detail})" if detail else ""
-            console.print(f"probe {name}: {state} in {seconds:.1f} s{suffix}")
+            console.print(Text(f"probe {name}: {state} in {seconds:.1f} s{suffix}"))
 
     return on_event
 
@@ -225,7 +274,7 @@ def changes(report: Report, baseline: Path | None) -> Any:
 
 def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
-    from linkready.reports import Format, parse_formats, write
+    from linkready.reports import Format, ReportWriteError, parse_formats, write
     from linkready.reports.console import print_report
     from linkready.reports.pdf import PdfError
 
@@ -238,20 +287,73 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         written = write(report, chosen, directory, changes=changes(report, baseline))
     except PdfError as exc:
         fail_usage(str(exc))
+    except ReportWriteError as exc:
+        fail_usage(output_problem(exc.path, exc.cause))
     if not quiet:
-        console = make_console(no_color)
-        if Format.CONSOLE in chosen:
-            print_report(report, console)
-        for path in written:
-            console.print(f"wrote {path}", highlight=False)
+        try:
+            console = make_console(no_color)
+            if Format.CONSOLE in chosen:
+                print_report(report, console)
+            for path in written:
+                console.print(f"wrote {path}", highlight=False, markup=False)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `linkready check | head`: the verdict is still the exit code.
+            silence_stdout()
     sys.exit(report.verdict.exit_code)
 
 
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all; raises OSError, leaves no partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a directory", str(path))
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    """The snapshot at ``path``, or exit 2 with one line (no partial file left behind)."""
     from linkready.snapshot import dumps
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(snapshot), encoding="utf-8")
+    try:
+        write_text_file(path, dumps(snapshot))
+    except OSError as exc:
+        fail_usage(output_problem(path, exc))
+
+
+@contextlib.contextmanager
+def snapshot_kept_on_failure(snapshot: Snapshot) -> Iterator[None]:
+    """After a live run, a usage error or crash while judging or writing must not lose the probing."""
+    try:
+        yield
+    except BaseException as exc:
+        failed = isinstance(exc, Exception) or (isinstance(exc, SystemExit) and exc.code == EXIT_USAGE)
+        if failed:
+            saved = rescue_snapshot(snapshot)
+            if saved is not None:
+                click.echo(f"linkready: the collected facts are saved in {saved} "
+                           f"(judge them with: linkready evaluate {saved})", err=True)
+        raise
+
+
+def rescue_snapshot(snapshot: Snapshot) -> Path | None:
+    """Save the probing of a live run where it cannot be lost (a temp dir) when its output failed."""
+    import tempfile
+
+    from linkready.snapshot import dumps
+
+    path = Path(tempfile.gettempdir()) / f"linkready-snapshot-{os.getpid()}.json"
+    try:
+        write_text_file(path, dumps(snapshot))
+    except OSError:
+        return None
+    return path
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -261,3 +363,5 @@ def load_snapshot(path: Path) -> Snapshot:
         return load(path)
     except SnapshotError as exc:
         fail_usage(str(exc))
+    except RecursionError:
+        fail_usage(f"{path}: corrupt snapshot: nested too deeply")

@@ -245,7 +245,7 @@ def _emit(inventory: Inventory, fmt: str, output: Path | None, no_color: bool, f
     from linkready.reports.links import print_console, render_html, render_json
 
     if fmt == "console":
-        console = Console(no_color=no_color or "NO_COLOR" in os.environ, highlight=False,
+        console = Console(no_color=no_color or "NO_COLOR" in os.environ, highlight=False, markup=False,
                           width=None if sys.stdout.isatty() else 200)
         print_console(inventory, console)
         return

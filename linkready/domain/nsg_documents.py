@@ -52,7 +52,8 @@ def rule_from_arm(raw: Mapping[str, Any], is_default: bool = False) -> SecurityR
         priority = int(props["priority"])
         direction = str(props["direction"])
         access = str(props["access"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
+        # OverflowError: JSON's Infinity (Python's json accepts it) has no integer value.
         raise NsgFormatError(f"rule {name or '(unnamed)'!r} lacks priority, direction or access") from None
     if direction.lower() not in ("inbound", "outbound") or access.lower() not in ("allow", "deny"):
         raise NsgFormatError(f"rule {name!r} has direction {direction!r} / access {access!r}")
@@ -127,6 +128,8 @@ def load_nsg_text(text: str) -> tuple[NetworkSecurityGroup, bool]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NsgFormatError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise NsgFormatError("not usable JSON: nested too deeply") from None
     return nsg_from_arm(doc)
 
 

@@ -16,12 +16,14 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linkready.deadline import remaining
 from linkready.domain import resource_ids
 from linkready.domain.clouds import CLOUDS
 from linkready.facts import ProbeError
@@ -119,9 +121,96 @@ class _Errors:
 
 
 def _clean(exc: BaseException) -> str:
-    """The exception's message on one line (SDK messages span lines; they carry no secrets)."""
-    text = " ".join(str(exc).split())
+    """The exception's message on one line, tokens redacted (SDKs quote headers and bodies)."""
+    from linkready.redact import redact
+
+    text = " ".join(redact(str(exc)).split())
     return text[:400]
+
+
+#: The share of probe_timeout the Azure reads may use: the rest is for building facts and reporting.
+_DEADLINE_SHARE = 0.8
+
+
+class _BoundedFuture(Future[Any]):
+    """A read's future whose ``result()`` waits at most until the probe's deadline.
+
+    A read still running then costs only its own fact: it becomes a "timeout" ProbeError and the
+    result is ``default``; the daemon thread behind it is abandoned, never joined.
+    """
+
+    def __init__(self, deadline: float, errors: _Errors, fact: str, resource: str, default: Any) -> None:
+        super().__init__()
+        self._deadline, self._errors, self._fact, self._resource = deadline, errors, fact, resource
+        self._default = default
+
+    def result(self, timeout: float | None = None) -> Any:
+        remaining = max(0.0, self._deadline - time.monotonic())
+        try:
+            return super().result(remaining if timeout is None else min(timeout, remaining))
+        except TimeoutError:
+            if not getattr(self, "_reported", False):
+                self._reported = True
+                self._errors.add(ProbeError("azure", self._fact, "timeout",
+                                            f"no answer reading {self._resource} within the probe's deadline "
+                                            "(slow or throttled ARM); not collected", self._resource))
+            return self._default
+
+
+class _DaemonPool:
+    """Runs each read on a daemon thread: an abandoned read (hung socket, long Retry-After) must not
+    keep the process alive after the report, which a ThreadPoolExecutor's workers would (they are
+    joined at interpreter exit)."""
+
+    def __init__(self, deadline: float, errors: _Errors) -> None:
+        self.deadline, self.errors = deadline, errors
+        self._slots = threading.BoundedSemaphore(12)
+
+    def __enter__(self) -> _DaemonPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, function: Callable[..., Any], *args: Any, fact: str = "", resource: str = "",
+               default: Any = None) -> Future[Any]:
+        if not fact and args and isinstance(args[0], str):
+            fact, resource = args[0], str(args[1]) if len(args) > 1 else ""
+        future = _BoundedFuture(self.deadline, self.errors, fact or "azure", resource or "ARM", default)
+
+        def work() -> None:
+            with self._slots:
+                try:
+                    future.set_result(function(*args))
+                except BaseException as exc:  # errors are values; the reader's guard names them
+                    future.set_exception(exc)
+
+        threading.Thread(target=work, name=f"arm-{fact}", daemon=True).start()
+        return future
+
+
+def deadline_retry_policy(deadline: float, **kwargs: Any) -> Any:
+    """azure-core's retry policy, bounded by the probe's deadline.
+
+    A ``Retry-After`` (429/503) longer than the time left ends the retries at once (the read is
+    reported as throttled), and no backoff sleeps past the deadline: otherwise one 429 with
+    ``Retry-After: 3600`` keeps a thread, and the process, alive for an hour.
+    """
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class DeadlineRetryPolicy(RetryPolicy):  # type: ignore[misc,type-arg]
+        def is_retry(self, settings: Any, response: Any) -> bool:
+            if time.monotonic() >= deadline:
+                return False
+            retry_after = self.get_retry_after(response)
+            if retry_after is not None and retry_after > deadline - time.monotonic():
+                return False
+            return bool(super().is_retry(settings, response))
+
+        def get_backoff_time(self, settings: Any) -> float:
+            return float(max(0.0, min(super().get_backoff_time(settings), deadline - time.monotonic())))
+
+    return DeadlineRetryPolicy(**kwargs)
 
 
 def probe_error(fact: str, resource: str, exc: BaseException, retries: int) -> ProbeError:
@@ -230,15 +319,22 @@ class ArmReader:
         self.mi = config.managed_instance
         self.retries = az.retries
         self.errors = _Errors()
+        # The run's deadline (armed by the CLI when probing starts; SDK imports and the token have
+        # already spent some of it) less a reserve for building the facts and the report.
+        timeout = config.options.probe_timeout
+        budget = max(0.5, remaining(timeout) - timeout * (1 - _DEADLINE_SHARE))
+        self.deadline = time.monotonic() + budget
+        # Each read has its own timeout, never longer than the probe's budget.
+        read_timeout = min(az.timeout, budget)
+        retry = {"retry_total": az.retries, "retry_backoff_factor": 0.5, "retry_backoff_max": 10}
         common: dict[str, Any] = {
             "base_url": az.resource_manager.rstrip("/"),
             "credential_scopes": [CLOUDS[az.cloud].audience],
             "connection_verify": az.verify_tls,
-            "connection_timeout": az.timeout,
-            "read_timeout": az.timeout,
-            "retry_total": az.retries,
-            "retry_backoff_factor": 0.5,
-            "retry_backoff_max": 10,
+            "connection_timeout": read_timeout,
+            "read_timeout": read_timeout,
+            **retry,
+            "retry_policy": deadline_retry_policy(self.deadline, timeout=budget, **retry),
             "user_agent": "linkready",
         }
         sql_kwargs = dict(common)
@@ -302,7 +398,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
     rg, name, sql = mi_cfg.resource_group, mi_cfg.name, reader.sql
     g = reader.guard
     # Reads that do not depend on each other go out at once; ARM round trips dominate the probe's time.
-    with ThreadPoolExecutor(max_workers=12, thread_name_prefix="arm") as pool:
+    with _DaemonPool(reader.deadline, reader.errors) as pool:
         def submit(fact: str, resource: str, read: Callable[[], T]) -> Future[T | None]:
             return pool.submit(g, fact, resource, read)
 
@@ -322,7 +418,8 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
         f_used = submit("azure.managed_instance.storage_used_gb", f"{mi_id}/providers/Microsoft.Insights/metrics",
                         lambda: _storage_used_gb(reader, mi_id))
         # The SQL Server VM's chain (NIC, its subnet, NSGs) does not need the instance: start it now.
-        f_source = pool.submit(_read_source_vm, reader, config)
+        f_source = pool.submit(_read_source_vm, reader, config, fact="azure.source_vm_nsgs",
+                               resource=config.azure.source_nic_id or "the SQL Server VM's NIC", default=_Source())
         mi_model = f_mi.result()
 
         network_futures: dict[str, Future[Any]] = {}
@@ -538,7 +635,7 @@ def _storage_used_gb(reader: ArmReader, mi_id: str) -> float | None:
 
 # ---- network side ---------------------------------------------------------------------------
 
-def _read_network(reader: ArmReader, pool: ThreadPoolExecutor, subnet_id: str) -> dict[str, Future[Any]]:
+def _read_network(reader: ArmReader, pool: _DaemonPool, subnet_id: str) -> dict[str, Future[Any]]:
     """Subnet first (it names the NSG and route table), then NSG, route table and VNet at once."""
     futures: dict[str, Future[Any]] = {}
     try:

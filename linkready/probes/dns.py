@@ -29,6 +29,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from linkready.deadline import remaining
 from linkready.facts.network import (
     DNS_ERROR,
     DNS_NO_NAMESERVERS,
@@ -118,6 +119,9 @@ def _query(
     resolver: dns.resolver.Resolver, name: str, rdtype: str, lifetime: float, search: bool
 ) -> _Outcome:
     server = _server_label(resolver)
+    # The configured DNS timeout never outlasts the run (a 120 s timeout under probe_timeout = 5).
+    lifetime = remaining(lifetime)
+    resolver.timeout = min(resolver.timeout, lifetime)
     try:
         answer = resolver.resolve(name, rdtype, lifetime=lifetime, search=search)
     except dns.resolver.NXDOMAIN:

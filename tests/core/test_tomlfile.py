@@ -24,7 +24,7 @@ def test_reads_a_table(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "no such file"), (b"[x\n", "not valid TOML"), (b"\xff\xfe[x]", "cannot be read"), ("dir", "cannot be read")],
+    [(None, "no such file"), (b"[x\n", "not valid TOML"), (b"\xff\xfe[x]", "not UTF-8 text (byte 0)"), ("dir", "cannot be read")],
 )
 def test_every_failure_is_one_line(tmp_path: Path, content: bytes | str | None, message: str) -> None:
     path = tmp_path / "a.toml"
