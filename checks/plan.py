@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from linkready.domain import azcli
+from linkready.domain.azcli import shell_quote
 from linkready.domain.names import MULTI_DB_LINK_NAME, database_list_problems, object_name_problems
 from linkready.facts import Facts, PlannedLink
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, warned
@@ -26,13 +28,16 @@ def create_command(link: PlannedLink, mi_resource_id: str) -> CodeBlock:
     parts = mi_resource_id.split("/")
     group = parts[4] if len(parts) > 8 else "<resource-group>"
     instance = parts[8] if len(parts) > 8 else "<managed-instance>"
-    databases = " ".join(link.databases) or "<database>"
+    target = f"--resource-group {shell_quote(group)} --mi {shell_quote(instance)}"
+    create = azcli.link_create(target, name=link.name, instance_ag=link.instance_ag_name,
+                               partner_ag=link.partner_ag_name, partner_endpoint=link.partner_endpoint,
+                               databases=link.databases or ("<database>",), link_mode=link.link_mode)
+    if link.replication_mode.lower() != "async":
+        create += "\n" + azcli.link_set_replication_mode(target, name=link.name,
+                                                         replication_mode=link.replication_mode)
     return CodeBlock(
         "azcli",
-        f"az sql mi link create --resource-group {group} --mi {instance} --name {link.name} \\\n"
-        f"  --instance-ag-name {link.instance_ag_name} --partner-ag-name {link.partner_ag_name} \\\n"
-        f"  --partner-endpoint {link.partner_endpoint} --databases {databases} \\\n"
-        f"  --replication-mode {link.replication_mode}",
+        create,
         "Create the link once every check passes",
     )
 

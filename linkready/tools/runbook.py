@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from linkready.domain import azcli
+from linkready.domain.azcli import shell_quote
 from linkready.domain.tsql import quote_name, quote_string
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
@@ -96,12 +98,6 @@ class Runbook:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def shell_quote(text: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_./:=@,+-]+", text):
-        return text
-    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def certificate_name_for(server_name: str) -> str:
@@ -281,8 +277,8 @@ def generate(
             binary = f"$({MI_CERT_VARIABLE})"
             variables.append((
                 MI_CERT_VARIABLE,
-                f"az sql mi endpoint-cert show --resource-group {group} --instance-name {mi_name} "
-                "--name DATABASE_MIRRORING --query publicBlob -o tsv (prefix the output with 0x)",
+                "the 0x-prefixed output of: " + azcli.ENDPOINT_BLOB_SHELL.format(
+                    target=f"--resource-group {shell_quote(group)} --instance-name {shell_quote(mi_name)}"),
             ))
             note = f"The snapshot has no endpoint certificate for the managed instance: set {MI_CERT_VARIABLE}."
         same_key = [c.name for c in certificates if mi_hex and c.public_der_hex.upper() == _hex(mi_hex)[2:]]
@@ -427,24 +423,27 @@ def generate(
             "mi",
             "The managed instance must trust SQL Server's endpoint certificate (server trust certificate); "
             "otherwise the link fails with error 41973. The public key is passed as 0x-prefixed hex.",
-            [f"az sql mi partner-cert create {target} \\\n  --name {shell_quote(cert_name)} \\\n  --public-blob {blob}"],
+            [azcli.partner_cert_create(target, name=cert_name, blob=blob)],
             [f"az sql mi partner-cert list {target} -o table"],
             note=note,
         )
+    failover_mode = "Manual" if facts.plan.failback or facts.plan.initial_primary == "ManagedInstance" else ""
+    role = "Primary" if facts.plan.initial_primary == "ManagedInstance" else ""
     for link in facts.plan.links:
-        databases = " ".join(shell_quote(db) for db in link.databases)
+        commands = [azcli.link_create(
+            target, name=link.name, instance_ag=link.instance_ag_name, partner_ag=link.partner_ag_name,
+            partner_endpoint=link.partner_endpoint, databases=link.databases, link_mode=link.link_mode,
+            failover_mode=failover_mode, instance_link_role=role)]
+        if link.replication_mode.lower() != "async":
+            # `link create` always starts asynchronous; the mode is changed afterwards.
+            commands.append(azcli.link_set_replication_mode(target, name=link.name,
+                                                            replication_mode=link.replication_mode))
         add(
             f"Create link {link.name} on {mi_name}",
             "mi",
             "Creates the managed instance's side of the distributed availability group and starts seeding. "
             "Link creation is cancelled if seeding does not finish within 6 days.",
-            [
-                f"az sql mi link create {target} --name {shell_quote(link.name)} \\\n"
-                f"  --instance-ag-name {shell_quote(link.instance_ag_name)} "
-                f"--partner-ag-name {shell_quote(link.partner_ag_name)} \\\n"
-                f"  --partner-endpoint {shell_quote(link.partner_endpoint)} --databases {databases} \\\n"
-                f"  --replication-mode {shell_quote(link.replication_mode)}",
-            ],
+            commands,
             [f"az sql mi link show {target} --name {shell_quote(link.name)} -o table"],
         )
 
