@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from linkready.domain import azcli
+from linkready.domain import azcli, endpoint_ddl
 from linkready.domain.azcli import shell_quote
 from linkready.domain.tsql import quote_name, quote_string
 from linkready.facts import Facts
@@ -466,8 +466,14 @@ def generate(
         "verify",
         "Seeding progress and then the log send and redo queues: both should trend to zero.",
         [
-            "SELECT local_database_name, current_state, failure_state_desc, transferred_size_bytes, "
-            "database_size_bytes, estimate_time_complete_utc FROM master.sys.dm_hadr_physical_seeding_stats",
+            # current_state/failure_state_desc live in dm_hadr_automatic_seeding; the byte counts in
+            # dm_hadr_physical_seeding_stats (joined through the database, as Microsoft's troubleshooting does).
+            "SELECT ag.name, d.name AS database_name, s.current_state, s.failure_state_desc, s.number_of_attempts, "
+            "ps.transferred_size_bytes, ps.database_size_bytes, ps.estimate_time_complete_utc "
+            "FROM master.sys.dm_hadr_automatic_seeding AS s JOIN master.sys.availability_groups AS ag "
+            "ON ag.group_id = s.ag_id LEFT JOIN master.sys.databases AS d ON d.group_database_id = s.ag_db_id "
+            "LEFT JOIN master.sys.dm_hadr_physical_seeding_stats AS ps ON ps.local_database_id = d.database_id "
+            f"WHERE ag.name IN ({names})",
             "SELECT ag.name, DB_NAME(drs.database_id) AS database_name, drs.synchronization_state_desc, "
             "drs.synchronization_health_desc, drs.log_send_queue_size, drs.redo_queue_size "
             "FROM master.sys.dm_hadr_database_replica_states AS drs JOIN master.sys.availability_groups AS ag "
@@ -509,19 +515,12 @@ def _endpoint_certificate(
 
 
 def _endpoint_step(endpoint: MirroringEndpoint | None, cert_name: str, port: int) -> tuple[str, str, str] | None:
-    body = (
-        "FOR DATABASE_MIRRORING (\n"
-        "    ROLE = ALL,\n"
-        "    AUTHENTICATION = {auth},\n"
-        "    ENCRYPTION = REQUIRED ALGORITHM AES\n"
-        ")"
-    )
     if endpoint is None:
         statement = (
             f"CREATE ENDPOINT {quote_name(DEFAULT_ENDPOINT_NAME)}\n"
             "    STATE = STARTED\n"
             f"    AS TCP (LISTENER_PORT = {port}, LISTENER_IP = ALL)\n"
-            + body.format(auth=f"CERTIFICATE {quote_name(cert_name)}")
+            + endpoint_ddl.mirroring_clause(auth=endpoint_ddl.authentication("CERTIFICATE", cert_name))
         )
         return (
             f"Create the database mirroring endpoint on port {port}",
@@ -533,14 +532,9 @@ def _endpoint_step(endpoint: MirroringEndpoint | None, cert_name: str, port: int
     aes = "AES" in endpoint.encryption_algorithm.upper() and endpoint.is_encryption_enabled
     if uses_cert and aes and endpoint.state.upper() == "STARTED" and endpoint.role.upper() == "ALL":
         return None
-    windows = re.sub(r"_?CERTIFICATE_?", "", auth).replace("_", " ").strip()
-    # Keep Windows authentication when the endpoint has it: existing availability groups use it.
-    kind = f"WINDOWS {windows.removeprefix('WINDOWS ').strip()} " if windows else ""
-    statement = (
-        f"ALTER ENDPOINT {quote_name(endpoint.name)}\n"
-        "    STATE = STARTED\n"
-        + body.format(auth=f"{kind}CERTIFICATE {quote_name(cert_name)}".replace("  ", " "))
-    )
+    # Keep Windows authentication (and its protocol) when the endpoint has it: existing AGs use it.
+    statement = endpoint_ddl.alter_mirroring(
+        endpoint.name, auth=endpoint_ddl.authentication(endpoint.connection_auth, cert_name), start=True)
     return (
         f"Enable certificate authentication and AES on endpoint {endpoint.name}",
         f"The endpoint uses {endpoint.connection_auth or 'no'} authentication with "
