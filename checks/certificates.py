@@ -84,7 +84,7 @@ def endpoint_certificate_is_valid(facts: Facts, settings: Settings) -> Iterator[
         f"    WITH SUBJECT = N'{cert.subject}', EXPIRY_DATE = '<yyyy-mm-dd>';\n"
         f"ALTER ENDPOINT [{endpoint}] FOR DATABASE_MIRRORING (AUTHENTICATION = CERTIFICATE "
         f"[{cert.name.replace(chr(92), '_')}_new]);\n"
-        "-- then upload the new public key: az sql mi partner-cert create ... --public-key 0x<CERTENCODED>",
+        "-- then upload the new public key: az sql mi partner-cert create ... --public-blob <CERTENCODED>",
         "Rotate the endpoint certificate",
     )
     message = f"Certificate {cert.name}: " + "; ".join(fails + warns)

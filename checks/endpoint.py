@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linkready.domain import endpoints
+from linkready.domain import endpoint_ddl, endpoints
 from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlFacts
@@ -134,7 +134,8 @@ def endpoint_started_role_all(facts: Facts, settings: Settings) -> Iterator[Resu
         "of an existing availability group that uses Windows authentication needs certificate authentication "
         "added as a second option."
     ),
-    remediation="ALTER ENDPOINT ... FOR DATABASE_MIRRORING (AUTHENTICATION = WINDOWS NEGOTIATE CERTIFICATE [cert]).",
+    remediation="ALTER ENDPOINT ... FOR DATABASE_MIRRORING (AUTHENTICATION = WINDOWS NEGOTIATE CERTIFICATE [cert], "
+                "ROLE = ALL).",
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
     requires=("sql.endpoints",),
@@ -153,11 +154,11 @@ def endpoint_uses_certificate_auth(facts: Facts, settings: Settings) -> Iterator
                      observed=observed, expected=expected)
         return
     cert = certificate_name_for(facts.sql)
-    windows = e.connection_auth if e.connection_auth.startswith("WINDOWS") else "WINDOWS NEGOTIATE"
+    # Keep the Windows protocol the endpoint has (KERBEROS stays KERBEROS); ROLE is part of the clause.
+    auth = endpoint_ddl.authentication(e.connection_auth, cert)
     yield failed(f"Endpoint {e.name} uses {e.connection_auth or 'no'} authentication without a certificate",
                  target=e.name, observed=observed, expected=expected, fix=(CodeBlock(
-                     "tsql", f"ALTER ENDPOINT [{e.name}] FOR DATABASE_MIRRORING (\n"
-                     f"    AUTHENTICATION = {windows} CERTIFICATE [{cert}]);",
+                     "tsql", endpoint_ddl.alter_mirroring(e.name, auth=auth, encryption="") + ";",
                      "Add certificate authentication (create the certificate first if needed)"),))
 
 
@@ -167,7 +168,7 @@ def endpoint_uses_certificate_auth(facts: Facts, settings: Settings) -> Iterator
     area=Area.ENDPOINT,
     severity=Severity.CRITICAL,
     rationale="The managed instance speaks AES only; an endpoint with encryption off or RC4 alone cannot connect.",
-    remediation="ALTER ENDPOINT ... FOR DATABASE_MIRRORING (ENCRYPTION = REQUIRED ALGORITHM AES).",
+    remediation="ALTER ENDPOINT ... FOR DATABASE_MIRRORING (ENCRYPTION = REQUIRED ALGORITHM AES, ROLE = ALL).",
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
     requires=("sql.endpoints",),
@@ -180,8 +181,7 @@ def endpoint_uses_aes(facts: Facts, settings: Settings) -> Iterator[Result]:
     e = _endpoints(facts)[0]
     observed = f"encryption {'enabled' if e.is_encryption_enabled else 'disabled'}, algorithm {e.encryption_algorithm}"
     expected = "ENCRYPTION = REQUIRED ALGORITHM AES"
-    fix = (CodeBlock("tsql", f"ALTER ENDPOINT [{e.name}] FOR DATABASE_MIRRORING (ENCRYPTION = REQUIRED ALGORITHM AES);",
-                     "Require AES"),)
+    fix = (CodeBlock("tsql", endpoint_ddl.alter_mirroring(e.name) + ";", "Require AES"),)
     if not e.is_encryption_enabled or "AES" not in e.encryption_algorithm.upper():
         yield failed(f"Endpoint {e.name} does not offer AES encryption", target=e.name, observed=observed,
                      expected=expected, fix=fix)

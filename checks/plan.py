@@ -6,6 +6,8 @@ import ipaddress
 from collections import Counter
 from collections.abc import Iterator
 
+from linkready.domain import azcli
+from linkready.domain.azcli import shell_quote
 from linkready.domain.clouds import DNS_SUFFIXES
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_SCRIPTS
 from linkready.domain.endpoints import parse_endpoint
@@ -21,13 +23,16 @@ REPLICATION_MODES = ("Async", "Sync")
 def create_command(link: PlannedLink, mi_resource_id: str) -> CodeBlock:
     """The ``az sql mi link create`` call for a planned link, filled from the plan."""
     group, instance = group_and_name(mi_resource_id)
-    databases = " ".join(link.databases) or "<database>"
+    target = f"--resource-group {shell_quote(group)} --mi {shell_quote(instance)}"
+    create = azcli.link_create(target, name=link.name, instance_ag=link.instance_ag_name,
+                               partner_ag=link.partner_ag_name, partner_endpoint=link.partner_endpoint,
+                               databases=link.databases or ("<database>",), link_mode=link.link_mode)
+    if link.replication_mode.lower() != "async":
+        create += "\n" + azcli.link_set_replication_mode(target, name=link.name,
+                                                         replication_mode=link.replication_mode)
     return CodeBlock(
         "azcli",
-        f"az sql mi link create --resource-group {group} --mi {instance} --name {link.name} \\\n"
-        f"  --instance-ag-name {link.instance_ag_name} --partner-ag-name {link.partner_ag_name} \\\n"
-        f"  --partner-endpoint {link.partner_endpoint} --databases {databases} \\\n"
-        f"  --replication-mode {link.replication_mode}",
+        create,
         "Create the link once every check passes",
     )
 

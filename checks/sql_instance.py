@@ -244,15 +244,16 @@ def master_key_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
 
 @check(
     id="SQL-006",
-    title="Recommended startup trace flags are set (1800, 9567; 12381 for large databases)",
+    title="Recommended trace flags are set (1800, 9567 at startup; 12381 while a large database seeds)",
     area=Area.SQL,
     severity=Severity.LOW,
     rationale=(
         "-T1800 avoids log write problems between disks of different sector sizes (common between on-premises "
-        "and Azure storage); -T9567 compresses the seeding stream; -T12381 keeps the log from being truncated "
-        "while a large database seeds (errors 1408/1412). Recommended, not required."
+        "and Azure storage); -T9567 compresses the seeding stream; 12381, on only while a large database seeds, "
+        "keeps the log from being truncated (errors 1408/1412). Recommended, not required."
     ),
-    remediation="Add the flags as startup parameters (-T1800 -T9567) and restart SQL Server.",
+    remediation=("Enable -T1800 and -T9567 now (DBCC TRACEON) and as startup parameters; turn on 12381 only for the "
+                 "seeding window of a large database (DBCC TRACEON before, DBCC TRACEOFF after)."),
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=("sql.trace_flags",),
@@ -266,21 +267,34 @@ def recommended_trace_flags(facts: Facts, settings: Settings) -> Iterator[Result
     planned = {d.lower() for d in facts.plan.databases}
     large = [d.name for d in sql.databases or () if d.name.lower() in planned
              and (d.data_size_mb + d.log_size_mb) / 1024 >= large_gb]
-    wanted = [1800, 9567] + ([12381] if large else [])
-    missing = [flag for flag in wanted if flag not in enabled]
+    # 1800 and 9567 belong at startup; 12381 only while a large database seeds (troubleshooting page).
+    missing = [flag for flag in (1800, 9567) if flag not in enabled]
+    seeding_window = bool(large) and 12381 not in enabled
     observed = ", ".join(f"-T{f}" for f in sorted(enabled)) or "none of 1800, 9567, 12381"
-    kw = {"observed": f"{observed} ({sql.trace_flags_source or 'startup parameters'})",
-          "expected": ", ".join(f"-T{f}" for f in wanted)}
+    expected = "-T1800, -T9567" + (", 12381 during seeding only" if large else "")
+    kw = {"observed": f"{observed} ({sql.trace_flags_source or 'startup parameters'})", "expected": expected}
+    fix: list[CodeBlock] = []
     if missing:
-        why = f" ({', '.join(large)} ≥ {large_gb:g} GB)" if 12381 in missing else ""
-        yield warned(f"Startup trace flags not set: {', '.join(str(f) for f in missing)}{why}", **kw, fix=(
-            CodeBlock("powershell", "# SQL Server Configuration Manager > service > Startup Parameters: add "
-                      + " ".join(f"-T{f}" for f in missing) + ", then restart the service",
-                      "Windows"),
+        flags = ", ".join(str(f) for f in missing)
+        fix += [
+            CodeBlock("tsql", f"DBCC TRACEON({flags}, -1);", "Now, until the next restart"),
+            CodeBlock("text", "SQL Server Configuration Manager > SQL Server service > Startup Parameters: add "
+                      + "; ".join(f"-T{f}" for f in missing), "Windows: at every start"),
             CodeBlock("shell", "\n".join(f"sudo /opt/mssql/bin/mssql-conf traceflag {f} on" for f in missing)
-                      + "\nsudo systemctl restart mssql-server", "Linux")))
+                      + "\nsudo systemctl restart mssql-server", "Linux: at every start"),
+        ]
+    if seeding_window:
+        fix.append(CodeBlock("tsql", "DBCC TRACEON(12381, -1);\n"
+                             "-- after seeding has completed: DBCC TRACEOFF(12381, -1);",
+                             f"Only for the seeding window of {', '.join(large)}"))
+    if fix:
+        parts = ([f"not set: {', '.join(str(f) for f in missing)}"] if missing else []) + (
+            [f"12381 not on for seeding {', '.join(large)} (≥ {large_gb:g} GB)"] if seeding_window else [])
+        yield warned("Trace flags " + "; ".join(parts), **kw, fix=tuple(fix))
+    elif 12381 in enabled and not large:
+        yield passed("The recommended trace flags are set (12381 is on: turn it off once seeding is done)", **kw)
     else:
-        yield passed("The recommended trace flags are set at startup", **kw)
+        yield passed("The recommended trace flags are set", **kw)
 
 
 @check(

@@ -16,6 +16,7 @@ from linkready.checks._azure import hexnorm, mi_parts
 from linkready.checks.certificates import endpoint_certificate
 
 from linkready.domain import clouds
+from linkready.domain.azcli import ENDPOINT_BLOB_SHELL
 from linkready.domain.clouds import ROOT_CAS
 from linkready.domain.docs import DOCS_ARC_PREP, DOCS_SCRIPTS
 from linkready.domain.tsql import quote_name as q
@@ -81,7 +82,7 @@ def _subject_text(text: str) -> str:
         "The instance accepts SQL Server's endpoint only if that certificate's public key was uploaded as a server "
         "trust certificate (matched by key, not name); otherwise the link fails with error 41973."
     ),
-    remediation="Upload the endpoint certificate's public key: az sql mi partner-cert create ... --public-key 0x<blob>.",
+    remediation="Upload the endpoint certificate's public key: az sql mi partner-cert create ... --public-blob 0x<blob>.",
     docs=DOCS_SCRIPTS,
     owner=Owner.AZURE,
     requires=("sql.endpoints", "sql.certificates", "azure.server_trust_certificates"),
@@ -110,7 +111,7 @@ def sql_certificate_trusted_by_mi(facts: Facts, settings: Settings) -> Iterator[
             fix=(CodeBlock("tsql", f"SELECT CERTENCODED(CERT_ID(N'{cert.name}')) AS public_key;",
                            "On SQL Server: the public key to upload"),
                  CodeBlock("azcli", f"az sql mi partner-cert create --resource-group {group} --instance-name {name} "
-                                    f"--name {cert.name} --public-key 0x{blob}",
+                                    f"--name {cert.name} --public-blob 0x{blob}",
                            "Upload it to the managed instance")),
         )
     elif cert.not_after <= facts.as_of:
@@ -191,9 +192,9 @@ def mi_certificate_imported_on_sql(facts: Facts, settings: Settings) -> Iterator
     group, name = mi_parts(facts)
     yield failed(f"The instance's endpoint certificate is not in SQL Server's master (expected [{fqdn}])",
                  target=target, observed="no certificate with the instance's key", expected=expected,
-                 fix=(CodeBlock("azcli", f"az sql mi endpoint-cert show --resource-group {group} --instance-name {name} "
-                                         "--endpoint-type DATABASE_MIRRORING --query publicBlob -o tsv",
-                                "The blob (prepend 0x)"),
+                 fix=(CodeBlock("azcli", ENDPOINT_BLOB_SHELL.format(
+                                    target=f"--resource-group {group} --instance-name {name}"),
+                                "The blob, 0x-prefixed once"),
                       CodeBlock("tsql", create, "Import it on SQL Server")))
 
 

@@ -21,6 +21,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 
+# The real Azure CLI judges the az commands linkready prints (tests/conformance). It lives in its own
+# venv outside the clone, cached between runs, so it never mixes with the product's dependencies.
+AZURE_CLI_VERSION=2.91.0
+az_venv="${XDG_CACHE_HOME:-$HOME/.cache}/linkready/azure-cli-$AZURE_CLI_VERSION"
+if [ ! -x "$az_venv/bin/az" ]; then
+    echo "installing azure-cli $AZURE_CLI_VERSION into $az_venv"
+    rm -rf "$az_venv"
+    python3 -m venv "$az_venv"
+    "$az_venv/bin/python" -m pip install -q --disable-pip-version-check "azure-cli==$AZURE_CLI_VERSION"
+fi
+export LINKREADY_AZ="$az_venv/bin/az"
+
 .venv/bin/ruff check .
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

@@ -34,6 +34,7 @@ def tsql_for(host: str, port: int) -> str:
 
 -- Part 2 - on the managed instance: a temporary SQL Agent job tests TCP to SQL Server, logs True/False,
 -- and is deleted again.
+USE master;
 DECLARE @job SYSNAME = {quote_string(JOB_NAME)};
 DECLARE @command NVARCHAR(4000) = {quote_string(f"tnc {host} -port {port} -InformationLevel Quiet")};
 IF EXISTS (SELECT 1 FROM msdb.dbo.sysjobs WHERE name = @job) EXEC msdb.dbo.sp_delete_job @job_name = @job;
@@ -42,11 +43,12 @@ EXEC msdb.dbo.sp_add_jobstep @job_name = @job, @step_name = N'tnc', @subsystem =
      @command = @command, @flags = 40;  -- 8 + 32: keep the step output in msdb
 EXEC msdb.dbo.sp_add_jobserver @job_name = @job;
 EXEC msdb.dbo.sp_start_job @job_name = @job;
-WAITFOR DELAY '00:00:05';  -- sp_start_job returns before the job is recorded as running
-DECLARE @waited INT = 5;
-WHILE @waited < 90 AND EXISTS (
-    SELECT 1 FROM msdb.dbo.sysjobactivity AS a JOIN msdb.dbo.sysjobs AS j ON j.job_id = a.job_id
-    WHERE j.name = @job AND a.start_execution_date IS NOT NULL AND a.stop_execution_date IS NULL)
+-- Wait for the step's log, not for "not running": right after sp_start_job the job is not yet recorded
+-- as running, so an activity check can end the wait (and delete the job) before it ran.
+DECLARE @waited INT = 0;
+WHILE @waited < 120 AND NOT EXISTS (
+    SELECT 1 FROM msdb.dbo.sysjobstepslogs AS l JOIN msdb.dbo.sysjobsteps AS s ON s.step_uid = l.step_uid
+    JOIN msdb.dbo.sysjobs AS j ON j.job_id = s.job_id WHERE j.name = @job)
 BEGIN
     WAITFOR DELAY '00:00:05';
     SET @waited += 5;
@@ -57,7 +59,12 @@ FROM msdb.dbo.sysjobstepslogs AS l
 JOIN msdb.dbo.sysjobsteps AS s ON s.step_uid = l.step_uid
 JOIN msdb.dbo.sysjobs AS j ON j.job_id = s.job_id
 WHERE j.name = @job;
-EXEC msdb.dbo.sp_delete_job @job_name = @job;
+IF EXISTS (
+    SELECT 1 FROM msdb.dbo.sysjobstepslogs AS l JOIN msdb.dbo.sysjobsteps AS s ON s.step_uid = l.step_uid
+    JOIN msdb.dbo.sysjobs AS j ON j.job_id = s.job_id WHERE j.name = @job)
+    EXEC msdb.dbo.sp_delete_job @job_name = @job  -- no ';' before ELSE
+ELSE
+    PRINT N'The job has not logged a result yet: re-run the SELECT above later, then sp_delete_job.';
 
 -- Part 3 - on SQL Server, only if you ran Part 1:
 --   DROP ENDPOINT [linkready_TEST_ENDPOINT];

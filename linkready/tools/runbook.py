@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from linkready.domain import resource_ids
+from linkready.domain import azcli, endpoint_ddl, resource_ids
+from linkready.domain.azcli import shell_quote
 from linkready.domain.clouds import CLOUDS, ROOT_CAS
 from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.domain.endpoints import certificate_name_for, parse_endpoint
@@ -89,10 +90,6 @@ class Runbook:
 # Helpers
 
 
-def shell_quote(text: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_./:=@,+-]+", text):
-        return text
-    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def _hex(der_hex: str) -> str:
@@ -267,8 +264,8 @@ def generate(
             binary = f"$({MI_CERT_VARIABLE})"
             variables.append((
                 MI_CERT_VARIABLE,
-                f"az sql mi endpoint-cert show --resource-group {group} --instance-name {mi_name} "
-                "--name DATABASE_MIRRORING --query publicBlob -o tsv (prefix the output with 0x)",
+                "the 0x-prefixed output of: " + azcli.ENDPOINT_BLOB_SHELL.format(
+                    target=f"--resource-group {shell_quote(group)} --instance-name {shell_quote(mi_name)}"),
             ))
             note = f"The snapshot has no endpoint certificate for the managed instance: set {MI_CERT_VARIABLE}."
         same_key = [c.name for c in certificates if mi_hex and c.public_der_hex.upper() == _hex(mi_hex)[2:]]
@@ -413,24 +410,27 @@ def generate(
             "mi",
             "The managed instance must trust SQL Server's endpoint certificate (server trust certificate); "
             "otherwise the link fails with error 41973. The public key is passed as 0x-prefixed hex.",
-            [f"az sql mi partner-cert create {target} \\\n  --name {shell_quote(cert_name)} \\\n  --public-blob {blob}"],
+            [azcli.partner_cert_create(target, name=cert_name, blob=blob)],
             [f"az sql mi partner-cert list {target} -o table"],
             note=note,
         )
+    failover_mode = "Manual" if facts.plan.failback or facts.plan.initial_primary == "ManagedInstance" else ""
+    role = "Primary" if facts.plan.initial_primary == "ManagedInstance" else ""
     for link in facts.plan.links:
-        databases = " ".join(shell_quote(db) for db in link.databases)
+        commands = [azcli.link_create(
+            target, name=link.name, instance_ag=link.instance_ag_name, partner_ag=link.partner_ag_name,
+            partner_endpoint=link.partner_endpoint, databases=link.databases, link_mode=link.link_mode,
+            failover_mode=failover_mode, instance_link_role=role)]
+        if link.replication_mode.lower() != "async":
+            # `link create` always starts asynchronous; the mode is changed afterwards.
+            commands.append(azcli.link_set_replication_mode(target, name=link.name,
+                                                            replication_mode=link.replication_mode))
         add(
             f"Create link {link.name} on {mi_name}",
             "mi",
             "Creates the managed instance's side of the distributed availability group and starts seeding. "
             "Link creation is cancelled if seeding does not finish within 6 days.",
-            [
-                f"az sql mi link create {target} --name {shell_quote(link.name)} \\\n"
-                f"  --instance-ag-name {shell_quote(link.instance_ag_name)} "
-                f"--partner-ag-name {shell_quote(link.partner_ag_name)} \\\n"
-                f"  --partner-endpoint {shell_quote(link.partner_endpoint)} --databases {databases} \\\n"
-                f"  --replication-mode {shell_quote(link.replication_mode)}",
-            ],
+            commands,
             [f"az sql mi link show {target} --name {shell_quote(link.name)} -o table"],
         )
 
@@ -453,8 +453,14 @@ def generate(
         "verify",
         "Seeding progress and then the log send and redo queues: both should trend to zero.",
         [
-            "SELECT local_database_name, current_state, failure_state_desc, transferred_size_bytes, "
-            "database_size_bytes, estimate_time_complete_utc FROM master.sys.dm_hadr_physical_seeding_stats",
+            # current_state/failure_state_desc live in dm_hadr_automatic_seeding; the byte counts in
+            # dm_hadr_physical_seeding_stats (joined through the database, as Microsoft's troubleshooting does).
+            "SELECT ag.name, d.name AS database_name, s.current_state, s.failure_state_desc, s.number_of_attempts, "
+            "ps.transferred_size_bytes, ps.database_size_bytes, ps.estimate_time_complete_utc "
+            "FROM master.sys.dm_hadr_automatic_seeding AS s JOIN master.sys.availability_groups AS ag "
+            "ON ag.group_id = s.ag_id LEFT JOIN master.sys.databases AS d ON d.group_database_id = s.ag_db_id "
+            "LEFT JOIN master.sys.dm_hadr_physical_seeding_stats AS ps ON ps.local_database_id = d.database_id "
+            f"WHERE ag.name IN ({names})",
             "SELECT ag.name, DB_NAME(drs.database_id) AS database_name, drs.synchronization_state_desc, "
             "drs.synchronization_health_desc, drs.log_send_queue_size, drs.redo_queue_size "
             "FROM master.sys.dm_hadr_database_replica_states AS drs JOIN master.sys.availability_groups AS ag "
@@ -496,19 +502,12 @@ def _endpoint_certificate(
 
 
 def _endpoint_step(endpoint: MirroringEndpoint | None, cert_name: str, port: int) -> tuple[str, str, str] | None:
-    body = (
-        "FOR DATABASE_MIRRORING (\n"
-        "    ROLE = ALL,\n"
-        "    AUTHENTICATION = {auth},\n"
-        "    ENCRYPTION = REQUIRED ALGORITHM AES\n"
-        ")"
-    )
     if endpoint is None:
         statement = (
             f"CREATE ENDPOINT {quote_name(DEFAULT_ENDPOINT_NAME)}\n"
             "    STATE = STARTED\n"
             f"    AS TCP (LISTENER_PORT = {port}, LISTENER_IP = ALL)\n"
-            + body.format(auth=f"CERTIFICATE {quote_name(cert_name)}")
+            + endpoint_ddl.mirroring_clause(auth=endpoint_ddl.authentication("CERTIFICATE", cert_name))
         )
         return (
             f"Create the database mirroring endpoint on port {port}",
@@ -520,14 +519,9 @@ def _endpoint_step(endpoint: MirroringEndpoint | None, cert_name: str, port: int
     aes = "AES" in endpoint.encryption_algorithm.upper() and endpoint.is_encryption_enabled
     if uses_cert and aes and endpoint.state.upper() == "STARTED" and endpoint.role.upper() == "ALL":
         return None
-    windows = re.sub(r"_?CERTIFICATE_?", "", auth).replace("_", " ").strip()
-    # Keep Windows authentication when the endpoint has it: existing availability groups use it.
-    kind = f"WINDOWS {windows.removeprefix('WINDOWS ').strip()} " if windows else ""
-    statement = (
-        f"ALTER ENDPOINT {quote_name(endpoint.name)}\n"
-        "    STATE = STARTED\n"
-        + body.format(auth=f"{kind}CERTIFICATE {quote_name(cert_name)}".replace("  ", " "))
-    )
+    # Keep Windows authentication (and its protocol) when the endpoint has it: existing AGs use it.
+    statement = endpoint_ddl.alter_mirroring(
+        endpoint.name, auth=endpoint_ddl.authentication(endpoint.connection_auth, cert_name), start=True)
     return (
         f"Enable certificate authentication and AES on endpoint {endpoint.name}",
         f"The endpoint uses {endpoint.connection_auth or 'no'} authentication with "

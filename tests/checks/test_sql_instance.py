@@ -70,6 +70,15 @@ def test_failures_name_the_fix() -> None:
 def test_unreadable_facts_are_errors_not_failures() -> None:
     error = ProbeError("sql", "sql.trace_flags", "permission", "trace_flags needs VIEW SERVER STATE: denied")
     assert statuses("SQL-006", facts(trace_flags=None, errors=(error,))) == ["ERROR"]
+
+
+def test_sql006_advice_matches_the_evidence() -> None:
+    """9567 set, 1800 missing, a large database: advise 1800 only, and 12381 for the seeding window only."""
+    text = messages("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True)),
+                                     databases=database(data_size_mb=200_000)))
+    assert "DBCC TRACEON(1800, -1);" in text and "-T1800" in text and "9567, -1" not in text
+    assert "DBCC TRACEON(12381, -1);" in text and "DBCC TRACEOFF(12381, -1)" in text
+    assert "traceflag 12381" not in text and "-T12381" not in text  # never a permanent startup flag
     assert statuses("SQL-005", facts(master_key_present=None, errors=(
         ProbeError("sql", "sql.master_key_present", "permission", "needs VIEW ANY DEFINITION"),))) == ["ERROR"]
     assert statuses("SQL-001", facts(SQL, instance=None)) == ["ERROR"]  # not collected is unknown

@@ -42,7 +42,7 @@ def test_cert_003_fail_when_only_an_old_certificate_is_trusted() -> None:
     assert finding.status is Status.FAIL and finding.prevents == (41973,)
     azcli = next(b for b in finding.fix if b.language == "azcli")
     assert "az sql mi partner-cert create --resource-group rg-data-weu --instance-name sqlmi-contoso-weu" in azcli.code
-    assert f"--public-key 0x{CERTS.sql_endpoint.der_hex}" in azcli.code
+    assert f"--public-blob 0x{CERTS.sql_endpoint.der_hex}" in azcli.code
 
 
 def test_cert_003_fail_with_no_trust_certificate_at_all() -> None:

@@ -56,10 +56,22 @@ def test_the_mi_part_parses_as_tsql() -> None:
         except sqlglot.errors.ParseError:
             # sqlglot has no WAITFOR / WHILE-loop grammar: those are checked by shape.
             first = statement.split()[0].upper()
-            assert first in {"WAITFOR", "WHILE", "SET", "END"}, statement
+            assert first in {"WAITFOR", "WHILE", "SET", "END", "IF"}, statement
             assert statement.count("(") == statement.count(")")
             kinds.append(first)
     assert "Select" in kinds and kinds.count("Execute") >= 4 and "Declare" in kinds
+    assert statements[0].strip() == "USE master"
+
+
+def test_the_job_is_deleted_only_after_it_logged_a_result() -> None:
+    """The wait ends on the step's log (not on "not running", which is true before the job started)."""
+    mi_part = tsql_for("10.1.0.4", 5022).split("-- Part 2")[1].split("-- Part 3")[0]
+    assert "sysjobactivity" not in mi_part
+    _, after = mi_part.split("WHILE @waited < 120 AND NOT EXISTS (", 1)
+    assert "sysjobstepslogs" in after.split("BEGIN")[0]
+    guarded = after.split("IF EXISTS (", 1)[1]
+    assert "sysjobstepslogs" in guarded.split("EXEC msdb.dbo.sp_delete_job")[0]
+    assert "sp_delete_job @job_name = @job;" not in guarded.split("ELSE")[0]
 
 
 def test_nothing_is_executed_by_linkready(tmp_path: Path) -> None:

@@ -145,10 +145,12 @@ def test_shell_script_has_partner_cert_as_0x_hex_and_link_create() -> None:
     assert DEMO.facts.sql is not None and DEMO.facts.sql.certificates is not None
     der = DEMO.facts.sql.certificates[0].public_der_hex
     assert f"--public-blob 0x{der.upper()}" in shell
-    create = re.search(r"az sql mi link create (.+?)--replication-mode Async", shell, re.S)
+    create = re.search(r"az sql mi link create (.+?)\n(?!  )", shell, re.S)
     assert create is not None
+    # `link create` lost --replication-mode in 2024: Async (the default) needs no flag at all.
+    assert "--replication-mode" not in shell
     for flag in ("--instance-ag-name AG_Membership_MI", "--partner-ag-name AG_Membership",
-                 "--partner-endpoint TCP://10.20.1.10:5022", "--databases Membership",
+                 "--partner-endpoint TCP://10.20.1.10:5022", "--databases '[{database-name:Membership}]'",
                  "--resource-group rg-museum-data", "--instance-name sqlmi-museum-prod"):
         assert flag in create.group(0)
     subprocess.run(["bash", "-n"], input=shell, text=True, check=True)
@@ -226,7 +228,8 @@ def test_sync_mode_is_synchronous_commit() -> None:
     files = build(replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=links))).files()
     dag = files["01-sqlserver.sql"].split("CREATE AVAILABILITY GROUP [link-membership]")[1].split("GO")[0]
     assert dag.count("AVAILABILITY_MODE = SYNCHRONOUS_COMMIT") == 2
-    assert "--replication-mode Sync" in files["02-managed-instance.sh"]
+    assert "az sql mi link update --resource-group rg-museum-data --instance-name sqlmi-museum-prod " \
+        "--name link-membership --replication-mode Sync" in files["02-managed-instance.sh"]
 
 
 @pytest.mark.parametrize(

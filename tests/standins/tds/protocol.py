@@ -46,7 +46,7 @@ RPC_NAMES = {10: "sp_executesql", 11: "sp_prepare", 12: "sp_execute", 13: "sp_pr
 @dataclass(frozen=True)
 class Column:
     """A result column. ``type`` is a T-SQL type name: int, bigint, smallint, tinyint, bit,
-    nvarchar(n), nvarchar(max), varbinary(n), varbinary(max), datetime2, datetime, uniqueidentifier."""
+    char(n), nvarchar(n), nvarchar(max), varbinary(n), varbinary(max), datetime2, datetime, uniqueidentifier."""
 
     name: str
     type: str
@@ -149,6 +149,8 @@ def _type_info(sql_type: str) -> bytes:
         return b"\x6f\x08"
     if base == "uniqueidentifier":
         return b"\x24\x10"
+    if base == "char":  # BIGCHARTYPE: sys.certificates.pvt_key_encryption_type, sys.filegroups.type
+        return b"\xaf" + struct.pack("<H", int(arg or 1)) + COLLATION
     if base in ("nvarchar", "varbinary"):
         max_bytes = 0xFFFF if arg == "max" else int(arg or 1) * (2 if base == "nvarchar" else 1)
         head = bytes([0xE7 if base == "nvarchar" else 0xA5]) + struct.pack("<H", max_bytes)
@@ -181,6 +183,9 @@ def _value(sql_type: str, value: Any) -> bytes:
         return b"\x08" + struct.pack("<iI", days, round(seconds * 300))
     if base == "uniqueidentifier":
         return b"\x00" if value is None else b"\x10" + uuid.UUID(str(value)).bytes_le
+    if base == "char":  # fixed length, blank-padded, single-byte collation
+        return b"\xff\xff" if value is None else struct.pack("<H", int(arg.rstrip(")") or 1)) + str(
+            value).ljust(int(arg.rstrip(")") or 1)).encode("latin-1")
     data = None if value is None else (_ucs2(value) if base == "nvarchar" else bytes(value))
     if arg.rstrip(")") == "max":  # PLP: total length, chunks, zero terminator
         if data is None:

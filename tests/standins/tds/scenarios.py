@@ -244,7 +244,7 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
                          c.private_key, der))
         return _rs([C("name", NV), C("certificate_id", "int"), C("thumbprint", "varbinary(32)"),
                     C("subject", "nvarchar(4000)"), C("issuer_name", "nvarchar(442)"), C("start_date", "datetime"),
-                    C("expiry_date", "datetime"), C("key_length", "int"), C("pvt_key_encryption_type", "nvarchar(2)"),
+                    C("expiry_date", "datetime"), C("key_length", "int"), C("pvt_key_encryption_type", "char(2)"),
                     C("public_der", "varbinary(max)")], rows)
     if name == "availability_groups":
         return _rs([C("group_id", "uniqueidentifier"), C("name", NV), C("is_distributed", "bit"),
@@ -332,7 +332,7 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
         if "CONNECT ANY DATABASE" not in has and "CONTROL SERVER" not in has:
             return SqlError(916, f"The server principal \"{s.login}\" is not able to access the database "
                                  f"\"{db_name}\" under the current security context.", 14)
-        return _rs([C("data_space_id", "int"), C("name", NV), C("type", "nvarchar(2)"), C("files", "int"),
+        return _rs([C("data_space_id", "int"), C("name", NV), C("type", "char(2)"), C("files", "int"),
                     C("filetables", "int")],
                    [(i, fg.name, fg.type, fg.files, db.filetables) for i, fg in enumerate(db.filegroups, start=1)])
     return _invalid_object(name)
@@ -420,8 +420,16 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("endpoint_rc4_only", replace(HEALTHY, endpoints=(Endpoint(encryption="RC4"),)),
              {"EP-004": "FAIL", "EP-003": "PASS"}),
     Scenario("endpoint_windows_auth_only", replace(
-        HEALTHY, endpoints=(Endpoint(auth="WINDOWS NEGOTIATE", certificate=None),)),
+        HEALTHY, endpoints=(Endpoint(auth="NEGOTIATE", certificate=None),)),
         {"EP-003": "FAIL", "CERT-001": "FAIL"}),
+    # connection_auth_desc and encryption_algorithm_desc as SQL Server spells combinations.
+    Scenario("endpoint_kerberos_only", replace(HEALTHY, endpoints=(Endpoint(auth="KERBEROS", certificate=None),)),
+             {"EP-003": "FAIL"}),
+    Scenario("endpoint_negotiate_and_certificate", replace(
+        HEALTHY, endpoints=(Endpoint(auth="NEGOTIATE, CERTIFICATE"),)), {"EP-003": "PASS"}),
+    Scenario("endpoint_certificate_then_ntlm", replace(
+        HEALTHY, endpoints=(Endpoint(auth="CERTIFICATE, NTLM", encryption="AES, RC4"),)),
+        {"EP-003": "PASS", "EP-004": "WARN"}),
     Scenario("certificate_expired", replace(
         HEALTHY, certificates=(Certificate(not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=2)),)),
         {"CERT-001": "FAIL", "CERT-002": "PASS"}),

@@ -1,0 +1,83 @@
+"""The documented T-SQL syntax of each DDL kind linkready prints, as anchored patterns.
+
+Written from the syntax blocks of Microsoft's reference pages (CREATE ENDPOINT, ALTER ENDPOINT,
+CREATE CERTIFICATE, sp_certificate_add_issuer, CREATE AVAILABILITY GROUP, DBCC TRACEON). Only the
+subset linkready uses is accepted: anything else is a defect until checked against the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+NAME = r"\[(?:[^\]]|\]\])+\]"
+STRING = r"N?'(?:[^']|'')*'"
+WINDOWS = r"WINDOWS(?: (?:NTLM|KERBEROS|NEGOTIATE))?"
+CERT = rf"CERTIFICATE {NAME}"
+AUTH = rf"AUTHENTICATION = (?:{WINDOWS}(?: {CERT})?|{CERT}(?: {WINDOWS})?)"
+ENCRYPTION = r"ENCRYPTION = (?:DISABLED|(?:SUPPORTED|REQUIRED)(?: ALGORITHM (?:AES|RC4|AES RC4|RC4 AES))?)"
+ROLE = r"ROLE = (?:WITNESS|PARTNER|ALL)"
+TCP = r"AS TCP \(LISTENER_PORT = \d{1,5}(?:, LISTENER_IP = (?:ALL|\([0-9.:a-fA-F]+\)))?\)"
+STATE = r"STATE = (?:STARTED|STOPPED|DISABLED)"
+
+
+def _mirroring_ok(body: str) -> bool:
+    """FOR DATABASE_MIRRORING ( [AUTHENTICATION] [, ENCRYPTION] , ROLE ): each at most once, ROLE required."""
+    parts = [p.strip() for p in body.split(",")]
+    # AUTHENTICATION values never contain a comma in the grammar: a comma inside is a syntax error.
+    kinds = []
+    for part in parts:
+        for kind, pattern in (("auth", AUTH), ("encryption", ENCRYPTION), ("role", ROLE)):
+            if re.fullmatch(pattern, part):
+                kinds.append(kind)
+                break
+        else:
+            return False
+    return "role" in kinds and len(kinds) == len(set(kinds))
+
+
+def _normal(statement: str) -> str:
+    return re.sub(r"\s+", " ", statement.strip().rstrip(";")).replace("( ", "(").replace(" )", ")")
+
+
+ENDPOINT = re.compile(
+    rf"(?P<verb>CREATE|ALTER) ENDPOINT {NAME}(?: {STATE})?(?: {TCP})? FOR DATABASE_MIRRORING \((?P<body>.*)\)")
+CERT_FROM_BINARY = re.compile(rf"CREATE CERTIFICATE {NAME} FROM BINARY = (?:0x[0-9A-F]+|\$\(\w+\))")
+CERT_WITH_SUBJECT = re.compile(rf"CREATE CERTIFICATE {NAME} WITH SUBJECT = {STRING}(?:, EXPIRY_DATE = '\d{{8}}')?")
+ADD_ISSUER = re.compile(r"EXEC (?:sys\.)?sp_certificate_add_issuer @\w+, N?'\*\.[a-z.]+'")
+DECLARE_CERT_ID = re.compile(r"DECLARE @\w+ INT = CERT_ID\(N?'[^']+'\)")
+AG_REPLICA = (r"ENDPOINT_URL = N?'TCP://[^']+:\d+', FAILOVER_MODE = MANUAL, AVAILABILITY_MODE = "
+              r"(?:SYNCHRONOUS|ASYNCHRONOUS)_COMMIT, BACKUP_PRIORITY = \d+, SECONDARY_ROLE \(ALLOW_CONNECTIONS = "
+              r"(?:NO|READ_ONLY|ALL)\), SEEDING_MODE = (?:AUTOMATIC|MANUAL)")
+CREATE_AG = re.compile(
+    rf"CREATE AVAILABILITY GROUP {NAME}(?: WITH \(CLUSTER_TYPE = NONE\))? FOR DATABASE {NAME}(?:, {NAME})* "
+    rf"REPLICA ON {STRING} WITH \({AG_REPLICA}\)")
+DAG_PART = (rf"{STRING} WITH \(LISTENER_URL = {STRING}, AVAILABILITY_MODE = (?:SYNCHRONOUS|ASYNCHRONOUS)_COMMIT, "
+            r"FAILOVER_MODE = MANUAL, SEEDING_MODE = (?:AUTOMATIC|MANUAL)(?:, SESSION_TIMEOUT = \d+)?\)")
+CREATE_DAG = re.compile(rf"CREATE AVAILABILITY GROUP {NAME} WITH \(DISTRIBUTED\) AVAILABILITY GROUP ON "
+                        rf"{DAG_PART}, {DAG_PART}")
+TRACEON = re.compile(r"DBCC TRACEON ?\(\d+(?:, ?\d+)*(?:, ?-1)?\)")
+MASTER_KEY = re.compile(r"IF NOT EXISTS \(SELECT 1 FROM master\.sys\.symmetric_keys WHERE symmetric_key_id = 101\) "
+                        r"CREATE MASTER KEY ENCRYPTION BY PASSWORD = N'\$\(\w+\)'")
+
+ALTER_STATE = re.compile(rf"ALTER ENDPOINT {NAME} {STATE}")  # ALTER may change the state alone
+
+KINDS = {
+    "endpoint": ENDPOINT, "endpoint state": ALTER_STATE, "certificate from binary": CERT_FROM_BINARY, "certificate": CERT_WITH_SUBJECT,
+    "sp_certificate_add_issuer": ADD_ISSUER, "declare cert id": DECLARE_CERT_ID, "availability group": CREATE_AG,
+    "distributed availability group": CREATE_DAG, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
+}
+
+
+def kind_of(statement: str) -> str | None:
+    """The DDL kind the statement belongs to, or None when it matches no documented form."""
+    text = _normal(statement)
+    for kind, pattern in KINDS.items():
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        if kind == "endpoint" and not _mirroring_ok(match["body"]):
+            return None
+        if kind == "endpoint" and match["verb"] == "CREATE" and " AS TCP " not in text:
+            return None
+        return kind
+    return None
