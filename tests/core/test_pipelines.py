@@ -61,7 +61,8 @@ def validate_call(args: list[str]) -> click.Context:
 
 @pytest.mark.parametrize("name", ["github-actions.yml", "azure-pipelines.yml"])
 def test_pipeline_calls_the_cli_with_flags_that_exist(name: str) -> None:
-    calls = [call for script in scripts(load(name)) for call in linkready_calls(script)]
+    # The gate runs `check` once; other calls (the Windows job's demo) are checked by tests/portability.
+    calls = [call for script in scripts(load(name)) for call in linkready_calls(script) if call[:1] == ["check"]]
     assert len(calls) == 1, calls
     ctx = validate_call(calls[0])
     params = ctx.params
