@@ -41,7 +41,7 @@ def print_report(report: Report, console: Console, *, show_passed: bool = False)
         table.add_row(Text(f.status.value, style=STYLE[f.status]), Text(f.check_id), Text(f.target),
                       Text(f.message), Text(f.owner.value))
     console.print(table)
-    console.print(Text(f"Snapshot {report.digest}", style="dim"), highlight=False)
+    console.print(Text(f"Snapshot {report.digest} · linkready {report.tool_version}", style="dim"), highlight=False)
 
 
 def render(report: Report) -> str:

@@ -89,6 +89,10 @@ def render(report: Report) -> str:
         attributes = {"name": f"linkready.{area.value}", "timestamp": report.generated_at.isoformat(), "time": "0"}
         attributes.update({k: str(v) for k, v in counts.items()})
         suite = ET.SubElement(root, "testsuite", attributes)
+        # Which linkready judged which facts: JUnit readers show testsuite properties with the run.
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", {"name": "linkready.version", "value": report.tool_version})
+        ET.SubElement(properties, "property", {"name": "linkready.snapshot", "value": report.digest})
         for finding in findings:
             _case(suite, finding, warn_fails)
         for key, value in counts.items():
