@@ -1,8 +1,8 @@
 """`linkready discover`: from Resource Graph rows to an inventory, a pre-assessment and an estate file.
 
 The pre-assessment runs the catalogue's own checks where inventory facts are enough for them
-(SQL-001/002/003 on the version, build, edition and host OS that Arc reports; MI-001 and MI-003
-on the instance's state and update policy) and says "needs a live check" for everything else:
+(SQL-001/002/003 on the version, build, edition and host OS that Arc reports; MI-003 on the
+instance's update policy; MI-001 needs the management operations, which Resource Graph does not index) and says "needs a live check" for everything else:
 a fact Resource Graph does not index is unknown, never assumed. Nothing here does I/O except
 :func:`write_outputs`, which writes the files the user asked for.
 """
@@ -22,7 +22,7 @@ from linkready.model import Finding, Status
 
 #: Checks that inventory facts alone can judge, by the side they need.
 SQL_CHECKS = ("SQL-001", "SQL-002", "SQL-003")
-MI_CHECKS = ("MI-001", "MI-003")
+MI_CHECKS = ("MI-003",)
 #: The update policy (databaseFormat, lower case) that keeps failback possible for a SQL Server major version.
 MATCHING_POLICY = {16: "sqlserver2022", 17: "sqlserver2025"}
 #: What only a live `linkready check` can tell (the facts Resource Graph does not index).
@@ -31,7 +31,7 @@ LIVE_ONLY = (
     "database recovery model, backups, files and availability-group membership (per database)",
     "network: DNS, ports 5022 and 11000-11999, NSG and routes between the two sides",
     "trust: certificates exchanged between SQL Server and the managed instance",
-    "existing links, failover groups and permissions on the managed instance",
+    "existing links, failover groups, management operations and permissions on the managed instance",
 )
 
 
