@@ -23,6 +23,7 @@ from linkready.tools.estate import (
     run_estate,
     write_estate,
 )
+from tests.builders.manifest import not_asked
 from tests.conftest import ROOT, run_cli
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -32,8 +33,8 @@ SCHEMA = json.loads((ROOT / "reports" / "report.schema.json").read_text())
 
 
 def snapshot_file(folder: Path, name: str, *links: PlannedLink, errors: tuple[ProbeError, ...] = ()) -> Path:
-    """A plan-only snapshot: no SQL/Azure/network facts, so only the plan (and errors) decide."""
-    facts = Facts(plan=PlanFacts(links=links), errors=errors)
+    """A plan-only snapshot: SQL/Azure/network/target not asked for (manifest), so only the plan (and errors) decide."""
+    facts = not_asked(Facts(plan=PlanFacts(links=links), errors=errors), "sql", "azure", "network", "target")
     path = folder / f"{name}.json"
     path.write_text(dumps(Snapshot(SCHEMA_VERSION, "0.1.0", NOW, facts)), encoding="utf-8")
     return path
