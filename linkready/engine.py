@@ -266,6 +266,30 @@ def select_checks(profile: Profile, checks: Sequence[CheckSpec] | None = None) -
     return [spec for spec in (checks if checks is not None else all_checks()) if profile.selects(spec)]
 
 
+#: Dependent check -> the checks whose FAIL is its root cause. One fault, one blocker: when a root
+#: FAILs, the dependent's FAIL says "Blocked by <root>" and leaves the top-blocker list.
+ROOT_CAUSES: dict[str, tuple[str, ...]] = {
+    "CERT-001": ("EP-003",),  # no certificate on the endpoint: EP-003 is the endpoint's authentication
+    "CERT-002": ("CERT-001",),
+    "CERT-003": ("CERT-001",),
+    "CERT-005": ("CERT-001",),
+    "FO-005": ("CERT-001",),  # an expired endpoint certificate cannot outlast the failback window either
+    "NET-001": ("NSG-001",),
+    "NET-002": ("NSG-002",),
+}
+
+
+def mark_root_causes(findings: list[Finding]) -> list[Finding]:
+    failing = {f.check_id for f in findings if f.status is Status.FAIL}
+    out = []
+    for finding in findings:
+        roots = [r for r in ROOT_CAUSES.get(finding.check_id, ()) if r in failing and r != finding.check_id]
+        if finding.status is Status.FAIL and roots:
+            finding = replace(finding, blocked_by=roots[0], message=f"Blocked by {roots[0]}: {finding.message}")
+        out.append(finding)
+    return out
+
+
 def evaluate(
     facts: Facts,
     profile: Profile,
@@ -278,7 +302,7 @@ def evaluate(
     findings: list[Finding] = []
     for spec in select_checks(profile, checks):
         findings.extend(run_check(spec, facts, settings))
-    return apply_waivers(findings, waivers, today or date.today())
+    return apply_waivers(mark_root_causes(findings), waivers, today or date.today())
 
 
 WAIVER_CHECK = CheckSpec(

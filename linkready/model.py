@@ -229,6 +229,8 @@ class Finding:
     owner: Owner
     prevents: tuple[int, ...] = ()
     waiver: Waiver | None = None
+    #: The check whose FAIL is this finding's root cause ("CERT-001"): still shown, not a separate blocker.
+    blocked_by: str = ""
 
     @property
     def key(self) -> str:

@@ -90,9 +90,9 @@ class Report:
         ]
 
     def blockers(self) -> list[Finding]:
-        """FAIL findings, most severe first: the top of the reader's to-do list."""
+        """FAIL findings, most severe first: the top of the reader's to-do list (root causes only)."""
         return sorted(
-            (f for f in self.findings if f.status is Status.FAIL),
+            (f for f in self.findings if f.status is Status.FAIL and not f.blocked_by),
             key=lambda f: (f.severity.rank, f.check_id, f.target),
         )
 
