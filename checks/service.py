@@ -16,9 +16,12 @@ from linkready.facts.sql import SqlDatabase
 from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, passed, warned
 from linkready.registry import check
 
-SPEC_STABLE = "specification/sql/resource-manager/Microsoft.Sql/stable/2023-08-01/DistributedAvailabilityGroups.json"
-SPEC_OTHER = "specification/sql/resource-manager/Microsoft.Sql (database operations of the same API versions)"
-UNVERIFIED = "named in issue 15; not found in the stored specs (unverified)"
+_SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql"
+#: Where each code was read (error lists in the operations' "default" response descriptions).
+SPEC_STABLE = f"{_SPECS}/{{stable/2023-08-01, preview/2025-08-01-preview}}/DistributedAvailabilityGroups.json"
+SPEC_PREVIEW = f"{_SPECS}/preview/2025-08-01-preview/DistributedAvailabilityGroups.json"
+SPEC_OTHER = f"{_SPECS} database operations (not in the DistributedAvailabilityGroups lists)"
+UNVERIFIED = "named in issue 15; not found in the specs read so far (unverified)"
 
 
 @dataclass(frozen=True)
@@ -54,18 +57,18 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
     _code("ManagedInstanceHasGeoReplica", "the instance has a geo-replicated secondary"),
     _code("NameAlreadyExists", "the name already exists"),
     _code("CannotUseReservedDatabaseName", "a reserved database name was used", SPEC_OTHER),
-    _code("CannotUseTrailingWhitespacesInDatabaseName", "a database name ends with white space", UNVERIFIED),
+    _code("CannotUseTrailingWhitespacesInDatabaseName", "a database name ends with white space", SPEC_OTHER),
     _code("ManagedInstanceLinkSourceDbHasDefunctFiles", "the source database has DEFUNCT files", UNVERIFIED),
     _code("ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb",
           "the source database has more files than the target allows", UNVERIFIED),
     _code("ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded",
-          "a database exceeds Next-gen General Purpose's per-database file limit", UNVERIFIED),
+          "a database exceeds Next-gen General Purpose's per-database file limit", SPEC_PREVIEW),
     _code("DistributedAvailabilityGroupDbEncryptedWithSmk",
           "a database encrypted with a service-managed key cannot replicate to SQL Server", UNVERIFIED),
     _code("DistributedAvailabilityGroupMiPrimaryWithGeodr",
           "a managed instance primary cannot also be in an auto-failover group", UNVERIFIED),
     _code("NextGenGPNotSupportedForCmwCustomers",
-          "Next-gen General Purpose cannot use a custom maintenance window", UNVERIFIED),
+          "Next-gen General Purpose cannot use a custom maintenance window", SPEC_PREVIEW),
 )}
 
 #: Check ID → the service error codes it prevents. Every name here is a key of SERVICE_CODES (tested).
