@@ -176,7 +176,7 @@ def _planned(facts: Facts) -> Iterator[tuple[str, SqlDatabase | None]]:
     id="SVC-003",
     title="Accelerated database recovery on the source: what it means on the managed instance",
     area=Area.DATABASES,
-    severity=Severity.LOW,
+    severity=Severity.INFO,
     rationale=(
         "Accelerated database recovery (ADR) is always on for managed instance databases. A database without "
         "ADR on SQL Server gets it on the instance after the link: rollback and recovery behave differently "
@@ -197,13 +197,15 @@ def adr_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
             yield errored(f"Database {name} was not found on SQL Server (see DB-001)", target=name)
             continue
         observed = f"ADR {'on' if db.adr_enabled else 'off'}"
+        # No action is needed either way, so ADR off is an informational PASS rather than a WARN:
+        # the finding says what changes on the instance without counting against readiness.
         if db.adr_enabled:
             yield passed("ADR is on, as it will be on the managed instance", target=name, observed=observed,
                          expected=expected)
         else:
-            yield warned(
-                f"ADR is off on SQL Server; on the managed instance {name} runs with ADR on (version store "
-                "space, different rollback behaviour)",
+            yield passed(
+                f"For information: ADR is off on SQL Server; on the managed instance {name} runs with ADR on "
+                "(version store space, different rollback behaviour)",
                 target=name, observed=observed, expected=expected,
             )
 

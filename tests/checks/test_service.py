@@ -18,7 +18,7 @@ CASES = [
     ("SVC-002", facts(databases=(replace(SALES, name="Sales "),),
                       plan={"links": (replace(LINK, databases=("Sales ",)),)}), "FAIL"),
     ("SVC-003", facts(databases=database(adr_enabled=True)), "PASS"),
-    ("SVC-003", facts(databases=database(adr_enabled=False)), "WARN"),
+    ("SVC-003", facts(databases=database(adr_enabled=False)), "PASS"),  # informational: nothing to do
     ("SVC-003", facts(databases=database(name="Other")), "ERROR"),
     ("SVC-004", facts(databases=database(broker_enabled=False)), "PASS"),
     ("SVC-004", facts(databases=database(broker_enabled=True)), "WARN"),
@@ -33,6 +33,10 @@ def test_service_checks(check_id: str, f: object, expected: str) -> None:
 def test_failures_name_the_service_error_code() -> None:
     text = messages("SVC-001", facts(plan={"links": (replace(LINK, databases=("master",)),)}))
     assert "CannotUseReservedDatabaseName" in text and "master" in text
+
+
+def test_adr_off_says_what_changes_on_the_instance() -> None:
+    assert "runs with ADR on" in messages("SVC-003", facts(databases=database(adr_enabled=False)))
 
 
 def test_unread_databases_are_an_error_not_a_pass() -> None:
