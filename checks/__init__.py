@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "failover",
     "seeding",
     "target",
+    "service",
 )
 
 

@@ -276,12 +276,31 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
 @cli.command()
 @click.argument("check_id")
 def explain(check_id: str) -> None:
-    """Explain one check: what it verifies, why, how to fix it."""
-    from linkready.registry import get
+    """Explain one check, or list the checks that prevent an error number or a service error code."""
+    from linkready.checks.service import SERVICE_ERRORS, checks_preventing, code_named
+    from linkready.registry import all_checks, get
 
     spec = get(check_id)
     if spec is None:
-        common.fail_usage(f"unknown check {check_id!r} (see `linkready checks`)")
+        # Not a check ID: an error number (41973) or a service error code (ManagedInstanceLink...).
+        specs = all_checks()
+        code = code_named(check_id)
+        if check_id.strip().isdigit():
+            number = int(check_id)
+            preventing = [s for s in specs if number in s.prevents]
+            if not preventing:
+                common.fail_usage(f"no check prevents error {number} (see `linkready checks`)")
+            heading = f"Error {number} is prevented by:"
+        elif code is not None:
+            ids = checks_preventing(code.name)
+            preventing = [s for s in specs if s.id in ids]
+            heading = f"{code.name}: {code.meaning}.\nSource: {code.source}\n\n" + (
+                "Prevented by:" if preventing else "No check prevents it yet.")
+        else:
+            common.fail_usage(f"unknown check, error number or service error code {check_id!r} "
+                              "(see `linkready checks`)")
+        click.echo("\n".join([heading, *(f"  {s.id}  {s.title}" for s in preventing)]))
+        return
     lines = [
         f"{spec.id}  {spec.title}",
         f"Area: {spec.area.label} · severity: {spec.severity.value} · owner: {spec.owner.value}",
@@ -294,6 +313,8 @@ def explain(check_id: str) -> None:
     ]
     if spec.prevents:
         lines += ["", f"Prevents errors: {', '.join(str(n) for n in spec.prevents)}"]
+    if SERVICE_ERRORS.get(spec.id):
+        lines += ["", f"Prevents service errors: {', '.join(SERVICE_ERRORS[spec.id])}"]
     lines += ["", f"Documentation: {spec.docs}"]
     click.echo("\n".join(lines))
 

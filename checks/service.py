@@ -1,0 +1,245 @@
+"""Service error codes and the checks that prevent them, plus checks named after service refusals (SVC-001..004).
+
+``prevents`` in the model holds SQL error numbers only; the service's own error code names (what users
+search for) live here, in ``SERVICE_ERRORS``, until the model carries them. ``explain`` and
+docs/service-error-codes.md read this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
+from linkready.facts import Facts
+from linkready.facts.sql import SqlDatabase
+from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, passed, warned
+from linkready.registry import check
+
+_SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql"
+#: Where each code was read (error lists in the operations' "default" response descriptions).
+SPEC_STABLE = f"{_SPECS}/{{stable/2023-08-01, preview/2025-08-01-preview}}/DistributedAvailabilityGroups.json"
+SPEC_PREVIEW = f"{_SPECS}/preview/2025-08-01-preview/DistributedAvailabilityGroups.json"
+SPEC_OTHER = f"{_SPECS} database operations (not in the DistributedAvailabilityGroups lists)"
+UNVERIFIED = "named in issue 15; not found in the specs read so far (unverified)"
+
+
+@dataclass(frozen=True)
+class ServiceCode:
+    """One service error code: what it means and where it is documented."""
+
+    name: str
+    meaning: str
+    source: str
+
+
+def _code(name: str, meaning: str, source: str = SPEC_STABLE) -> ServiceCode:
+    return ServiceCode(name, meaning, source)
+
+
+#: Every service error code we know that a link operation (DistributedAvailabilityGroups_CreateOrUpdate,
+#: SetRole, Failover) can return for a reason a readiness check can see. Codes of the generic list that
+#: concern creating or moving the instance itself (subnets, SKUs, passwords) are left out.
+SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
+    _code("OperationCanNotStartDueToMiLink",
+          "a management operation cannot start while a database is being created through a link"),
+    _code("ManagedInstanceExceedMaxAzureStorage",
+          "total allocated storage of a General Purpose instance would exceed its limit"),
+    _code("ManagedInstanceFileExceededMaxAzureStorageFileSizeLimit",
+          "a database file exceeds the General Purpose file size limit"),
+    _code("UnableToResolveRemoteServer", "the partner server name cannot be resolved"),
+    _code("ManagedInstanceOperationInProgress", "another operation is in progress on the instance"),
+    _code("ManagedInstanceUpdateSloInProgress", "a service tier change is in progress on the instance"),
+    _code("ManagedInstanceIsBusy", "the instance is busy"),
+    _code("ConflictingServerOperation", "an operation is in progress for the server"),
+    _code("ManagedInstanceStoppingOrStopped", "the instance is stopping or stopped"),
+    _code("ManagedInstanceStarting", "the instance is starting"),
+    _code("ManagedInstanceHasGeoReplica", "the instance has a geo-replicated secondary"),
+    _code("NameAlreadyExists", "the name already exists"),
+    _code("CannotUseReservedDatabaseName", "a reserved database name was used", SPEC_OTHER),
+    _code("CannotUseTrailingWhitespacesInDatabaseName", "a database name ends with white space", SPEC_OTHER),
+    _code("ManagedInstanceLinkSourceDbHasDefunctFiles", "the source database has DEFUNCT files", UNVERIFIED),
+    _code("ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb",
+          "the source database has more files than the target allows", UNVERIFIED),
+    _code("ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded",
+          "a database exceeds Next-gen General Purpose's per-database file limit", SPEC_PREVIEW),
+    _code("DistributedAvailabilityGroupDbEncryptedWithSmk",
+          "a database encrypted with a service-managed key cannot replicate to SQL Server", UNVERIFIED),
+    _code("DistributedAvailabilityGroupMiPrimaryWithGeodr",
+          "a managed instance primary cannot also be in an auto-failover group", UNVERIFIED),
+    _code("NextGenGPNotSupportedForCmwCustomers",
+          "Next-gen General Purpose cannot use a custom maintenance window", SPEC_PREVIEW),
+)}
+
+#: Check ID → the service error codes it prevents. Every name here is a key of SERVICE_CODES (tested).
+SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
+    "DNS-003": ("UnableToResolveRemoteServer",),
+    "MI-001": ("ManagedInstanceOperationInProgress", "ManagedInstanceUpdateSloInProgress", "ManagedInstanceIsBusy",
+               "ConflictingServerOperation", "ManagedInstanceStoppingOrStopped", "ManagedInstanceStarting"),
+    "MI-006": ("ManagedInstanceHasGeoReplica",),
+    "MI-007": ("NameAlreadyExists",),
+    "DB-011": ("NameAlreadyExists",),
+    "SVC-001": ("CannotUseReservedDatabaseName",),
+    "SVC-002": ("CannotUseTrailingWhitespacesInDatabaseName",),
+}
+
+
+def code_named(text: str) -> ServiceCode | None:
+    """The service code spelled ``text`` in any case, or None."""
+    return {name.lower(): c for name, c in SERVICE_CODES.items()}.get(text.strip().lower())
+
+
+def checks_preventing(code: str) -> list[str]:
+    """IDs of the checks that prevent service code ``code`` (exact name), in table order."""
+    return [check_id for check_id, codes in SERVICE_ERRORS.items() if code in codes]
+
+
+#: Names the service reserves for its own databases (CannotUseReservedDatabaseName). Compared without case,
+#: as the instance's default collation does.
+RESERVED_DATABASE_NAMES = ("master", "model", "msdb", "tempdb")
+
+
+@check(
+    id="SVC-001",
+    title="No planned database uses a name the service reserves (master, model, msdb, tempdb)",
+    area=Area.PLAN,
+    severity=Severity.HIGH,
+    rationale=(
+        "The managed instance creates the replicated database under the planned name. The system database "
+        "names are reserved there, and the link creation is refused with CannotUseReservedDatabaseName."
+    ),
+    remediation="Plan only user databases; system databases cannot be replicated through a link.",
+    docs=DOCS_OVERVIEW,
+    owner=Owner.DBA,
+    requires=("plan.links",),
+)
+def no_reserved_database_names(facts: Facts, settings: Settings) -> Iterator[Result]:
+    expected = f"none of {', '.join(RESERVED_DATABASE_NAMES)}"
+    for link in facts.plan.links:
+        reserved = [db for db in link.databases if db.strip().lower() in RESERVED_DATABASE_NAMES]
+        observed = ", ".join(link.databases) or "(none)"
+        if reserved:
+            yield failed(
+                f"{', '.join(reserved)}: reserved on the managed instance (CannotUseReservedDatabaseName)",
+                target=link.name, observed=observed, expected=expected,
+            )
+        else:
+            yield passed("No reserved database name is planned", target=link.name, observed=observed,
+                         expected=expected)
+
+
+@check(
+    id="SVC-002",
+    title="No planned database name ends (or starts) with white space",
+    area=Area.PLAN,
+    severity=Severity.HIGH,
+    rationale=(
+        "SQL Server accepts database names with trailing spaces; the managed instance refuses them "
+        "(CannotUseTrailingWhitespacesInDatabaseName), so such a database cannot be linked under its name."
+    ),
+    remediation=(
+        "Rename the database on SQL Server without the trailing spaces (ALTER DATABASE ... MODIFY NAME) "
+        "before creating the link, and plan it under the new name."
+    ),
+    docs=DOCS_TROUBLE,
+    owner=Owner.DBA,
+    requires=("plan.links",),
+)
+def no_whitespace_around_database_names(facts: Facts, settings: Settings) -> Iterator[Result]:
+    expected = "names without leading or trailing white space"
+    for link in facts.plan.links:
+        padded = [db for db in link.databases if db != db.strip()]
+        observed = ", ".join(repr(db) for db in link.databases) or "(none)"
+        if padded:
+            yield failed(
+                f"{', '.join(repr(db) for db in padded)}: white space around the name "
+                "(CannotUseTrailingWhitespacesInDatabaseName)",
+                target=link.name, observed=observed, expected=expected,
+            )
+        else:
+            yield passed("No database name has white space around it", target=link.name, observed=observed,
+                         expected=expected)
+
+
+DB_REQUIRES = ("sql.databases", "plan.links")
+
+
+def _planned(facts: Facts) -> Iterator[tuple[str, SqlDatabase | None]]:
+    sql = facts.sql
+    assert sql is not None
+    by_name = {d.name.lower(): d for d in sql.databases or ()}
+    for name in facts.plan.databases:
+        yield name, by_name.get(name.lower())
+
+
+@check(
+    id="SVC-003",
+    title="Accelerated database recovery on the source: what it means on the managed instance",
+    area=Area.DATABASES,
+    severity=Severity.INFO,
+    rationale=(
+        "Accelerated database recovery (ADR) is always on for managed instance databases. A database without "
+        "ADR on SQL Server gets it on the instance after the link: rollback and recovery behave differently "
+        "there, and the persistent version store takes space in the database."
+    ),
+    remediation=(
+        "Nothing blocks the link. Plan for the version store's space on the instance; to see the behaviour "
+        "beforehand, test ALTER DATABASE ... SET ACCELERATED_DATABASE_RECOVERY = ON on a copy."
+    ),
+    docs=DOCS_PREP,
+    owner=Owner.DBA,
+    requires=DB_REQUIRES,
+)
+def adr_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
+    expected = "ADR on (as it always is on the managed instance)"
+    for name, db in _planned(facts):
+        if db is None:
+            yield errored(f"Database {name} was not found on SQL Server (see DB-001)", target=name)
+            continue
+        observed = f"ADR {'on' if db.adr_enabled else 'off'}"
+        # No action is needed either way, so ADR off is an informational PASS rather than a WARN:
+        # the finding says what changes on the instance without counting against readiness.
+        if db.adr_enabled:
+            yield passed("ADR is on, as it will be on the managed instance", target=name, observed=observed,
+                         expected=expected)
+        else:
+            yield passed(
+                f"For information: ADR is off on SQL Server; on the managed instance {name} runs with ADR on "
+                "(version store space, different rollback behaviour)",
+                target=name, observed=observed, expected=expected,
+            )
+
+
+@check(
+    id="SVC-004",
+    title="Service Broker on the source: what it means on the managed instance",
+    area=Area.DATABASES,
+    severity=Severity.LOW,
+    rationale=(
+        "A database replicated through the link is read-only on the managed instance while the link lasts; "
+        "Service Broker queues there do not process messages until the database becomes primary after a "
+        "failover, and broker routes naming the SQL Server host must be revisited then."
+    ),
+    remediation=(
+        "Nothing blocks the link. Before failing over, list the database's routes and services "
+        "(sys.routes, sys.services) and plan how the applications reach the broker on the instance."
+    ),
+    docs=DOCS_PREP,
+    owner=Owner.DBA,
+    requires=DB_REQUIRES,
+)
+def broker_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
+    expected = "Service Broker off, or its failover planned"
+    for name, db in _planned(facts):
+        if db is None:
+            yield errored(f"Database {name} was not found on SQL Server (see DB-001)", target=name)
+            continue
+        observed = f"Service Broker {'enabled' if db.broker_enabled else 'disabled'}"
+        if db.broker_enabled:
+            yield warned(
+                f"Service Broker is enabled on {name}: its queues do not run on the instance until failover, "
+                "and routes naming the SQL Server must be revisited then",
+                target=name, observed=observed, expected=expected,
+            )
+        else:
+            yield passed("Service Broker is not in use", target=name, observed=observed, expected=expected)
