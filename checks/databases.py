@@ -33,7 +33,7 @@ MI_FIRST = ("Not applicable: plan.initial_primary is ManagedInstance, so the pla
 Judge = Callable[[SqlDatabase, Facts, Settings], Result]
 
 
-def _each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = "",
+def each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = "",
                   needs_existing: bool = True) -> Iterator[Result]:
     """Run ``judge`` on every planned database; unknown databases and unreadable parts are handled here."""
     sql = facts.sql
@@ -126,7 +126,7 @@ def _online(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_is_online(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _online)
+    yield from each_planned(facts, settings, _online)
 
 
 def _full_recovery(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -151,7 +151,7 @@ def _full_recovery(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_in_full_recovery(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _full_recovery)  # MI first: _each_planned says why it skips
+    yield from each_planned(facts, settings, _full_recovery)  # MI first: each_planned says why it skips
 
 
 def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -190,7 +190,7 @@ def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     prevents=(1475,),
 )
 def database_has_full_backup(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _full_backup, part="backups")
+    yield from each_planned(facts, settings, _full_backup, part="backups")
 
 
 def _one_log_file(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -215,7 +215,7 @@ def _one_log_file(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_has_one_log_file(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _one_log_file, part="files")
+    yield from each_planned(facts, settings, _one_log_file, part="files")
 
 
 def _no_filestream(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -239,7 +239,7 @@ def _no_filestream(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_has_no_filestream(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _no_filestream, part="filegroups")
+    yield from each_planned(facts, settings, _no_filestream, part="filegroups")
 
 
 def _in_memory(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -277,7 +277,7 @@ def _in_memory(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def in_memory_oltp_fits_target(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _in_memory, part="filegroups")
+    yield from each_planned(facts, settings, _in_memory, part="filegroups")
 
 
 def _multidb_names(facts: Facts) -> frozenset[str]:
@@ -321,7 +321,7 @@ def database_not_in_shared_ag(facts: Facts, settings: Settings) -> Iterator[Resu
         yield errored(f"Could not evaluate: availability groups could not be read: {error.reason}")
         return
     multidb_names = _multidb_names(facts)
-    yield from _each_planned(facts, settings, lambda db, f, s: _ag_membership(db, f, s, multidb_names))
+    yield from each_planned(facts, settings, lambda db, f, s: _ag_membership(db, f, s, multidb_names))
 
 
 def _tde(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -353,7 +353,7 @@ def _tde(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def tde_certificate_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _tde, part="tde")
+    yield from each_planned(facts, settings, _tde, part="tde")
 
 
 def _seeding(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
@@ -399,4 +399,4 @@ def _seeding(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     requires=REQUIRES,
 )
 def database_ready_for_seeding(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _each_planned(facts, settings, _seeding)
+    yield from each_planned(facts, settings, _seeding)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from linkready.checks.databases import each_planned
+
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
 from linkready.facts import Facts
 from linkready.facts.sql import SqlDatabase
-from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, passed, warned
+from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, warned
 from linkready.registry import check
 
 _SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql"
@@ -164,14 +166,6 @@ def no_whitespace_around_database_names(facts: Facts, settings: Settings) -> Ite
 DB_REQUIRES = ("sql.databases", "plan.links")
 
 
-def _planned(facts: Facts) -> Iterator[tuple[str, SqlDatabase | None]]:
-    sql = facts.sql
-    assert sql is not None
-    by_name = {d.name.lower(): d for d in sql.databases or ()}
-    for name in facts.plan.databases:
-        yield name, by_name.get(name.lower())
-
-
 @check(
     id="SVC-003",
     title="Accelerated database recovery on the source: what it means on the managed instance",
@@ -191,23 +185,23 @@ def _planned(facts: Facts) -> Iterator[tuple[str, SqlDatabase | None]]:
     requires=DB_REQUIRES,
 )
 def adr_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
+    # each_planned: the planned databases on SQL Server, in the direction the plan seeds them.
+    yield from each_planned(facts, settings, _adr)
+
+
+def _adr(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     expected = "ADR on (as it always is on the managed instance)"
-    for name, db in _planned(facts):
-        if db is None:
-            yield errored(f"Database {name} was not found on SQL Server (see DB-001)", target=name)
-            continue
-        observed = f"ADR {'on' if db.adr_enabled else 'off'}"
-        # No action is needed either way, so ADR off is an informational PASS rather than a WARN:
-        # the finding says what changes on the instance without counting against readiness.
-        if db.adr_enabled:
-            yield passed("ADR is on, as it will be on the managed instance", target=name, observed=observed,
-                         expected=expected)
-        else:
-            yield passed(
-                f"For information: ADR is off on SQL Server; on the managed instance {name} runs with ADR on "
-                "(version store space, different rollback behaviour)",
-                target=name, observed=observed, expected=expected,
-            )
+    observed = f"ADR {'on' if db.adr_enabled else 'off'}"
+    # No action is needed either way, so ADR off is an informational PASS rather than a WARN:
+    # the finding says what changes on the instance without counting against readiness.
+    if db.adr_enabled:
+        return passed("ADR is on, as it will be on the managed instance", target=db.name, observed=observed,
+                      expected=expected)
+    return passed(
+        f"For information: ADR is off on SQL Server; on the managed instance {db.name} runs with ADR on "
+        "(version store space, different rollback behaviour)",
+        target=db.name, observed=observed, expected=expected,
+    )
 
 
 @check(
@@ -229,17 +223,16 @@ def adr_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
     requires=DB_REQUIRES,
 )
 def broker_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
+    yield from each_planned(facts, settings, _broker)
+
+
+def _broker(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     expected = "Service Broker off, or its failover planned"
-    for name, db in _planned(facts):
-        if db is None:
-            yield errored(f"Database {name} was not found on SQL Server (see DB-001)", target=name)
-            continue
-        observed = f"Service Broker {'enabled' if db.broker_enabled else 'disabled'}"
-        if db.broker_enabled:
-            yield warned(
-                f"Service Broker is enabled on {name}: its queues do not run on the instance until failover, "
-                "and routes naming the SQL Server must be revisited then",
-                target=name, observed=observed, expected=expected,
-            )
-        else:
-            yield passed("Service Broker is not in use", target=name, observed=observed, expected=expected)
+    observed = f"Service Broker {'enabled' if db.broker_enabled else 'disabled'}"
+    if db.broker_enabled:
+        return warned(
+            f"Service Broker is enabled on {db.name}: its queues do not run on the instance until failover, "
+            "and routes naming the SQL Server must be revisited then",
+            target=db.name, observed=observed, expected=expected,
+        )
+    return passed("Service Broker is not in use", target=db.name, observed=observed, expected=expected)
