@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from linkready.reports.markdown import cell
+
 from linkready.model import Finding
 from linkready.tools.discover import LIVE_ONLY, Assessment, Inventory
 
@@ -55,11 +57,8 @@ def render_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _cell(text: object) -> str:
-    """A Markdown table cell: pipes and HTML escaped, one line."""
-    value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    return " ".join(value.split())
+def _cell(value: object) -> str:
+    return " ".join(cell("" if value is None else str(value)).split())
 
 
 def render_markdown(data: dict[str, Any]) -> str:

@@ -20,7 +20,8 @@ def _text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
+    """A value as one Markdown table cell: inert text, pipes escaped, one line."""
     return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -42,7 +43,7 @@ def render(report: Report) -> str:
         "",
     ]
     for key, value in report.target_summary.items():
-        lines.append(f"- **{key}:** {_cell(value)}")
+        lines.append(f"- **{key}:** {cell(value)}")
     lines.append("")
     attention = [f for f in report.findings if f.status in (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)]
     if not attention:
@@ -51,7 +52,7 @@ def render(report: Report) -> str:
     lines += ["| Status | Check | Target | Finding | Owner |", "|---|---|---|---|---|"]
     for f in attention:
         lines.append(
-            f"| {_ICON[f.status]} | {f.check_id} | {_cell(f.target) or '—'} | {_cell(f.message)} | {f.owner.value} |"
+            f"| {_ICON[f.status]} | {f.check_id} | {cell(f.target) or '—'} | {cell(f.message)} | {f.owner.value} |"
         )
     lines.append("")
     for f in attention:
@@ -59,10 +60,10 @@ def render(report: Report) -> str:
             continue
         lines += [
             "<details>",
-            f"<summary>{f.check_id} {_cell(f.title)}{' — ' + _cell(f.target) if f.target else ''}</summary>",
+            f"<summary>{f.check_id} {cell(f.title)}{' — ' + cell(f.target) if f.target else ''}</summary>",
             "",
-            f"**Observed:** {_cell(f.observed) or '—'}  ",
-            f"**Expected:** {_cell(f.expected) or '—'}  ",
+            f"**Observed:** {cell(f.observed) or '—'}  ",
+            f"**Expected:** {cell(f.expected) or '—'}  ",
             f"**Fix:** {_text(f.remediation)}",
             "",
         ]

@@ -11,7 +11,6 @@ files are still written and name it); 2: usage.
 from __future__ import annotations
 
 import sys
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,31 +22,32 @@ from linkready.commands._common import fail_usage, make_console
 EXIT_INCOMPLETE = 3
 
 
-def _azure_config(path: Path | None, credential: str | None) -> Any:
+def _azure_table(path: Path | None) -> dict[str, Any]:
+    """The [azure] table as the user wrote it: how to reach Azure, copied into each target file too."""
+    from linkready.tomlfile import read_toml
+
+    if path is None:
+        return {}
+    try:
+        section = read_toml(path, ValueError).get("azure", {})
+    except ValueError as exc:
+        fail_usage(str(exc))
+    if not isinstance(section, dict):
+        fail_usage(f"{path}: 'azure' must be a table")
+    return dict(section)
+
+
+def _azure_config(table: dict[str, Any], where: str, credential: str | None) -> Any:
     from pydantic import ValidationError
 
     from linkready.config import AzureConfig
 
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            fail_usage(f"{path}: no such file")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            fail_usage(f"{path}: cannot be read: {exc}")
-        section = document.get("azure", {})
-        if not isinstance(section, dict):
-            fail_usage(f"{path}: 'azure' must be a table")
-        data = dict(section)
-    if credential:
-        data["credential"] = credential
     try:
-        return AzureConfig.model_validate(data)
+        return AzureConfig.model_validate({**table, **({"credential": credential} if credential else {})})
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        fail_usage(f"{path or 'azure'}: azure.{where}: {first['msg']}")
+        key = ".".join(str(part) for part in first["loc"])
+        fail_usage(f"{where}: azure.{key}: {first['msg']}")
 
 
 @click.command(name="discover")
@@ -76,7 +76,8 @@ def command(subscriptions: tuple[str, ...], groups: tuple[str, ...], config_path
     from linkready.reports import discovery
     from linkready.tools.discover import assess, build_inventory, write_outputs
 
-    az = _azure_config(config_path, credential)
+    azure = _azure_table(config_path)
+    az = _azure_config(azure, str(config_path or "azure"), credential)
     rows = read_inventory(az, make_credential(az), subscriptions=subscriptions, management_groups=groups,
                           timeout=timeout)
     inventory = build_inventory(rows.rows, [(e.scope, e.kind, e.reason) for e in rows.errors])
@@ -84,7 +85,7 @@ def command(subscriptions: tuple[str, ...], groups: tuple[str, ...], config_path
     data = discovery.to_data(inventory, assessments, generated_at=datetime.now(UTC), version=__version__)
     try:
         written = write_outputs(assessments, output, name=estate_name, confirmed=set(confirmed) or None,
-                                azure=_azure_table(config_path))
+                                azure=azure)
         for name, text in (("inventory.json", discovery.render_json(data)),
                            ("discovery.md", discovery.render_markdown(data)),
                            ("discovery.html", discovery.render_html(data))):
@@ -93,22 +94,14 @@ def command(subscriptions: tuple[str, ...], groups: tuple[str, ...], config_path
     except OSError as exc:
         fail_usage(f"{output}: cannot write: {exc.strerror or exc}")
     if not quiet:
+        # The console prints values as literal text (markup off): names need no escaping.
         console = make_console(no_color)
-        from rich.markup import escape
-
         for a in assessments:
             target = a.pairing.instance.name if a.pairing else "no managed instance fits"
-            console.print(escape(f"{a.source.name}: {a.readiness.value} -> {target}"), highlight=False)
+            console.print(f"{a.source.name}: {a.readiness.value} -> {target}", highlight=False)
         for scope, kind, reason in inventory.gaps:
-            console.print(escape(f"incomplete: {scope} ({kind}): {reason}"), highlight=False)
+            console.print(f"incomplete: {scope} ({kind}): {reason}", highlight=False)
         for path in written:
-            console.print(escape(f"wrote {path}"), highlight=False)
+            console.print(f"wrote {path}", highlight=False)
     sys.exit(EXIT_INCOMPLETE if inventory.gaps else 0)
 
-
-def _azure_table(path: Path | None) -> dict[str, Any]:
-    """The [azure] table as the user wrote it, copied into each target file (same access to Azure)."""
-    if path is None:
-        return {}
-    section = tomllib.loads(path.read_text(encoding="utf-8")).get("azure", {})
-    return dict(section) if isinstance(section, dict) else {}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from linkready.domain import resource_ids
+
 
 class Kind(StrEnum):
     """What a query inventories; the value is the ARM resource type (lower case, as ARG stores it)."""
@@ -176,9 +178,8 @@ def _resource_group(row: dict[str, Any]) -> str:
     group = _text(row.get("resourceGroup"))
     if group:
         return group
-    parts = str(row.get("id", "")).split("/")
-    lowered = [p.lower() for p in parts]
-    return parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+    rid = resource_ids.parse(str(row.get("id", "")))
+    return rid.group if rid else ""
 
 
 def managed_instance(row: dict[str, Any]) -> ManagedInstanceRow:

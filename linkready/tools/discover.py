@@ -153,14 +153,12 @@ def _mi_facts(mi: rg.ManagedInstanceRow) -> Any:
 def _run(check_ids: Sequence[str], facts: Any) -> list[Finding]:
     from linkready.engine import run_check
     from linkready.model import Settings
-    from linkready.registry import all_checks, get
+    from linkready.registry import all_checks
 
-    all_checks()  # loads the catalogue
+    specs = {spec.id: spec for spec in all_checks() if spec.id in check_ids}
     findings: list[Finding] = []
     for check_id in check_ids:
-        spec = get(check_id)
-        assert spec is not None, check_id
-        findings.extend(run_check(spec, facts, Settings({})))
+        findings.extend(run_check(specs[check_id], facts, Settings({})))
     return findings
 
 
