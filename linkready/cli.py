@@ -139,7 +139,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
             common.write_snapshot(snapshot, save_snapshot)
         report = make_report(snapshot, profile, waiver_list, branding=branding)
         common.emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output,
-                    baseline)
+                    baseline, target_file=config_path)
 
 
 @cli.command()
@@ -201,7 +201,7 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
     defaults = config.options if config else None
     common.emit(report, formats, output, quiet, no_color,
           defaults.formats if defaults else ["console", "html", "json"],
-          defaults.output if defaults else "linkready-report", baseline)
+          defaults.output if defaults else "linkready-report", baseline, target_file=config_path or snapshot_path)
 
 
 @cli.command()

@@ -73,6 +73,10 @@ def report_options(function: Any) -> Any:
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="An earlier JSON report or snapshot: the HTML/PDF report shows the changes since."),
+            click.option("--sarif-root", type=click.Path(file_okay=False, path_type=Path), callback=_remember,
+                         expose_value=False, help="Repository root SARIF locations are relative to (default: .)."),
+            click.option("--sarif-waived", is_flag=True, callback=_remember, expose_value=False,
+                         help="Waived findings as suppressed SARIF results (default: left out)."),
         ]
     ):
         function = option(function)
@@ -214,6 +218,41 @@ def _remember_summary(ctx: click.Context, _param: click.Parameter, value: str | 
     ctx.meta[_SUMMARY_KEY] = value
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    # Like --summary: options only one format reads wait on the context, not in every signature.
+    if value is not None:
+        ctx.meta[f"linkready.{param.name}"] = value
+
+
+def _meta(name: str) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"linkready.{name}") if ctx is not None else None
+
+
+def artifact_uri(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with POSIX separators, or its absolute file URI when outside it."""
+    target, base = path.resolve(), root.resolve()
+    try:
+        return target.relative_to(base).as_posix()
+    except ValueError:
+        return target.as_uri()
+
+
+def sarif_options(target_file: Path | None) -> Any:
+    """Where SARIF results point: the target file the run used, relative to --sarif-root or the cwd."""
+    from linkready.reports.sarif import DEFAULT_ARTIFACT, SarifOptions
+
+    include_waived = bool(_meta("sarif_waived"))
+    if target_file is None:
+        return SarifOptions(DEFAULT_ARTIFACT, "", include_waived)
+    try:
+        text = target_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # the run already read it; a file gone since costs only the line numbers
+    root = _meta("sarif_root") or Path.cwd()
+    return SarifOptions(artifact_uri(target_file, root), text, include_waived)
+
+
 def _summary_option() -> str:
     ctx = click.get_current_context(silent=True)
     return str(ctx.meta.get(_SUMMARY_KEY, "")) if ctx is not None else ""
@@ -273,7 +312,8 @@ def changes(report: Report, baseline: Path | None) -> Any:
 
 
 def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
+          default_formats: list[str], default_output: str, baseline: Path | None = None,
+          target_file: Path | None = None) -> NoReturn:
     from linkready.reports import Format, ReportWriteError, parse_formats, write
     from linkready.reports.console import print_report
     from linkready.reports.pdf import PdfError
@@ -284,7 +324,8 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         fail_usage(str(exc))
     directory = output or Path(default_output)
     try:
-        written = write(report, chosen, directory, changes=changes(report, baseline))
+        options = {Format.SARIF: sarif_options(target_file)} if Format.SARIF in chosen else None
+        written = write(report, chosen, directory, changes=changes(report, baseline), options=options)
     except PdfError as exc:
         fail_usage(str(exc))
     except ReportWriteError as exc:
