@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -83,6 +83,32 @@ def report_options(function: Any) -> Any:
     return function
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def machine_format(param: str) -> Callable[[_F], _F]:
+    """``--format text|json`` with ``--json`` kept as its alias, for a one-shot tool's ``param`` flag.
+
+    One convention across commands: wherever a machine format exists it is ``--format json``. The
+    decorated function still receives ``param`` (True for JSON), whichever spelling was used.
+    """
+    import functools
+
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            chosen = kwargs.pop("machine_format", None)
+            kwargs[param] = bool(kwargs.get(param)) or chosen == "json"
+            return function(*args, **kwargs)
+
+        wrapper = click.option("--json", param, is_flag=True, help="Same as --format json.")(wrapper)
+        wrapper = click.option("--format", "machine_format", type=click.Choice(["text", "json"], case_sensitive=False),
+                               help="Output: text (default) or json.")(wrapper)
+        return cast(_F, wrapper)
+
+    return decorate
+
+
 def config_options(function: Any) -> Any:
     for option in reversed(
         [
@@ -123,12 +149,27 @@ def load_config(config_path: Path | None, **flags: Any) -> Config:
         fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
     if config_path is None and "link.databases" in overrides:
         overrides = {**link_defaults(str(overrides["link.databases"])), **overrides}
+        if "source.server" not in overrides and "managed_instance.resource_id" not in overrides:
+            # A plan with nothing to probe would judge only its own names: never a verdict.
+            fail_usage("--databases without a target file needs --server (the SQL Server) and/or --mi "
+                       "(the managed instance) to check")
         if "link.partner_endpoint" not in overrides:
-            fail_usage("--databases without a target file also needs --partner-endpoint TCP://<SQL Server host>:5022")
+            if "source.server" not in overrides:
+                fail_usage("--databases without a target file needs --server (the partner endpoint defaults to "
+                           "its host) or --partner-endpoint TCP://<SQL Server host>:5022")
+            overrides["link.partner_endpoint"] = default_partner_endpoint(str(overrides["source.server"]))
     try:
         return load_config(config_path, overrides)
     except ConfigError as exc:
         fail_usage(str(exc))
+
+
+def default_partner_endpoint(server: str) -> str:
+    """``TCP://<host of --server>:5022``: the endpoint a default instance's link uses (`linkready init` writes it)."""
+    from linkready.domain.ports import MI_ENDPOINT_PORT
+    from linkready.probes.network import server_host
+
+    return f"TCP://{server_host(server)}:{MI_ENDPOINT_PORT}"
 
 
 def link_defaults(databases: str) -> dict[str, str]:
@@ -267,8 +308,9 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
     # styling goes through Text/style= only, so no value can raise MarkupError or vanish.
     console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False,
                       markup=False)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        # COLUMNS, when set, is the user's answer (rich reads it).
         console.width = 140
     return console
 

@@ -22,6 +22,7 @@ from linkready.snapshot import dumps, loads
 from tests.conftest import ROOT, run_cli
 
 DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"
+MI = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi"
 WAIVER = '[[waiver]]\ncheck = "SQL-001"\nreason = "r"\nowner = "o"\nexpires = {expires}\n'
 NSG = ('{"name": "n", "properties": {"securityRules": [{"name": "r", "properties": {"priority": PRIORITY, '
        '"direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*", '
@@ -100,9 +101,8 @@ CASES = [
     Case("--save-snapshot is a directory", {"d/keep": "x"}, ("demo", "-q", "--save-snapshot", "{tmp}/d"),
          2, "is a directory"),
     Case("evaluate snapshot missing", {}, ("evaluate", "{tmp}/none.json"), 2, "no such file"),
-    Case("--databases without a file nor --partner-endpoint", {},
-         ("check", "--server", "127.0.0.1,1", "--databases", "Sales"), 2, "needs --partner-endpoint",
-         env={"LINKREADY_SQL_PASSWORD": "x"}),
+    Case("--databases without a file, --server nor --partner-endpoint", {},
+         ("check", "--mi", MI, "--databases", "Sales"), 2, "needs --server (the partner endpoint defaults to its host)"),
 ]
 
 
