@@ -21,7 +21,9 @@ MODULES: tuple[str, ...] = (
     "managed_instance",
     "failover",
     "seeding",
-    "target",
+    "target_backup",
+    "target_security",
+    "target_capacity",
     "service",
 )
 

@@ -44,9 +44,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "linkready.tools.runbook:generate": "room tools: generate becomes phase builders of ≤ 60 lines (issue 12)",
 }
 LONG_MODULES: dict[str, str] = {
-    "linkready.probes.azure": "owner of probes/: split the ARM readers (instance, network, links) into modules",
-    "linkready.probes.sql": "owner of probes/: split the queries from the connection handling",
-    "linkready.checks.target": "owner of the target checks: one module per audit area (backup, security, capacity)",
     "linkready.tools.runbook": "room tools: the runbook phases (issue 12)",
 }
 MAX_FUNCTION_LINES = 80
