@@ -40,14 +40,11 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 #: Today's long functions/modules outside room domain's ownership, with the room that splits them.
-LONG_FUNCTIONS: dict[str, str] = {
-    "linkready.tools.runbook:generate": "room tools: generate becomes phase builders of ≤ 60 lines (issue 12)",
-}
+LONG_FUNCTIONS: dict[str, str] = {}
 LONG_MODULES: dict[str, str] = {
     "linkready.probes.azure": "owner of probes/: split the ARM readers (instance, network, links) into modules",
     "linkready.probes.sql": "owner of probes/: split the queries from the connection handling",
     "linkready.checks.target": "owner of the target checks: one module per audit area (backup, security, capacity)",
-    "linkready.tools.runbook": "room tools: the runbook phases (issue 12)",
 }
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 500

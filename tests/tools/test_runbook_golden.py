@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from linkready.reports.runbook import files as written
 from syrupy.assertion import SnapshotAssertion
 
 from linkready.facts import Facts
@@ -72,7 +73,7 @@ def _short_blobs(text: str) -> str:
 def _generate(shape: str, *, forced: bool = False) -> dict[str, str]:
     runbook = generate(SHAPES[shape], verdict=Verdict.NOT_READY if forced else Verdict.READY, digest="sha256:0",
                        generated_at=NOW, forced=forced, blockers=(BLOCKER,) if forced else ())
-    files = {name: _short_blobs(text) for name, text in runbook.files().items()}
+    files = {name: _short_blobs(text) for name, text in written(runbook).items()}
     # An endpoint variant changes only the SQL Server script: the other three files are the one-way shape's.
     return {"01-sqlserver.sql": files["01-sqlserver.sql"]} if shape.startswith("endpoint-") else files
 
@@ -89,8 +90,8 @@ def test_forced_runbook_files_are_unchanged(shape: str, snapshot: SnapshotAssert
 
 def test_endpoint_variants_leave_the_other_files_alone() -> None:
     # What the endpoint golden leaves out must really be the one-way shape's text.
-    one_way = generate(SHAPES["one-way"], verdict=Verdict.READY, digest="sha256:0", generated_at=NOW).files()
+    one_way = written(generate(SHAPES["one-way"], verdict=Verdict.READY, digest="sha256:0", generated_at=NOW))
     for shape in (s for s in SHAPES if s.startswith("endpoint-")):
-        files = generate(SHAPES[shape], verdict=Verdict.READY, digest="sha256:0", generated_at=NOW).files()
+        files = written(generate(SHAPES[shape], verdict=Verdict.READY, digest="sha256:0", generated_at=NOW))
         assert files["02-managed-instance.sh"] == one_way["02-managed-instance.sh"], shape
         assert files["03-verify.sql"] == one_way["03-verify.sql"], shape
