@@ -5,8 +5,9 @@ Source of truth: Microsoft's support articles under ``support/sql/releases/`` of
 MicrosoftDocs/SupportArticles-docs repository:
 
 * the per-version summary ``sqlserver-20xx/build-versions.md`` (tables of CU and GDR builds),
-* the version list tables of ``linux/download-and-install-latest-updates-linux.md`` (four-part
-  builds of every CU and every GDR published for Linux, 2017-2025; usually the newest table), and
+* the all-version tables of ``download-and-install-latest-updates.md`` (KB321185, Windows) and
+  ``linux/download-and-install-latest-updates-linux.md`` (four-part builds of every CU and every GDR
+  published for Linux, 2017-2025), usually ahead of the per-version tables, and
 * the individual update pages (``cumulativeupdateNN.md``), whose ``_Version:_`` / ``_Release Date:_``
   header and title (``... (KB5081477)``) give one build each; they are applied last.
 
@@ -54,6 +55,8 @@ MINIMUMS = PACKAGE / "minimums.json"
 EXCEPTIONS = PACKAGE / "exceptions.toml"
 INPUTS = PACKAGE / "inputs.txt"
 LINUX_LIST = "support/sql/releases/linux/download-and-install-latest-updates-linux.md"
+WINDOWS_LIST = "support/sql/releases/download-and-install-latest-updates.md"  # KB321185, every version
+VERSION_LISTS = (LINUX_LIST, WINDOWS_LIST)
 RELEASES = Path("support") / "sql" / "releases"
 SCHEMA = 2
 
@@ -121,7 +124,12 @@ def _date(text: str) -> str | None:
     text = text.strip()
     if not text or text.upper() == "NA":
         return None
-    return datetime.strptime(text, "%B %d, %Y").date().isoformat()
+    for layout in ("%B %d, %Y", "%B %d %Y"):  # one row of KB321185 says "July 16 2018"
+        try:
+            return datetime.strptime(text, layout).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"release date {text!r} is not like 'July 16, 2018'")
 
 
 def _ms_date(text: str) -> str | None:
@@ -154,16 +162,17 @@ def parse_table_page(text: str) -> list[dict[str, Any]]:
                     or len(cells) < len(header):
                 continue
             build = cells[build_col].strip()
-            if not BUILD_RE.match(build):
-                continue
+            if not BUILD_RE.match(build) or build_key(build)[0] not in VERSION_NAMES:
+                continue  # KB321185 lists SQL Server 2008-2014 too
             raw_name = re.sub(r"\s*<sup>.*?</sup>", "", cells[name_col])
             removed = "removed" in raw_name.lower()
             name = re.sub(r"\s*\((latest|removed)\)\s*", "", raw_name, flags=re.IGNORECASE).strip()
             name = re.sub(r"\s*\+\s*", " + ", name)
             # The Linux list says "Azure Connect feature pack" for the release the Windows pages call the pack.
             name = re.sub(r"^Azure Connect feature pack$", "Azure Connect Pack", name, flags=re.IGNORECASE)
+            name = re.sub(r"^RTW/PCU(\d)$", r"SP\1", name)  # KB321185's name for a service pack's release
             major = build_key(build)[0]
-            if major == 13 and not name.upper().startswith(("SP", "AZURE")):
+            if major == 13 and not name.upper().startswith(("SP", "AZURE", "RTM")):
                 name = f"{sp_level_2016(build)} {name}"
             kb_match = KB_RE.search(cells[kb_col])
             rows.append({
@@ -241,7 +250,7 @@ def read_page(docs: Path, page: str, commit: str) -> str:
 
 
 def parse_page(page: str, text: str) -> list[dict[str, Any]]:
-    if page.endswith("build-versions.md") or page == LINUX_LIST:
+    if page.endswith("build-versions.md") or page in VERSION_LISTS:
         return parse_table_page(text)
     one = parse_update_page(text)
     return [one] if one else []
@@ -268,7 +277,7 @@ def _candidates(docs: Path) -> list[str]:
     base = docs / RELEASES
     pages = [p for folder in sorted(base.glob("sqlserver-20[12][0-9]")) if int(folder.name[-4:]) >= 2016
              for p in sorted(folder.glob("*.md"))]
-    pages += [docs / LINUX_LIST] if (docs / LINUX_LIST).exists() else []
+    pages += [docs / page for page in VERSION_LISTS if (docs / page).exists()]
     return [p.relative_to(docs).as_posix() for p in pages]
 
 
@@ -290,15 +299,15 @@ def discover(docs: Path) -> list[tuple[str, str]]:
 
 def _rank(row: dict[str, Any]) -> int:
     page = str(row.get("page", ""))
-    return 0 if page == LINUX_LIST else 1 if page.endswith("build-versions.md") else 2
+    return 0 if page in VERSION_LISTS else 1 if page.endswith("build-versions.md") else 2
 
 
 def merge(pages: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The catalogue is a function of the pinned pages and minimums.json alone (nothing is carried over)."""
     by_build: dict[str, dict[str, Any]] = {}
-    # The Linux version list is the newest table but gives Linux dates and names (14.0.3015.40 is
-    # "CU3 + GDR" there, plain CU3 on Windows): the per-version (Windows) tables override it for the
-    # builds they list, and the individual update pages override both.
+    # The all-version lists (KB321185 and the Linux one) are the newest tables but summarise: the Linux
+    # list gives Linux dates and names (14.0.3015.40 is "CU3 + GDR" there, plain CU3 on Windows). The
+    # per-version tables override them for the builds they list; the update pages override all.
     ordered = sorted(pages, key=_rank)
     seen: set[tuple[str, str]] = set()
     for row in ordered:

@@ -124,11 +124,22 @@ def _checkout(tmp_path: Path) -> Path:
         "| January 29, 2026 |\n| 15.0.4312.2 | CU20 | [KB5024276](https://support.microsoft.com/help/5024276) "
         "| April 14, 2023 |\n| 14.0.3490.10 | Azure Connect feature pack <sup>3</sup> | "
         "[KB5050533](https://support.microsoft.com/help/5050533) | March 06, 2025 |\n", encoding="utf-8")
+    # KB321185, every version's complete list: 2014 rows are ignored, a service pack's RTW/PCU row is named SPn.
+    (releases / "download-and-install-latest-updates.md").write_text(
+        "---\ntitle: Latest updates and version history for SQL Server\nms.date: 04/16/2026\n---\n"
+        "| Build number or version | Service pack | Update | Knowledge Base number | Release date |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        "| 13.0.6485.1 | None | SP3 + GDR | [KB5084821](https://support.microsoft.com/help/5084821) | April 14, 2026 |\n"
+        "| 13.0.5153.0 | SP2 | CU2 | [KB4340355](sqlserver-2016/servicepack2-cumulativeupdate2.md) | July 16 2018 |\n"
+        "| 13.0.5026.0 | SP2 | RTW/PCU2 | [KB4052908](sqlserver-2016/servicepack2.md) | April 24, 2018 |\n"
+        "| 13.0.1601.5 | None | RTM | NA | June 01, 2016 |\n"
+        "| 12.0.6449.1 | None | SQL Server 2014 SP3 CU4 + GDR | [KB5029185](https://support.microsoft.com/help/5029185) "
+        "| October 10, 2023 |\n", encoding="utf-8")
     (tmp_path / "docs" / "COMMITS").write_text(
         "support/sql/releases/sqlserver-2019/build-versions.md " + "a" * 40 + "\n"
         "support/sql/releases/sqlserver-2019/cumulativeupdate21.md " + "b" * 40 + "\n"
-        "support/sql/releases/linux/download-and-install-latest-updates-linux.md " + "c" * 40 + "\n",
-        encoding="utf-8")
+        "support/sql/releases/linux/download-and-install-latest-updates-linux.md " + "c" * 40 + "\n"
+        "support/sql/releases/download-and-install-latest-updates.md " + "f" * 40 + "\n", encoding="utf-8")
     return tmp_path / "docs"
 
 
@@ -157,7 +168,11 @@ def test_generator_reads_tables_and_update_pages_with_their_commit(tmp_path: Pat
     assert rows["15.0.4316.3"]["name"] == "CU21" and rows["15.0.4316.3"]["commit"] == "b" * 40
     assert rows["15.0.4063.15"]["retired"] is True
     assert rows["15.0.4063.15"]["replaced_by"] == "15.0.4073.23"  # annotated in minimums.json
-    assert "17.0.1000.7" in rows  # additional builds from minimums.json
+    assert (rows["13.0.6485.1"]["name"], rows["13.0.6485.1"]["kind"], rows["13.0.6485.1"]["commit"]) == \
+        ("SP3 + GDR", "gdr", "f" * 40)
+    assert rows["13.0.5153.0"]["name"] == "SP2 CU2" and rows["13.0.5153.0"]["released"] == "2018-07-16"
+    assert rows["13.0.5026.0"]["name"] == "SP2" and rows["13.0.1601.5"]["name"] == "RTM"
+    assert not any(build.startswith("12.") for build in rows)
     linux = "support/sql/releases/linux/download-and-install-latest-updates-linux.md"
     assert rows["16.0.4265.3"] == {"build": "16.0.4265.3", "version": "2022", "name": "CU26", "kind": "cu",
                                    "kb": "KB5093420", "released": "2026-07-16", "page": linux, "commit": "c" * 40}
@@ -207,6 +222,8 @@ def test_cross_check_prints_disagreements_and_check_fails_unless_explained(tmp_p
     ref = _dbatools(tmp_path, {"CU": "CU20", "Version": "15.0.4312", "KBList": "5024276"},
                     {"CU": "CU7", "Version": "15.0.4063", "KBList": "4570012", "Retired": True},
                     {"CU": "CU8", "Version": "15.0.4073", "KBList": "4577194"},
+                    {"SP": "SP2", "Version": "13.0.5026", "KBList": "4052908"},
+                    {"CU": "CU2", "Version": "13.0.5153", "KBList": "4340355"},
                     {"CU": "CU21", "Version": "15.0.4316", "KBList": "5099999"},
                     {"Version": "15.0.4314", "KBList": "5098765", "ReleaseDate": "2023-05-01"},
                     {"CU": "CU22", "Version": "15.0.4322", "KBList": "5027702", "ReleaseDate": "2026-09-14"})
@@ -237,8 +254,8 @@ def test_packaged_catalogue_carries_its_sources() -> None:
     data = json.loads((ROOT / "linkready" / "domain" / "sql_builds" / "builds.json").read_text())
     assert data["catalogue_date"] == CATALOGUE.date == "2026-08-13"
     assert all(row["page"] for row in data["builds"])
-    # Every entry carries the commit of its page, except the hand entries of minimums.json (which say so).
-    assert all(row["commit"] for row in data["builds"] if not row["page"].startswith("linkready/"))
+    # Every entry carries a Microsoft page and the commit it was read at (no hand entries left).
+    assert all(row["page"].startswith("support/sql/releases/") and row["commit"] for row in data["builds"])
     names = {(e.version, e.name) for e in CATALOGUE.entries}
     assert {("2022", f"CU{n}") for n in range(21, 27)} <= names and {("2025", f"CU{n}") for n in range(5, 9)} <= names
     gdrs = {str(e.build) for e in CATALOGUE.entries if e.released and e.released >= "2025-07-01" and "GDR" in e.name}
