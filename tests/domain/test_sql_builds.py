@@ -144,9 +144,10 @@ def _checkout(tmp_path: Path) -> Path:
 
 
 def _generate(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """Pin the saved pages (--discover into a private inputs file), then generate from them."""
+    """Generate from the pages under tmp_path/docs (made by _checkout unless a test made them)."""
+    docs = tmp_path / "docs" if (tmp_path / "docs").exists() else _checkout(tmp_path)
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_sql_builds.py"), "--docs",
-                           str(_checkout(tmp_path)), "--output", str(tmp_path / "builds.json"),
+                           str(docs), "--output", str(tmp_path / "builds.json"),
                            "--inputs", str(tmp_path / "inputs.txt"), *extra], capture_output=True, text=True)
 
 
@@ -329,3 +330,26 @@ def test_grant_script_is_read_only() -> None:
             assert forbidden not in line.upper(), line
     assert "[probe]]x]" in result.stdout
     assert run_cli("grant-script", "--login", "").returncode == 2
+
+
+def test_generator_reads_pinned_pages_from_a_git_clone(tmp_path: Path) -> None:
+    """With a real git repository the pinned commit is what `git show` reads, whatever the work tree says."""
+    docs = _checkout(tmp_path)
+    (docs / "COMMITS").unlink()
+    git = ["git", "-C", str(docs), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "pages"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    result = _generate(tmp_path, "--discover")
+    assert result.returncode == 0, result.stderr
+    assert all(line.endswith(head) for line in (tmp_path / "inputs.txt").read_text().splitlines()
+               if not line.startswith("#"))
+    # A later edit of the work tree does not change what the pinned commit says.
+    table = docs / "support" / "sql" / "releases" / "sqlserver-2019" / "build-versions.md"
+    table.write_text(table.read_text().replace("KB5024276", "KB5000001"))
+    assert _gen_check(tmp_path).returncode == 0
+    # A pinned commit the clone does not have is one line naming it.
+    (tmp_path / "inputs.txt").write_text((tmp_path / "inputs.txt").read_text().replace(head, "0" * 40))
+    result = _gen_check(tmp_path)
+    assert result.returncode == 1 and "not in the clone" in result.stderr and len(result.stderr.splitlines()) == 1
