@@ -262,7 +262,7 @@ SQL_SEES_LINK = "FO-006"
 @functools.cache
 def _rule_specs() -> dict[str, CheckSpec]:
     # Looked up once: the registry sorts the whole catalogue on every lookup.
-    from linkready.registry import get
+    from linkready.checks import get
 
     specs = {}
     for check_id in (CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID, SQL_SEES_LINK):

@@ -59,7 +59,7 @@ def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> Ta
 
 @functools.cache
 def _profile(name: str) -> Any:
-    from linkready.policy import load_profile
+    from linkready.checks import load_profile
 
     return load_profile(name)
 
