@@ -8,12 +8,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from linkready.checks import get
 from linkready.reports.runbook import files as written
 
 from linkready.engine import run_check
 from linkready.facts import Facts
 from linkready.model import Settings, Verdict
-from linkready.registry import get
 from linkready.tools.runbook import generate
 from tests.conformance.az_commands import runbook_shapes
 from tests.conformance.grammar import kind_of

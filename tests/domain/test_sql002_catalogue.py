@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from linkready.checks import get
 
 from linkready.domain import sql_builds
 from linkready.engine import run_check
 from linkready.model import Settings
-from linkready.registry import get
 from tests.builders.sql_facts import LINK, facts, instance, messages, statuses
 
 

@@ -10,10 +10,10 @@ import json
 from datetime import date
 
 import pytest
+from linkready.checks import all_checks
 from linkready.reports import Format, render, sarif
 
 from linkready.model import Severity, Status, Waiver
-from linkready.registry import all_checks
 from tests.builders.reports import estate_report, finding, make_report, rich_report
 from tests.reports.minischema import problems
 
