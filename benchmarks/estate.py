@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from linkready.reports.estate import write_estate  # noqa: E402
+from linkready.reports.estate import write_estate, write_target_files  # noqa: E402
 
 from linkready.facts.plan import PlannedLink  # noqa: E402
 from linkready.snapshot import dumps, loads  # noqa: E402
@@ -64,7 +64,7 @@ def main() -> None:
         estate = Estate(name="benchmark", path=folder / "estate.toml", targets=targets)
 
         # One target, warm (imports and template compilation are paid once per process, not per target).
-        one_options = RunOptions(output=folder / "one")
+        one_options = RunOptions(writer=write_target_files, output=folder / "one")
         run_target(targets[0], one_options)
         singles = []
         for _ in range(max(5, args.runs)):
@@ -77,7 +77,8 @@ def main() -> None:
         report = None
         for run in range(args.runs):
             start = time.perf_counter()
-            report = run_estate(estate, RunOptions(output=folder / f"out{run}"), executor=args.executor)
+            options = RunOptions(writer=write_target_files, output=folder / f"out{run}")
+            report = run_estate(estate, options, executor=args.executor)
             write_estate(report, folder / f"out{run}")
             totals.append(time.perf_counter() - start)
         total = statistics.median(totals)

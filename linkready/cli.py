@@ -249,7 +249,7 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
 @click.option("--profile", "profile_name", help="Only the checks this profile selects.")
 def list_checks(fmt: str, profile_name: str | None) -> None:
     """List the check catalogue."""
-    from linkready.registry import all_checks
+    from linkready.checks import all_checks
 
     specs = all_checks()
     if profile_name:
@@ -277,8 +277,8 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
 @click.argument("check_id")
 def explain(check_id: str) -> None:
     """Explain one check, or list the checks that prevent an error number or a service error code."""
+    from linkready.checks import all_checks, get
     from linkready.checks.service import SERVICE_ERRORS, checks_preventing, code_named
-    from linkready.registry import all_checks, get
 
     spec = get(check_id)
     if spec is None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import platform
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -18,8 +16,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from linkready import __version__
+from linkready.checks import all_checks
 from linkready.domain.docs import DOCS_PREP
-from linkready.facts import Collector, Facts, FactState, ProbeError, ProbeManifest, ProbeState, lookup
+from linkready.facts import Facts, FactState, ProbeError, ProbeManifest, ProbeState, lookup
 from linkready.model import (
     Area,
     CheckSpec,
@@ -36,8 +35,8 @@ from linkready.model import (
 )
 from linkready.policy import Profile
 from linkready.probes import PROBES, ProbeContext, ProbeOutcome, ProbeSpec, Secrets
+from linkready.probes.host import local_collector
 from linkready.redact import redact
-from linkready.registry import all_checks
 from linkready.report import Branding, Report
 from linkready.snapshot import SCHEMA_VERSION, Snapshot
 
@@ -131,20 +130,6 @@ async def _collect(
 
     results = await asyncio.gather(*(one(spec) for spec in specs))
     return dict(results)
-
-
-def local_collector() -> Collector:
-    addresses: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None):
-            addresses.add(str(info[4][0]))
-    except OSError:
-        pass
-    return Collector(
-        hostname=socket.gethostname(),
-        platform=f"{platform.system()} {platform.release()}",
-        source_addresses=tuple(sorted(addresses)),
-    )
 
 
 def collect(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from importlib import resources
@@ -61,8 +62,13 @@ def builtin_profiles() -> list[str]:
     )
 
 
-def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
-    """A built-in profile by name, or a TOML file by path; ``extends`` chains are followed."""
+def load_profile(name_or_path: str, catalogue: Callable[[], list[CheckSpec]], _seen: tuple[str, ...] = ()
+                 ) -> Profile:
+    """A built-in profile by name, or a TOML file by path; ``extends`` chains are followed.
+
+    ``catalogue`` gives the checks the selection is validated against (``linkready.checks.load_profile``
+    passes the whole catalogue); it is called only then, so reading a profile imports no check module.
+    """
     if name_or_path in _seen:
         raise PolicyError(f"profile {name_or_path}: 'extends' loops back to itself")
     if name_or_path in builtin_profiles():
@@ -83,7 +89,7 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
             raise PolicyError(f"{origin}: '{key}' must be a string")
     if "warn_is_failure" in data and not isinstance(data["warn_is_failure"], bool):
         raise PolicyError(f"{origin}: 'warn_is_failure' must be true or false")
-    base = load_profile(data["extends"], (*_seen, name_or_path)) if data.get("extends") else Profile("base")
+    base = load_profile(data["extends"], catalogue, (*_seen, name_or_path)) if data.get("extends") else Profile("base")
     for key in ("include", "exclude"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])):
             raise PolicyError(f"{origin}: '{key}' must be a list of strings")
@@ -97,9 +103,7 @@ def load_profile(name_or_path: str, _seen: tuple[str, ...] = ()) -> Profile:
         warn_is_failure=bool(data.get("warn_is_failure", base.warn_is_failure)),
         thresholds={**base.thresholds, **data.get("thresholds", {})},
     )
-    from linkready.registry import all_checks
-
-    error = profile.selection_error(all_checks())
+    error = profile.selection_error(catalogue())
     if error:
         raise PolicyError(f"{origin}: {error.split(': ', 1)[1]}")
     return profile

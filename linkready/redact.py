@@ -1,6 +1,6 @@
 """Redaction of credentials from text that may reach findings, logs and reports.
 
-The SQL password never leaves the connection string (probes/sql.py keeps a redacted twin); tokens
+The SQL password never leaves the connection string (probes/sql/connection.py keeps a redacted twin); tokens
 are different: SDKs and HTTP libraries quote headers and bodies in their error messages, so every
 message that crosses from a probe into a fact, a log or a report passes through :func:`redact`.
 """

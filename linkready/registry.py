@@ -60,13 +60,11 @@ def _sort_key(spec: CheckSpec) -> tuple[int, str, int]:
     return (list(Area).index(spec.area), prefix, int(number))
 
 
-def all_checks() -> list[CheckSpec]:
-    """Every registered check, loading the catalogue modules on first use."""
-    from linkready.checks import load
-
-    load()
+def registered() -> list[CheckSpec]:
+    """The checks registered so far, in catalogue order. Loading the catalogue is ``linkready.checks``'s
+    job (``all_checks()`` there): the registry only collects what the decorators hand it."""
     return sorted(_REGISTRY.values(), key=_sort_key)
 
 
-def get(check_id: str) -> CheckSpec | None:
-    return {spec.id: spec for spec in all_checks()}.get(check_id.upper())
+def registered_spec(check_id: str) -> CheckSpec | None:
+    return _REGISTRY.get(check_id.upper())

@@ -111,7 +111,7 @@ def _cause_of(finding: Finding, facts: Facts, requires: dict[str, tuple[str, ...
 
 def root_causes(report: Report) -> list[RootCause]:
     """The probe errors behind the report's ERROR findings, worst (most checks blocked) first."""
-    from linkready.registry import all_checks
+    from linkready.checks import all_checks
 
     requires = {spec.id: spec.requires for spec in all_checks()}
     facts = report.snapshot.facts

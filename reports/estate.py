@@ -172,6 +172,23 @@ def render_html(report: EstateReport) -> str:
 ESTATE_FILES = {"html": "estate.html", "json": "estate.json", "junit": "estate-junit.xml"}
 
 
+def write_target_files(report: Report, folder: Path, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """One target's report files (the formats' own file names) in ``folder``; returns the names written.
+
+    The estate runner calls this in its workers (``RunOptions.writer``), so each target renders in
+    parallel; it is a module-level function because worker processes receive it by name.
+    """
+    from linkready.reports import Format
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for fmt in formats:
+        name = Format(fmt).filename
+        (folder / name).write_text(render_target(fmt, report), encoding="utf-8")
+        names.append(name)
+    return tuple(names)
+
+
 def write_estate(report: EstateReport, output: Path) -> list[Path]:
     """The estate-level files (HTML summary with drill-down, JSON, JUnit); per-target files exist already."""
     output.mkdir(parents=True, exist_ok=True)

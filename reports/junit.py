@@ -31,12 +31,15 @@ def _clean_tree(root: ET.Element) -> None:
 
 def warn_blocks(report: Report) -> bool:
     """Whether the run's profile makes a WARN block (pipeline): then a WARN is a <failure>, as in the gate."""
-    from linkready.policy import PolicyError, load_profile
+    from linkready.checks import load_profile
+
+    from linkready.policy import PolicyError
 
     if report.verdict is Verdict.NOT_READY and not any(f.status is Status.FAIL for f in report.findings):
         return True
     try:
-        return load_profile(report.profile).warn_is_failure
+        blocks: bool = load_profile(report.profile).warn_is_failure  # typed: checks/ is mapped, mypy sees Any
+        return blocks
     except (PolicyError, OSError, ValueError):
         return False
 

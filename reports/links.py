@@ -39,9 +39,10 @@ def print_console(inventory: Inventory, console: Console) -> None:
         console.print(inventory.error, highlight=False)
         return
     flagged = len(inventory.flagged)
-    style = "bold green" if not flagged else "bold red"
+    style = {0: "bold green", 3: "bold magenta"}.get(inventory.exit_code, "bold red")
+    unknown = f", {len(inventory.unknown)} target(s) could not be evaluated" if inventory.unknown else ""
     console.print(Text(f"links on {inventory.instance}: {len(inventory.links)} link(s), {flagged} not meeting "
-                       "targets", style=style))
+                       f"targets{unknown}", style=style))
     if inventory.links:
         table = Table(show_lines=False, expand=False)
         for column in ("Link", "Database", "State", "Health", "Connected", "Lag send/redo", "Last hardened",
@@ -76,6 +77,8 @@ def print_console(inventory: Inventory, console: Console) -> None:
     for link in inventory.flagged:
         for flag in link.flags:
             console.print(f"  {link.name}: [{flag.code}] {flag.message}", highlight=False, markup=False)
+    for link, reason in inventory.unknown:
+        console.print(f"  {link.name}: [could not evaluate] {reason}", highlight=False, markup=False)
     for link in inventory.links:
         if link.sql_server_view:
             console.print(f"  {link.name}: SQL Server view: {link.sql_server_view}", highlight=False, markup=False)
@@ -90,7 +93,8 @@ def to_json(inventory: Inventory) -> dict[str, Any]:
         "as_of": inventory.as_of.isoformat(),
         "exit_code": inventory.exit_code,
         "targets": to_data(inventory.targets),
-        "summary": {"links": len(inventory.links), "flagged": len(inventory.flagged)},
+        "summary": {"links": len(inventory.links), "flagged": len(inventory.flagged),
+                    "unknown": len(inventory.unknown)},
         "notes": list(inventory.notes),
         "error": inventory.error,
         "links": [],

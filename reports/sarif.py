@@ -77,10 +77,11 @@ def _camel(name: str) -> str:
 def _spec(check_id: str) -> CheckSpec | None:
     # The registry holds the catalogue; a finding whose check is not registered (e.g. the
     # engine's WAIVER-001) carries the same metadata itself.
-    from linkready.registry import get
+    from linkready.checks import get
 
     try:
-        return get(check_id)
+        spec: CheckSpec | None = get(check_id)  # typed here: mypy cannot follow the mapped checks/ package
+        return spec
     except Exception:  # a broken catalogue must not stop the report from being written
         return None
 

@@ -21,9 +21,8 @@ OUTPUT = ROOT / "docs" / "service-error-codes.md"
 def render() -> str:
     """The whole document, deterministic for a given catalogue."""
     sys.path.insert(0, str(ROOT))
+    from linkready.checks import all_checks
     from linkready.checks.service import SERVICE_CODES, checks_preventing
-
-    from linkready.registry import all_checks
 
     specs = all_checks()
     lines = [

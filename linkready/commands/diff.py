@@ -65,7 +65,8 @@ def command(old: Path, new: Path, fmt: str, output: Path | None, profile_name: s
     """
     profile = None
     if profile_name:
-        from linkready.policy import PolicyError, load_profile
+        from linkready.checks import load_profile
+        from linkready.policy import PolicyError
 
         try:
             profile = load_profile(profile_name)

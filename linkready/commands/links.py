@@ -82,7 +82,8 @@ def command(mi_resource_id: str | None, config_path: Path | None, sql_server: st
 def _cert_days(explicit: int | None, profile_name: str | None) -> int:
     if explicit is not None:
         return explicit
-    from linkready.policy import PolicyError, load_profile
+    from linkready.checks import load_profile
+    from linkready.policy import PolicyError
 
     try:
         profile = load_profile(profile_name or "preflight")

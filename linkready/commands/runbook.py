@@ -32,6 +32,7 @@ def command(snapshot_path: Path, output: Path, force: bool, profile_name: str, w
     from linkready.commands._common import waivers as _waivers
     from linkready.engine import make_report
     from linkready.model import Verdict
+    from linkready.reports.runbook import files as written
     from linkready.tools.runbook import RunbookError, generate
 
     snapshot = _load_snapshot(snapshot_path)
@@ -54,7 +55,7 @@ def command(snapshot_path: Path, output: Path, force: bool, profile_name: str, w
     except RunbookError as exc:
         fail_usage(str(exc))
     output.mkdir(parents=True, exist_ok=True)
-    for name, text in runbook.files().items():
+    for name, text in written(runbook).items():
         path = output / name
         path.write_text(text, encoding="utf-8")
         if name.endswith(".sh"):

@@ -259,7 +259,7 @@ def _prefer_v4(addresses: tuple[str, ...]) -> str:
 
 def _collector(config: Config, mi_scan: PortScan | None, sql_scan: PortScan | None) -> Collector:
     """Where the probes ran, with the source addresses actually used towards each target."""
-    from linkready.engine import local_collector
+    from linkready.probes.host import local_collector
 
     base = local_collector()
     used = [s.source_address for s in (mi_scan, sql_scan) if s is not None and s.source_address]

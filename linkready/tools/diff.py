@@ -169,8 +169,8 @@ def _side_from_report_data(data: Mapping[str, Any], origin: str) -> Side:
 
 def _side_from_snapshot_data(data: Mapping[str, Any], origin: str, profile: Profile | None) -> Side:
     # Evaluating a snapshot is computation, not I/O: the same checks `evaluate` runs.
+    from linkready.checks import load_profile
     from linkready.engine import evaluate
-    from linkready.policy import load_profile
     from linkready.snapshot import SnapshotError, canonical_json, loads
 
     try:

@@ -151,9 +151,9 @@ def _mi_facts(mi: rg.ManagedInstanceRow) -> Any:
 
 
 def _run(check_ids: Sequence[str], facts: Any) -> list[Finding]:
+    from linkready.checks import all_checks
     from linkready.engine import run_check
     from linkready.model import Settings
-    from linkready.registry import all_checks
 
     specs = {spec.id: spec for spec in all_checks() if spec.id in check_ids}
     findings: list[Finding] = []

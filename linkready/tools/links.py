@@ -4,9 +4,12 @@ Pure: it takes facts already collected (the Azure facts' ``links``, optionally t
 view of its distributed availability groups and the partner endpoints' name resolution) and
 returns an :class:`Inventory`. ``linkready links`` collects, calls :func:`build_inventory`, renders.
 
-Connection, health, lag and certificate expiry are judged by the failover checks themselves
-(FO-001, FO-003, FO-005, run as pure functions over each link): one rulebook for ``links`` and the
-failover profile. Seeding age, endpoint resolution and the SQL Server's view are the inventory's own.
+Connection, health, lag, certificate expiry and the SQL Server's view of the distributed
+availability group are judged by the failover checks themselves (FO-001, FO-003, FO-005, FO-006,
+run as pure functions over each link): one rulebook for ``links`` and the failover profile. What a
+check could not evaluate for a target the user asked for (a lag the managed instance does not
+report while ``--max-lag`` is set) is *unknown*, never met: it makes the exit code 3. Seeding age
+and endpoint resolution are the inventory's own.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from linkready.domain.endpoints import split_endpoint
 from linkready.facts import Collector, Facts, ProbeError
 from linkready.facts.azure import AzureFacts, ExistingLink, LinkDatabase
 from linkready.facts.network import DNS_NOANSWER, DNS_NXDOMAIN, DNS_OK, DnsAnswer
-from linkready.facts.sql import AvailabilityGroup
+from linkready.facts.plan import PlanFacts, PlannedLink
+from linkready.facts.sql import AvailabilityGroup, SqlFacts
 from linkready.model import CheckSpec, Settings, Status
 
 #: How long automatic seeding may run before we flag it (the brief's service limit: 6 days).
@@ -95,6 +99,8 @@ class LinkRow:
     sql_server_view: str = ""
     created_at: datetime | None = None
     flags: tuple[Flag, ...] = ()
+    #: What the FO checks could not evaluate for this link (each names the fact), e.g. an unreported lag.
+    unknown: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -118,11 +124,19 @@ class Inventory:
         return tuple(link for link in self.links if not link.ok)
 
     @property
+    def unknown(self) -> tuple[tuple[LinkRow, str], ...]:
+        """(link, what could not be evaluated) for every link: unknown is never "meets its targets"."""
+        return tuple((link, reason) for link in self.links for reason in link.unknown)
+
+    @property
     def exit_code(self) -> int:
-        """0 every link meets its targets, 1 at least one does not, 3 the links could not be read."""
+        """0 every link meets its targets, 1 at least one does not, 3 the links (or a target) could not be
+        evaluated and none failed."""
         if self.error:
             return 3
-        return 1 if self.flagged else 0
+        if self.flagged:
+            return 1
+        return 3 if self.unknown else 0
 
 
 def partner_host(endpoint: str) -> str:
@@ -227,22 +241,31 @@ class Rulebook:
     ``links`` and the failover profile, so the inventory never judges a link differently."""
 
     statuses: Mapping[tuple[str, str], Status]
+    #: The message of each result, by the same key (an ERROR's says what could not be evaluated).
+    messages: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def failed(self, check_id: str, target: str) -> bool:
         return self.statuses.get((check_id, target)) is Status.FAIL
 
+    def unknown(self, check_id: str, target: str) -> str:
+        """Why the check could not evaluate ``target`` ("" when it could)."""
+        if self.statuses.get((check_id, target)) is Status.ERROR:
+            return self.messages.get((check_id, target), "")
+        return ""
+
 
 #: Which FO check answers which question about an existing link.
 CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID = "FO-001", "FO-003", "FO-005"
+SQL_SEES_LINK = "FO-006"
 
 
 @functools.cache
 def _rule_specs() -> dict[str, CheckSpec]:
     # Looked up once: the registry sorts the whole catalogue on every lookup.
-    from linkready.registry import get
+    from linkready.checks import get
 
     specs = {}
-    for check_id in (CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID):
+    for check_id in (CONNECTED_AND_HEALTHY, LAG_WITHIN_TARGET, CERTIFICATES_VALID, SQL_SEES_LINK):
         spec = get(check_id)
         assert spec is not None, f"the failover check {check_id} is missing from the catalogue"
         specs[check_id] = spec
@@ -256,20 +279,26 @@ def judge_link(link: ExistingLink, as_of: datetime, targets: LinkTargets) -> Rul
     certificates of the same name. FO-005 sees only the partner certificates the managed instance
     reports (the inventory does not read SQL Server's own).
     """
-    from linkready.engine import run_check
-
     facts = Facts(collector=Collector(collected_at=as_of), azure=AzureFacts(links=(link,)))
     thresholds: dict[str, Any] = {"failback_window_days": targets.cert_expiry_warn_days}
     wanted = [CONNECTED_AND_HEALTHY, CERTIFICATES_VALID]
     if targets.max_lag_seconds is not None:
         thresholds["failover_max_lag_seconds"] = targets.max_lag_seconds
         wanted.append(LAG_WITHIN_TARGET)
+    return _run_rules(facts, wanted, thresholds)
+
+
+def _run_rules(facts: Facts, wanted: Sequence[str], thresholds: dict[str, Any]) -> Rulebook:
+    from linkready.engine import run_check
+
     statuses: dict[tuple[str, str], Status] = {}
+    messages: dict[tuple[str, str], str] = {}
     specs = _rule_specs()
     for check_id in wanted:
         for finding in run_check(specs[check_id], facts, Settings(thresholds)):
             statuses[(check_id, finding.target)] = finding.status
-    return Rulebook(statuses)
+            messages[(check_id, finding.target)] = finding.message
+    return Rulebook(statuses, messages)
 
 
 def _flags(row: DatabaseRow, link: str, created_at: datetime | None, as_of: datetime, targets: LinkTargets,
@@ -294,6 +323,12 @@ def _flags(row: DatabaseRow, link: str, created_at: datetime | None, as_of: date
         flags.append(Flag(LAG, f"{name}: lag {row.lag_seconds:g} s is above the target of "
                                f"{targets.max_lag_seconds:g} s", name))
     return flags
+
+
+def _unknown(row: DatabaseRow, link: str, rules: Rulebook) -> list[str]:
+    """What a target the user set could not be judged on (only FO-003 runs on a user's target)."""
+    reason = rules.unknown(LAG_WITHIN_TARGET, f"{link}/{row.name}")
+    return [reason.removeprefix("Could not evaluate: ") + " (--max-lag cannot be judged)"] if reason else []
 
 
 def _health_flags(row: DatabaseRow, failed: bool) -> list[Flag]:
@@ -334,20 +369,22 @@ def _seeding_flags(row: DatabaseRow, created_at: datetime | None, as_of: datetim
     return flags
 
 
-def _sql_view(link: ExistingLink, groups: Sequence[AvailabilityGroup]) -> tuple[str, list[Flag]]:
-    """The SQL Server's distributed AG of the same name: its replicas' connected state and health."""
+def _sql_view(link: ExistingLink, groups: Sequence[AvailabilityGroup], as_of: datetime
+              ) -> tuple[str, list[Flag], list[str]]:
+    """The SQL Server's distributed AG of the same name, judged by FO-006: (what it shows, the flags
+    for what FO-006 fails, what FO-006 could not evaluate)."""
+    facts = Facts(collector=Collector(collected_at=as_of), sql=SqlFacts(availability_groups=tuple(groups)),
+                  plan=PlanFacts(links=(PlannedLink(link.name, (), "", "", ""),)))
+    rules = _run_rules(facts, [SQL_SEES_LINK], {})
+    flags = [Flag(SQL_SIDE, rules.messages[key], "") for key, status in rules.statuses.items()
+             if status is Status.FAIL]
+    unknown = [rules.messages[key].removeprefix("Could not evaluate: ") for key, status in rules.statuses.items()
+               if status is Status.ERROR]
     match = next((g for g in groups if g.is_distributed and g.name.lower() == link.name.lower()), None)
     if match is None:
-        return "not found on SQL Server", [Flag(SQL_SIDE, f"no distributed availability group {link.name} on "
-                                                          "the SQL Server", "")]
-    parts, flags = [], []
-    for replica in match.replicas:
-        parts.append(f"{replica.name}: {replica.connected_state or '?'}/{replica.synchronization_health or '?'}")
-        if replica.connected_state and replica.connected_state.upper() != "CONNECTED":
-            flags.append(Flag(SQL_SIDE, f"SQL Server sees {replica.name} as {replica.connected_state}", ""))
-        elif replica.synchronization_health and replica.synchronization_health.upper() != "HEALTHY":
-            flags.append(Flag(SQL_SIDE, f"SQL Server sees {replica.name} as {replica.synchronization_health}", ""))
-    return "; ".join(parts) or "no replicas", flags
+        return "not found on SQL Server", flags, unknown
+    parts = [f"{r.name}: {r.connected_state or '?'}/{r.synchronization_health or '?'}" for r in match.replicas]
+    return "; ".join(parts) or "no replicas", flags, unknown
 
 
 def build_inventory(
@@ -388,8 +425,10 @@ def build_inventory(
         created_at = (created or {}).get(link.name)
         databases = tuple(_database_row(db, as_of) for db in link.databases)
         flags: list[Flag] = []
+        unknown: list[str] = []
         for row in databases:
             flags.extend(_flags(row, link.name, created_at, as_of, targets, rules))
+            unknown.extend(_unknown(row, link.name, rules))
         host = partner_host(link.partner_endpoint)
         resolves: bool | None
         if not host:
@@ -403,8 +442,9 @@ def build_inventory(
                 flags.append(Flag(ENDPOINT_UNRESOLVED, f"partner endpoint host {host} no longer resolves"))
         view = ""
         if sql_groups is not None and host and same_server(host, sql_hosts):
-            view, sql_flags = _sql_view(link, sql_groups)
+            view, sql_flags, sql_unknown = _sql_view(link, sql_groups, as_of)
             flags.extend(sql_flags)
+            unknown.extend(sql_unknown)
         elif sql_groups is not None:
             view = "partner is another SQL Server (not joined)"
         rows.append(LinkRow(
@@ -421,6 +461,7 @@ def build_inventory(
             sql_server_view=view,
             created_at=created_at,
             flags=tuple(flags),
+            unknown=tuple(unknown),
         ))
     if any(db.seeding for row in rows for db in row.databases) and not created:
         out_notes.append("seeding age was not judged: the API does not report when a link was created")

@@ -55,8 +55,9 @@ def artifacts() -> Path:
 
 
 def demo_report() -> Any:
+    from linkready.checks import load_profile
+
     from linkready.engine import make_report
-    from linkready.policy import load_profile
     from linkready.report import Branding
 
     return make_report(demo_snapshot(), load_profile("preflight"), branding=Branding(customer="Contoso Museums (demo)"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from linkready.checks import get
+
 from linkready.engine import run_check
 from linkready.facts import Facts
 from linkready.model import Finding, Settings
-from linkready.registry import get
 
 
 def findings(check_id: str, facts: Facts, **thresholds: Any) -> list[Finding]:

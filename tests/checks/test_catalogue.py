@@ -6,9 +6,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from linkready.checks import all_checks
 
 from linkready.model import Area, Severity
-from linkready.registry import all_checks
 from tests.conftest import ROOT
 
 FORBIDDEN = {"pyodbc", "azure", "dns", "socket", "ssl", "urllib", "http", "requests", "subprocess", "asyncio"}

@@ -6,14 +6,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from linkready.checks import get, load_profile
 
 from linkready.engine import evaluate
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import AzureFacts, ExistingLink, LinkDatabase, ManagedInstance
 from linkready.facts.sql import AgReplica, AvailabilityGroup, MirroringEndpoint, SqlCertificate, SqlFacts, SqlInstance
 from linkready.model import Status
-from linkready.policy import load_profile
-from linkready.registry import get
 from tests.builders.checks import findings
 from tests.builders.manifest import not_asked
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from linkready.checks import get
 
 from linkready.facts import Facts, PlanFacts, PlannedLink
 from linkready.facts.sql import SqlDatabase, SqlFacts, TraceFlag
 from linkready.model import Status
-from linkready.registry import get
 from tests.builders.checks import findings, one
 
 

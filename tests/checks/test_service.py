@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from linkready.checks import all_checks
 from linkready.checks.service import SERVICE_CODES, SERVICE_ERRORS, checks_preventing, code_named
 
-from linkready.registry import all_checks
 from tests.builders.sql_facts import LINK, SALES, database, facts, messages, statuses
 
 CASES = [

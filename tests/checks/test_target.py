@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from linkready.checks import all_checks, load_profile
 
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError, SqlFacts
 from linkready.facts.sql import SqlDatabase, SqlInstance
 from linkready.facts.target import BackupRetention, DiagnosticSetting, EntraAdmin, LtrPolicy, TargetFacts
 from linkready.model import Status
-from linkready.policy import load_profile
-from linkready.registry import all_checks
 from tests.builders.checks import findings as run
 from tests.builders.checks import one
 from tests.builders.manifest import not_asked

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from linkready.checks import get
 
 from linkready.engine import run_check
 from linkready.facts import Facts
 from linkready.facts.azure import LinkDatabase
 from linkready.model import Finding, Settings, Status
-from linkready.registry import get
 from tests.builders.azure_facts import azure, facts, link, managed_instance, plan
 
 
@@ -113,9 +113,10 @@ def test_sql_2016_on_linux_is_not_a_supported_host() -> None:
 def test_every_sql_side_database_check_knows_the_direction() -> None:
     # MI as initial primary: Sales is on the instance and absent on SQL Server. No SQL-side database
     # check may FAIL or ERROR that expected state; each says which fact makes it not applicable.
+    from linkready.checks import all_checks
+
     from linkready.facts.azure import AzureFacts, ManagedDatabase
     from linkready.model import Area
-    from linkready.registry import all_checks
     from tests.builders.sql_facts import facts as sql_facts
 
     mi = AzureFacts(databases=(ManagedDatabase("Sales", "Online"),))

@@ -60,6 +60,21 @@ def test_healthy_link_exits_zero(tmp_path: Path) -> None:
     assert result.returncode == 0 and "1 link(s), 0 not meeting targets" in result.stdout
 
 
+def test_max_lag_with_an_unreported_lag_is_exit_three_naming_it(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tests.builders.links_data import HEALTHY_DB
+
+    unreported = replace(HEALTHY, databases=(replace(HEALTHY_DB, send_lag_seconds=None, redo_lag_seconds=None),))
+    snapshot = str(write_snapshot(tmp_path / "s.json", (unreported,)))
+    result = run_cli("links", "--snapshot", snapshot, "--max-lag", "60")
+    assert result.returncode == 3, result.stdout
+    assert "link-sales: [could not evaluate] the lag of Sales is not reported" in result.stdout
+    assert run_cli("links", "--snapshot", snapshot).returncode == 0  # no lag target: nothing to judge
+    data = json.loads(run_cli("links", "--snapshot", snapshot, "--max-lag", "60", "--format", "json").stdout)
+    assert data["exit_code"] == 3 and data["summary"]["unknown"] == 1
+
+
 def test_cert_threshold_comes_from_the_profile_or_the_flag(three: Path) -> None:
     # link-finance's certificate expires in 12 days: inside preflight's 30, outside a 10-day flag.
     assert run_cli("links", "--snapshot", str(three), "--cert-warn-days", "10", "--format", "json").returncode == 1
@@ -182,9 +197,11 @@ def test_html_renders_in_chromium_without_errors_or_requests(three: Path, tmp_pa
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
         page.goto(page_file.as_uri())
-        assert page.locator(".verdict").inner_text() == "3 link(s), 2 not meeting targets"
+        assert page.locator(".verdict").inner_text() == (
+            "3 link(s), 2 not meeting targets, 1 target(s) that could not be evaluated")  # link-finance's lag
         assert page.locator(".link.flagged").count() == 2
-        assert "lag_above_target" in page.locator("#links").inner_text()
+        text = page.locator("#links").inner_text()
+        assert "lag_above_target" in text and "could not evaluate the lag of Finance is not reported" in text
         page.screenshot(path=str(tmp_path / "links.png"), full_page=True)
         browser.close()
     assert errors == []

@@ -18,11 +18,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from linkready.checks import all_checks
+
 from linkready.domain.azcli import ENDPOINT_BLOB_SHELL
 from linkready.engine import run_check
 from linkready.facts import Facts
 from linkready.model import Settings, Verdict
-from linkready.registry import all_checks
 from linkready.snapshot import loads
 from linkready.tools.runbook import CLOUD_SUFFIXES, generate
 from tests.builders import azure_facts, sql_facts

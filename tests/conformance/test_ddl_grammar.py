@@ -8,11 +8,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from linkready.checks import get
+from linkready.reports.runbook import files as written
 
 from linkready.engine import run_check
 from linkready.facts import Facts
 from linkready.model import Settings, Verdict
-from linkready.registry import get
 from linkready.tools.runbook import generate
 from tests.conformance.az_commands import runbook_shapes
 from tests.conformance.grammar import kind_of
@@ -53,7 +54,7 @@ def every_ddl() -> list[tuple[str, str]]:
     shapes = runbook_shapes()
     for name, facts in list(shapes.items()) + list(_endpoint_variants(shapes["one-way"])):
         runbook = generate(facts, verdict=Verdict.READY, digest="sha256:0", generated_at=NOW)
-        out += [(f"runbook {name}", s) for s in _statements(runbook.files()["01-sqlserver.sql"])]
+        out += [(f"runbook {name}", s) for s in _statements(written(runbook)["01-sqlserver.sql"])]
         for check_id in ("EP-001", "EP-002", "EP-003", "EP-004"):
             spec = get(check_id)
             assert spec is not None

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from linkready.checks import load_profile
 
 from linkready.engine import decide, evaluate
 from linkready.facts import Facts
 from linkready.model import Status, Verdict
-from linkready.policy import PolicyError, Profile, load_profile
+from linkready.policy import PolicyError, Profile
 from tests.builders.manifest import not_asked
 from tests.conftest import run_cli
 

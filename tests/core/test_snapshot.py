@@ -67,9 +67,10 @@ def test_serde_rejects_wrong_types_with_a_path() -> None:
 
 def test_schema_1_snapshot_without_an_area_is_not_collected_not_empty() -> None:
     # A version-1 snapshot (no manifest) that lacks the SQL facts: every SQL check is unknown.
+    from linkready.checks import load_profile
+
     from linkready.engine import decide, evaluate
     from linkready.model import Status, Verdict
-    from linkready.policy import load_profile
 
     data = json.loads(DEMO.read_text())
     data["schema_version"] = 1
@@ -85,9 +86,10 @@ def test_schema_1_snapshot_without_an_area_is_not_collected_not_empty() -> None:
 
 
 def test_schema_2_manifest_not_asked_skips_and_not_collected_errors() -> None:
+    from linkready.checks import load_profile
+
     from linkready.engine import evaluate
     from linkready.model import Status
-    from linkready.policy import load_profile
 
     data = json.loads(DEMO.read_text())
     assert data["schema_version"] == 2

@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from linkready.checks import get
 
 from linkready.domain import sql_builds
 from linkready.engine import run_check
 from linkready.model import Settings
-from linkready.registry import get
 from tests.builders.sql_facts import LINK, facts, instance, messages, statuses
 
 
@@ -35,7 +35,7 @@ def _finding(version: str, level: str | None, **plan: object):  # type: ignore[n
 def test_evidence_names_the_catalogue_date() -> None:
     finding = _finding("16.0.4255.1", "CU25")
     assert finding.status.value == "PASS"
-    assert any("SQL Server build catalogue of 2026-06-17 (bundled)" in line for line in finding.evidence)
+    assert any("SQL Server build catalogue of 2026-08-13 (bundled)" in line for line in finding.evidence)
 
 
 def test_retired_build_warns_and_names_the_replacement() -> None:
@@ -51,7 +51,7 @@ def test_build_newer_than_the_catalogue_is_judged_by_number_and_says_so() -> Non
     f = facts(instance=instance(product_version="16.0.4400.1", product_update_level=None))
     assert statuses("SQL-002", f) == ["PASS"]
     text = messages("SQL-002", f)
-    assert "catalogue (2026-06-17) is older than this build" in text and "linkready sql-build --update" in text
+    assert "catalogue (2026-08-13) is older than this build" in text and "linkready sql-build --update" in text
 
 
 def test_unknown_multidb_minimum_gives_its_reason() -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from linkready.checks import get
 
-from linkready.registry import get
 from tests.e2e.estate import Estate, read_report, worst_by_check
 
 FORMATS = ("json", "html", "junit", "sarif")

@@ -13,9 +13,10 @@ from datetime import date
 from types import FrameType
 from typing import Any
 
+from linkready.checks import load_profile
+
 from linkready.engine import evaluate
 from linkready.facts import Facts, PlannedLink
-from linkready.policy import load_profile
 from tests.builders.sql_facts import LINK, SALES, facts
 
 

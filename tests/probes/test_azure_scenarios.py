@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from linkready.checks import get
 
 from linkready.config import parse_config
 from linkready.engine import collect, run_check
@@ -19,7 +20,6 @@ from linkready.facts import Facts
 from linkready.facts.sql import SqlFacts
 from linkready.model import Settings, Status
 from linkready.probes import ProbeSpec, Secrets
-from linkready.registry import get
 from tests.builders.azure_facts import sql
 from tests.standins.arm import ArmStandIn
 from tests.standins.arm.server import SCENARIOS, scenario_names

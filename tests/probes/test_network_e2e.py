@@ -237,9 +237,9 @@ def test_dns003_through_the_engine(lab: NetnsLab, vnet_dns: DnsTestServer, host:
                                    words: str) -> None:
     import tomllib
 
+    from linkready.checks import get, load_profile
+
     from linkready.engine import collect, evaluate
-    from linkready.policy import load_profile
-    from linkready.registry import get
 
     config = parse_config(tomllib.loads(config_toml(f"TCP://{host}:5022", source_address=CLIENT_V4)))
     specs = [

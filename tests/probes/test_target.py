@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from linkready.checks import all_checks, load_profile
 
 from linkready.config import Config, parse_config
 from linkready.engine import run_check
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError, SqlFacts
 from linkready.model import Finding, Settings, Status
-from linkready.policy import load_profile
 from linkready.probes import ProbeContext, Secrets
-from linkready.registry import all_checks
 from tests.conftest import require_component
 
 HAS_STAND_IN = importlib.util.find_spec("tests.standins.arm") is not None

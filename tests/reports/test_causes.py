@@ -10,12 +10,12 @@ import re
 import socket
 from pathlib import Path
 
+from linkready.checks import load_profile
 from linkready.reports.causes import folded_rows, root_causes
 
 from linkready.engine import make_report
 from linkready.facts import ProbeError
 from linkready.model import Status
-from linkready.policy import load_profile
 from tests.builders.reports import finding, sample_snapshot
 from tests.builders.reports import make_report as report_of
 from tests.conftest import run_cli

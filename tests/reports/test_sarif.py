@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from linkready.checks import all_checks
 from linkready.reports import Format, render, sarif
 
 from linkready.model import Area, Severity, Status, Waiver
-from linkready.registry import all_checks
 from tests.builders.reports import estate_report, finding, make_report, rich_report
 from tests.conftest import require_component, run_cli
 from tests.reports.minischema import problems

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from linkready.reports.estate import render_html, write_estate
+from linkready.reports.estate import render_html, write_estate, write_target_files
 
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.model import Verdict
@@ -128,7 +128,7 @@ def test_paths_are_relative_to_the_estate_file(mixed: Path) -> None:
 
 
 def test_each_target_is_isolated_and_judged(mixed: Path, tmp_path: Path) -> None:
-    report = run_estate(load_estate(mixed), RunOptions(output=tmp_path / "out", now=NOW))
+    report = run_estate(load_estate(mixed), RunOptions(writer=write_target_files, output=tmp_path / "out", now=NOW))
     verdicts = {o.name: o.verdict for o in report.outcomes}
     assert [o.name for o in report.outcomes] == [t.name for t in load_estate(mixed).targets]  # file order
     assert verdicts == {
@@ -152,14 +152,14 @@ def test_each_target_is_isolated_and_judged(mixed: Path, tmp_path: Path) -> None
 
 
 def test_live_check_collects_config_targets(mixed: Path, tmp_path: Path) -> None:
-    report = run_estate(load_estate(mixed), RunOptions(output=tmp_path / "out", live=True, now=NOW))
+    report = run_estate(load_estate(mixed), RunOptions(writer=write_target_files, output=tmp_path / "out", live=True, now=NOW))
     live = next(o for o in report.outcomes if o.name == "live-08")
     assert live.verdict is Verdict.READY and live.mode == "live"
     assert report.executor.startswith("thread")
 
 
 def test_most_common_blockers_rank_by_targets_affected(mixed: Path, tmp_path: Path) -> None:
-    report = run_estate(load_estate(mixed), RunOptions(output=tmp_path / "out", now=NOW))
+    report = run_estate(load_estate(mixed), RunOptions(writer=write_target_files, output=tmp_path / "out", now=NOW))
     top = report.top_blockers()
     assert top[0].targets == ("blocked-02", "blocked-03")
     assert {b.check_id for b in top} >= {"PLAN-001", "PLAN-002"}
@@ -171,8 +171,8 @@ def test_most_common_blockers_rank_by_targets_affected(mixed: Path, tmp_path: Pa
 
 def test_process_pool_gives_the_same_outcomes(mixed: Path, tmp_path: Path) -> None:
     estate = load_estate(mixed)
-    threads = run_estate(estate, RunOptions(output=tmp_path / "t", now=NOW), executor="thread")
-    processes = run_estate(estate, RunOptions(output=tmp_path / "p", now=NOW), executor="process")
+    threads = run_estate(estate, RunOptions(writer=write_target_files, output=tmp_path / "t", now=NOW), executor="thread")
+    processes = run_estate(estate, RunOptions(writer=write_target_files, output=tmp_path / "p", now=NOW), executor="process")
     assert processes.executor.startswith("process")
     strip = [(o.name, o.verdict, o.reason, o.findings) for o in threads.outcomes]
     assert strip == [(o.name, o.verdict, o.reason, o.findings) for o in processes.outcomes]
@@ -190,7 +190,7 @@ def test_estate_verdict(tmp_path: Path, names: tuple[str, ...], verdict: Verdict
         "blocked": lambda: snapshot_file(tmp_path, "blocked", BAD),
     }
     targets = tuple(EstateTarget(name=n, slug=n, snapshot=made[n]()) for n in names)
-    report = run_estate(Estate("e", tmp_path / "e.toml", targets), RunOptions(output=tmp_path / "out", now=NOW))
+    report = run_estate(Estate("e", tmp_path / "e.toml", targets), RunOptions(writer=write_target_files, output=tmp_path / "out", now=NOW))
     assert report.verdict is verdict and report.exit_code == verdict.exit_code
 
 
@@ -199,7 +199,7 @@ def test_estate_verdict(tmp_path: Path, names: tuple[str, ...], verdict: Verdict
 
 def test_files_per_target_and_for_the_estate(mixed: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    report = run_estate(load_estate(mixed), RunOptions(output=out, now=NOW))
+    report = run_estate(load_estate(mixed), RunOptions(writer=write_target_files, output=out, now=NOW))
     written = write_estate(report, out)
     assert sorted(p.name for p in written) == ["estate-junit.xml", "estate.html", "estate.json"]
     blocked = out / "targets" / "blocked-02"
@@ -229,7 +229,7 @@ def test_files_per_target_and_for_the_estate(mixed: Path, tmp_path: Path) -> Non
 
 
 def test_estate_html_escapes_and_links_drill_down(mixed: Path, tmp_path: Path) -> None:
-    report = run_estate(load_estate(mixed), RunOptions(output=tmp_path / "out", now=NOW))
+    report = run_estate(load_estate(mixed), RunOptions(writer=write_target_files, output=tmp_path / "out", now=NOW))
     html = render_html(report)
     assert "Contoso &lt;estate&gt;" in html and "Contoso <estate>" not in html
     assert 'href="#target-blocked-02"' in html and 'id="target-blocked-02"' in html

@@ -154,8 +154,35 @@ def test_links_that_could_not_be_read_exit_three_with_the_reason() -> None:
 
 def test_json_form_is_structured() -> None:
     data = to_json(inventory(HEALTHY, LAGGING, DISCONNECTED_LINK))
-    assert data["summary"] == {"links": 3, "flagged": 2} and data["exit_code"] == 1
+    # link-finance's lag is not reported: unknown under the 60 s target, on top of its flags.
+    assert data["summary"] == {"links": 3, "flagged": 2, "unknown": 1} and data["exit_code"] == 1
     finance = data["links"][2]
     assert finance["ok"] is False and finance["databases"][0]["cert_days_left"] == 12
     assert {f["code"] for f in finance["flags"]} == {DISCONNECTED, UNHEALTHY, CERT_EXPIRING}
     assert data["targets"]["max_lag_seconds"] == 60
+
+
+UNREPORTED_LAG = replace(HEALTHY, databases=(replace(HEALTHY_DB, send_lag_seconds=None, redo_lag_seconds=None),))
+
+
+def test_unknown_lag_under_a_lag_target_is_exit_three_naming_it() -> None:
+    inv = inventory(UNREPORTED_LAG)
+    assert inv.links[0].ok and inv.exit_code == 3
+    [(link, reason)] = inv.unknown
+    assert link.name == "link-sales" and "lag of Sales is not reported" in reason and "--max-lag" in reason
+
+
+def test_unknown_lag_without_a_lag_target_is_not_judged() -> None:
+    assert inventory(UNREPORTED_LAG, targets=LinkTargets(max_lag_seconds=None)).exit_code == 0
+
+
+def test_a_failing_link_outranks_an_unknown_one() -> None:
+    assert inventory(UNREPORTED_LAG, DISCONNECTED_LINK).exit_code == 1
+
+
+def test_sql_server_view_without_replica_states_is_unknown_not_healthy() -> None:
+    dag = AvailabilityGroup(name="link-sales", is_distributed=True, basic_features=False, cluster_type="NONE",
+                            databases=("Sales",))
+    inv = inventory(HEALTHY, sql_groups=[dag], sql_hosts=["sqlprod01"])
+    assert inv.links[0].sql_server_view == "no replicas" and inv.links[0].ok
+    assert inv.exit_code == 3 and any("no replica states for link-sales" in r for _, r in inv.unknown)

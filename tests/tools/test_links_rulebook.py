@@ -1,4 +1,4 @@
-"""The links inventory and the failover checks judge a link by one rulebook (FO-001/003/005).
+"""The links inventory and the failover checks judge a link by one rulebook (FO-001/003/005/006).
 
 Each property builds one link database from ranges of states, lags and certificate lifetimes, runs
 the FO check through the engine with the inventory's targets as thresholds, and asserts that the
@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 
 from linkready.facts import Collector, Facts
 from linkready.facts.azure import AzureFacts, ExistingLink
+from linkready.facts.plan import PlanFacts, PlannedLink
+from linkready.facts.sql import AgReplica, AvailabilityGroup, SqlFacts
 from linkready.model import Status
 from linkready.tools.links import (
     CERT_EXPIRED,
     CERT_EXPIRING,
     DISCONNECTED,
     LAG,
+    SQL_SIDE,
     UNHEALTHY,
     LinkTargets,
     build_inventory,
@@ -94,3 +97,25 @@ def test_two_links_trusting_different_certificates_of_one_name_are_judged_apart(
     inv = build_inventory([fresh, expiring], instance="mi", as_of=NOW, targets=TARGETS,
                           resolved={"sqlprod01.contoso.local": True})
     assert [{f.code for f in row.flags} for row in inv.links] == [set(), {CERT_EXPIRING}]
+
+
+REPLICA = st.tuples(STATES, HEALTH)
+
+
+@RELAXED
+@given(replicas=st.lists(REPLICA, max_size=3), distributed=st.booleans(), named=st.booleans())
+def test_sql_server_view_follows_fo_006(replicas: list[tuple[str, str]], distributed: bool, named: bool) -> None:
+    link = one_link()
+    dag = AvailabilityGroup(
+        name=link.name.upper() if named else "some-other-dag", is_distributed=distributed, basic_features=False,
+        cluster_type="NONE", databases=("Sales",),
+        replicas=tuple(AgReplica(f"r{i}", "TCP://h:5022", "PRIMARY", "ASYNCHRONOUS_COMMIT", health, state)
+                       for i, (state, health) in enumerate(replicas)))
+    inv = build_inventory([link], instance="mi", as_of=NOW, targets=TARGETS, sql_groups=[dag], sql_hosts=["sqlprod01"],
+                          resolved={"sqlprod01.contoso.local": True})
+    sql = SqlFacts(availability_groups=(dag,))
+    statuses = {f.status for f in findings("FO-006", Facts(
+        sql=sql, plan=PlanFacts(links=(PlannedLink(link.name, (), "", "", ""),))))}
+    row = inv.links[0]
+    assert (SQL_SIDE in {f.code for f in row.flags}) is (Status.FAIL in statuses), (replicas, statuses)
+    assert bool(row.unknown) is (Status.ERROR in statuses), (replicas, statuses)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 from cryptography import x509
+from linkready.reports.runbook import files as written
 from sqlglot import exp
 
 from linkready.facts import Facts
@@ -115,7 +116,7 @@ def assert_sql_is_valid(script: str) -> int:
 
 
 def test_demo_runbook_sql_parses_and_has_every_step() -> None:
-    files = build().files()
+    files = written(build())
     assert set(files) == {"runbook.md", "01-sqlserver.sql", "02-managed-instance.sh", "03-verify.sql"}
     assert assert_sql_is_valid(files["01-sqlserver.sql"]) >= 7  # verification SELECTs, DECLARE, EXEC
     assert assert_sql_is_valid(files["03-verify.sql"]) == 4  # USE master + three SELECTs
@@ -136,12 +137,12 @@ def test_demo_runbook_sql_parses_and_has_every_step() -> None:
 
 def test_mi_certificate_is_the_arm_public_blob() -> None:
     assert DEMO.facts.azure is not None and DEMO.facts.azure.endpoint_certificate_hex
-    sql = build().files()["01-sqlserver.sql"]
+    sql = written(build())["01-sqlserver.sql"]
     assert f"FROM BINARY = 0x{DEMO.facts.azure.endpoint_certificate_hex.upper()}" in sql
 
 
 def test_shell_script_has_partner_cert_as_0x_hex_and_link_create() -> None:
-    shell = build().files()["02-managed-instance.sh"]
+    shell = written(build())["02-managed-instance.sh"]
     assert DEMO.facts.sql is not None and DEMO.facts.sql.certificates is not None
     der = DEMO.facts.sql.certificates[0].public_der_hex
     assert f"--public-blob 0x{der.upper()}" in shell
@@ -159,7 +160,7 @@ def test_shell_script_has_partner_cert_as_0x_hex_and_link_create() -> None:
 @pytest.mark.parametrize("facts", [DEMO.facts, with_sql(master_key_present=False, certificates=(), endpoints=())],
                          ids=["demo", "bare"])
 def test_no_placeholder_is_left(facts: Facts) -> None:
-    for name, text in build(facts).files().items():
+    for name, text in written(build(facts)).items():
         assert not PLACEHOLDER.search(text), (name, PLACEHOLDER.search(text))
         assert set(SQLCMD_VARIABLE.findall(text)) <= {MASTER_KEY_VARIABLE}, name
 
@@ -168,7 +169,7 @@ def test_no_placeholder_is_left(facts: Facts) -> None:
 
 
 def test_missing_master_key_gives_the_step_with_a_user_supplied_password() -> None:
-    files = build(with_sql(master_key_present=False)).files()
+    files = written(build(with_sql(master_key_present=False)))
     sql = files["01-sqlserver.sql"]
     assert sql.count("CREATE MASTER KEY") == 1
     assert f"CREATE MASTER KEY ENCRYPTION BY PASSWORD = N'$({MASTER_KEY_VARIABLE})'" in sql
@@ -178,12 +179,12 @@ def test_missing_master_key_gives_the_step_with_a_user_supplied_password() -> No
 
 
 def test_unknown_master_key_is_created_only_if_missing() -> None:
-    sql = build(with_sql(master_key_present=None)).files()["01-sqlserver.sql"]
+    sql = written(build(with_sql(master_key_present=None)))["01-sqlserver.sql"]
     assert "IF NOT EXISTS (SELECT 1 FROM master.sys.symmetric_keys WHERE symmetric_key_id = 101)" in sql
 
 
 def test_sql_2016_omits_cluster_type() -> None:
-    sql = build(with_instance(product_version="13.0.7000.253")).files()["01-sqlserver.sql"]
+    sql = written(build(with_instance(product_version="13.0.7000.253")))["01-sqlserver.sql"]
     assert "CLUSTER_TYPE" not in sql and "CREATE AVAILABILITY GROUP [AG_Membership]" in sql
     assert_sql_is_valid(sql)
 
@@ -191,7 +192,7 @@ def test_sql_2016_omits_cluster_type() -> None:
 def test_no_endpoint_and_no_certificate_creates_both_and_shell_waits_for_the_key() -> None:
     facts = with_instance(server_name="SQL01\\INST2")
     facts = replace(facts, sql=replace(facts.sql, endpoints=(), certificates=()))  # type: ignore[arg-type]
-    files = build(facts).files()
+    files = written(build(facts))
     sql = files["01-sqlserver.sql"]
     assert "CREATE CERTIFICATE [Cert_SQL01_INST2_endpoint]" in sql  # no backslash in the name
     assert "CREATE ENDPOINT [Hadr_endpoint]" in sql and "LISTENER_PORT = 5022" in sql
@@ -208,7 +209,7 @@ def test_endpoint_already_right_needs_no_step() -> None:
     endpoint = MirroringEndpoint("Hadr_endpoint", "STARTED", "ALL", 5022, "ALL", "CERTIFICATE", "AES", True,
                                  "Cert_SQLPROD01_endpoint", 256)
     runbook = build(with_sql(endpoints=(endpoint,)))
-    sql = runbook.files()["01-sqlserver.sql"]
+    sql = written(runbook)["01-sqlserver.sql"]
     assert "ALTER ENDPOINT" not in sql and "CREATE ENDPOINT" not in sql
     assert not any("endpoint Hadr_endpoint" in s.title for s in runbook.steps)
     assert any(item.startswith("Endpoint Hadr_endpoint is STARTED") for item in runbook.in_place)
@@ -219,13 +220,13 @@ def test_trusted_certificate_on_mi_skips_partner_cert() -> None:
     thumbprint = DEMO.facts.sql.certificates[0].thumbprint
     facts = replace(DEMO.facts, azure=replace(
         DEMO.facts.azure, server_trust_certificates=(TrustCertificate("sqlprod01", thumbprint.removeprefix("0x")),)))
-    shell = build(facts).files()["02-managed-instance.sh"]
+    shell = written(build(facts))["02-managed-instance.sh"]
     assert "partner-cert create" not in shell and "az sql mi link create" in shell
 
 
 def test_sync_mode_is_synchronous_commit() -> None:
     links = tuple(replace(link, replication_mode="Sync") for link in DEMO.facts.plan.links)
-    files = build(replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=links))).files()
+    files = written(build(replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=links))))
     dag = files["01-sqlserver.sql"].split("CREATE AVAILABILITY GROUP [link-membership]")[1].split("GO")[0]
     assert dag.count("AVAILABILITY_MODE = SYNCHRONOUS_COMMIT") == 2
     assert "az sql mi link update --resource-group rg-museum-data --instance-name sqlmi-museum-prod " \
@@ -247,7 +248,7 @@ def test_missing_essentials_are_one_line_errors(facts: Facts, message: str) -> N
 
 def test_forced_runbook_says_so_in_every_file() -> None:
     runbook = build(forced=True)
-    for name, text in runbook.files().items():
+    for name, text in written(runbook).items():
         assert "--force" in text, name
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from linkready.checks import load_profile
+
 from linkready.engine import evaluate, make_report
 from linkready.model import Status
-from linkready.policy import Profile, load_profile
+from linkready.policy import Profile
 from linkready.snapshot import load
 from tests.builders.sql_facts import AS_OF, CERT, facts
 from tests.conftest import ROOT

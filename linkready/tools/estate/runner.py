@@ -2,7 +2,8 @@
 
 A broken target file, a missing snapshot or a probe that hangs makes that target *unknown* with the
 reason; the others still report. Rendering the estate (HTML, JSON, JUnit, console) is
-``linkready.reports.estate``'s job; per-target files are written here through the report formats.
+``linkready.reports.estate``'s job. Per-target files are written inside the workers (so they render
+in parallel) by the writer the caller passes in ``RunOptions.writer`` — tools never import reports.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ PROCESS_POOL_MIN_TARGETS = 16
 #: Per-target files written under ``targets/<slug>/`` (the report formats' own file names).
 TARGET_FORMATS = ("json", "junit", "html")
 _ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)
+#: Writes one target's report files into a folder in the given formats and returns the file names
+#: (``linkready.reports.estate.write_target_files``). Module-level, so worker processes can receive it.
+TargetWriter = Callable[[Report, Path, tuple[str, ...]], tuple[str, ...]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,6 +52,8 @@ class RunOptions:
     waivers: tuple[Waiver, ...] = ()
     formats: tuple[str, ...] = TARGET_FORMATS
     now: datetime | None = None
+    #: Writes each target's files; None writes none (the outcomes still carry every verdict).
+    writer: TargetWriter | None = None
 
 
 def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> TargetOutcome:
@@ -59,23 +65,16 @@ def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> Ta
 
 @functools.cache
 def _profile(name: str) -> Any:
-    from linkready.policy import load_profile
+    from linkready.checks import load_profile
 
     return load_profile(name)
 
 
 def _write_target_files(report: Report, target: EstateTarget, options: RunOptions) -> tuple[str, ...]:
-    from linkready.reports import Format
-    from linkready.reports.estate import render_target
-
-    folder = options.output / "targets" / target.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in options.formats:
-        name = Format(fmt).filename
-        (folder / name).write_text(render_target(fmt, report), encoding="utf-8")
-        written.append(f"targets/{target.slug}/{name}")
-    return tuple(written)
+    if options.writer is None:
+        return ()
+    names = options.writer(report, options.output / "targets" / target.slug, options.formats)
+    return tuple(f"targets/{target.slug}/{name}" for name in names)
 
 
 def _live_snapshot(target: EstateTarget, config: Any) -> Any:

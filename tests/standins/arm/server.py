@@ -22,9 +22,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-import ssl
 import string
-import tempfile
 import threading
 import time
 import uuid
@@ -35,8 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-import trustme
-
+from tests.standins import tls
 from tests.standins.arm.certs import link_certificates
 
 DATA = Path(__file__).parent
@@ -245,16 +242,12 @@ class ArmStandIn:
         self.state = State()
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
-        self._tmp = tempfile.TemporaryDirectory(prefix="arm-standin-")
-        self.ca = trustme.CA(organization_name="linkready test CA")
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_bundle = str(Path(self._tmp.name) / "ca.pem")
-        self.ca.cert_pem.write_to_path(self.ca_bundle)
-        self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(self._ssl)
+        self.ca = tls.new_ca()
+        self._bundle = tls.CaBundle(self.ca, prefix="arm-standin-")
+        self.ca_bundle = self._bundle.path
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._httpd.socket = self._ssl.wrap_socket(self._httpd.socket, server_side=True)
+        tls.serve_tls(self._httpd, self.ca)
         self._thread: threading.Thread | None = None
         self.load(scenario)
 
@@ -275,7 +268,7 @@ class ArmStandIn:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
-        self._tmp.cleanup()
+        self._bundle.cleanup()
 
     def __enter__(self) -> ArmStandIn:
         return self.start()

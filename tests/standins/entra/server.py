@@ -21,7 +21,6 @@ Errors are shaped like Entra's (``error``, ``error_description`` with an AADSTS 
 from __future__ import annotations
 
 import json
-import ssl
 import threading
 import time
 import uuid
@@ -32,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import trustme
 
+from tests.standins import tls
 from tests.standins.arm.server import TOKEN
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
@@ -74,10 +74,8 @@ class EntraStandIn:
         self.token_delay = 0.0
         self.requests: list[EntraRequest] = []
         self._lock = threading.Lock()
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        tls.serve_tls(self._httpd, ca)
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trustme
-
+from tests.standins import tls
 from tests.standins.arm.server import TOKEN
 
 PATH = "/providers/microsoft.resourcegraph/resources"
@@ -73,16 +69,12 @@ class ResourceGraphStandIn:
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._sent = 0
-        self._tmp = tempfile.TemporaryDirectory(prefix="arg-standin-")
-        self.ca = trustme.CA(organization_name="linkready test CA")
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_bundle = str(Path(self._tmp.name) / "ca.pem")
-        self.ca.cert_pem.write_to_path(self.ca_bundle)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
+        self.ca = tls.new_ca()
+        self._bundle = tls.CaBundle(self.ca, prefix="arg-standin-")
+        self.ca_bundle = self._bundle.path
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        tls.serve_tls(self._httpd, self.ca)
         self._thread: threading.Thread | None = None
 
     @property
@@ -100,7 +92,7 @@ class ResourceGraphStandIn:
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)
-        self._tmp.cleanup()
+        self._bundle.cleanup()
 
     # -- the service ----------------------------------------------------------------------
     def respond(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str], Any]:
