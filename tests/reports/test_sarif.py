@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linkready.checks import all_checks
 from linkready.reports import Format, render, sarif
 
@@ -322,3 +324,21 @@ def test_cli_sarif_waived_results_only_with_the_flag(tmp_path: Path) -> None:
     suppressed = [r for r in opted["runs"][0]["results"] if r["ruleId"] == "DB-004"]
     assert suppressed and all(r["suppressions"][0]["status"] == "accepted" for r in suppressed)
     assert schema_errors(opted) == []
+
+
+_TOMLISH = st.lists(st.one_of(
+    st.sampled_from(["[source]", "[[link]]", "[managed_instance]", "[network]", "  [ link ]", "[[", "]"]),
+    st.builds(lambda k, v: f"{k} = {v}", st.sampled_from(["server", "databases", "name", "resource_id", "x", ""]),
+              st.text(max_size=20)),
+    st.text(max_size=30),
+), max_size=30).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TOMLISH, area=st.sampled_from(list(Area)), target=st.text(max_size=12))
+def test_any_target_text_gives_a_line_inside_the_file(text: str, area: Area, target: str) -> None:
+    """The target file is user input: whatever it holds, the line is a real one (or 1) and nothing raises."""
+    log = sarif.sarif_log(make_report([finding("ZZZ-001", Status.FAIL, "m", area=area, target=target)]),
+                          options=sarif.SarifOptions("t.toml", text))
+    line = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert 1 <= line <= max(1, len(text.splitlines()))
