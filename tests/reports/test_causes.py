@@ -19,6 +19,8 @@ from linkready.model import Status
 from tests.builders.reports import finding, sample_snapshot
 from tests.builders.reports import make_report as report_of
 from tests.conftest import run_cli
+from tests.probes.test_sql_end_to_end import write_config
+from tests.standins.tds.scenarios import SCENARIOS
 
 MI = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi"
 
@@ -31,32 +33,11 @@ def _closed_port() -> int:
 
 
 def _unreachable_target(tmp_path: Path) -> Path:
+    """The SQL end-to-end target file on a closed port, plus a managed instance Azure cannot sign in to."""
     path = tmp_path / "target.toml"
-    path.write_text(f'''
-[source]
-server = "127.0.0.1,{_closed_port()}"
-username = "probe"
-driver = "FreeTDS"
-encrypt = false
-login_timeout = 3
-
-[managed_instance]
-resource_id = "{MI}"
-
-[azure]
-credential = "environment"
-
-[[link]]
-name = "link-sales"
-databases = ["Sales"]
-instance_ag_name = "AG_Sales_MI"
-partner_ag_name = "AG_Sales"
-partner_endpoint = "TCP://127.0.0.1:5022"
-
-[network]
-connect_timeout = 0.5
-port_sample = 1
-''', encoding="utf-8")
+    write_config(path, _closed_port(), SCENARIOS["healthy_2019_cu22_enterprise"])
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[managed_instance]\nresource_id = "{MI}"\n\n[azure]\ncredential = "environment"\n')
     return path
 
 
