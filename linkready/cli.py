@@ -139,7 +139,7 @@ def check(config_path: Path | None, server: str | None, mi_resource_id: str | No
             common.write_snapshot(snapshot, save_snapshot)
         report = make_report(snapshot, profile, waiver_list, branding=branding)
         common.emit(report, formats, output, quiet, no_color, config.options.formats, config.options.output,
-                    baseline)
+                    baseline, target_file=config_path)
 
 
 @cli.command()
@@ -201,7 +201,7 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
     defaults = config.options if config else None
     common.emit(report, formats, output, quiet, no_color,
           defaults.formats if defaults else ["console", "html", "json"],
-          defaults.output if defaults else "linkready-report", baseline)
+          defaults.output if defaults else "linkready-report", baseline, target_file=config_path or snapshot_path)
 
 
 @cli.command()
@@ -244,7 +244,7 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
 
 
 @cli.command(name="checks")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "md"]), default="table",
               show_default=True)
 @click.option("--profile", "profile_name", help="Only the checks this profile selects.")
 def list_checks(fmt: str, profile_name: str | None) -> None:
@@ -259,7 +259,7 @@ def list_checks(fmt: str, profile_name: str | None) -> None:
         from linkready.serde import to_data
 
         click.echo(json.dumps([to_data(s) for s in specs], indent=2))
-    elif fmt == "markdown":
+    elif fmt in ("markdown", "md"):
         click.echo("| ID | Title | Area | Severity | Owner |\n|---|---|---|---|---|")
         for s in specs:
             click.echo(f"| {s.id} | {s.title} | {s.area.label} | {s.severity.value} | {s.owner.value} |")

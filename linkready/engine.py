@@ -36,6 +36,7 @@ from linkready.model import (
 from linkready.policy import Profile
 from linkready.probes import PROBES, ProbeContext, ProbeOutcome, ProbeSpec, Secrets
 from linkready.probes.host import local_collector
+from linkready.redact import redact
 from linkready.report import Branding, Report
 from linkready.snapshot import SCHEMA_VERSION, Snapshot
 
@@ -50,11 +51,11 @@ EventHandler = Callable[[str, str, float, str], None]
 # Probes
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+def _clean(text: str, secrets: Secrets) -> str:
+    # The one place every probe error passes on its way into the snapshot: the configured
+    # secrets, bearer tokens and JWT-shaped strings go whichever probe (SQL, DNS, TCP, ARM)
+    # quoted them, so findings, logs and reports built from the snapshot never carry them.
+    return redact(text, tuple(secrets.values()))
 
 
 def probes_for(config: Config) -> list[ProbeSpec]:
@@ -118,10 +119,10 @@ async def _collect(
             return spec.name, ProbeOutcome(None, (ProbeError(spec.name, spec.fact, "timeout", reason),))
         except Exception as exc:
             ctx.publish(spec.name, None)
-            reason = redact(f"the {spec.name} probe failed: {type(exc).__name__}: {exc}", secrets.values())
+            reason = _clean(f"the {spec.name} probe failed: {type(exc).__name__}: {exc}", secrets)
             on_event(spec.name, "error", time.perf_counter() - started, reason)
             return spec.name, ProbeOutcome(None, (ProbeError(spec.name, spec.fact, "error", reason),))
-        errors = [replace(e, reason=redact(e.reason, secrets.values())) for e in outcome.errors]
+        errors = [replace(e, reason=_clean(e.reason, secrets)) for e in outcome.errors]
         state = "error" if errors else "done"
         detail = f"{len(errors)} fact(s) could not be read" if errors else ""
         on_event(spec.name, state, time.perf_counter() - started, detail)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import enum
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from linkready.report import Report
 
@@ -93,27 +94,33 @@ def parse_formats(text: str) -> list[Format]:
     return list(dict.fromkeys(formats))
 
 
-def _module_render(fmt: Format, report: Report, changes: Diff | None) -> str | bytes:
+#: Per-format rendering options (``{Format.SARIF: SarifOptions(...)}``), passed as ``options=``.
+Options = Mapping[Format, Any]
+
+
+def _module_render(fmt: Format, report: Report, changes: Diff | None, options: Options | None = None) -> str | bytes:
     module = importlib.import_module(f"linkready.reports.{fmt.spec.module}")
+    kwargs: dict[str, Any] = {}
     if changes is not None and fmt.spec.with_changes:
-        output: str | bytes = module.render(report, changes=changes)
-    else:
-        output = module.render(report)
+        kwargs["changes"] = changes
+    if options and fmt in options:
+        kwargs["options"] = options[fmt]
+    output: str | bytes = module.render(report, **kwargs)
     return output
 
 
-def render(fmt: Format, report: Report, *, changes: Diff | None = None) -> str:
+def render(fmt: Format, report: Report, *, changes: Diff | None = None, options: Options | None = None) -> str:
     """A text format's output. Binary formats (``Format.binary``) go through :func:`render_bytes`."""
     if fmt.binary:
         raise ValueError(f"{fmt.value} is a binary format: use render_bytes()")
-    output = _module_render(fmt, report, changes)
+    output = _module_render(fmt, report, changes, options)
     assert isinstance(output, str)
     return output
 
 
-def render_bytes(fmt: Format, report: Report, *, changes: Diff | None = None) -> bytes:
+def render_bytes(fmt: Format, report: Report, *, changes: Diff | None = None, options: Options | None = None) -> bytes:
     """Any format's output as bytes (text formats encoded as UTF-8)."""
-    output = _module_render(fmt, report, changes)
+    output = _module_render(fmt, report, changes, options)
     return output if isinstance(output, bytes) else output.encode("utf-8")
 
 
@@ -126,7 +133,8 @@ class ReportWriteError(Exception):
         self.cause = cause
 
 
-def write(report: Report, formats: list[Format], directory: Path, *, changes: Diff | None = None) -> list[Path]:
+def write(report: Report, formats: list[Format], directory: Path, *, changes: Diff | None = None,
+          options: Options | None = None) -> list[Path]:
     """Write every file format into ``directory``; the console format is the CLI's to print.
 
     ``changes`` (a diff against a baseline run) is embedded where the format can show it (HTML, PDF).
@@ -144,7 +152,7 @@ def write(report: Report, formats: list[Format], directory: Path, *, changes: Di
             continue
         path = directory / fmt.filename
         try:
-            data = render_bytes(fmt, report, changes=changes)
+            data = render_bytes(fmt, report, changes=changes, options=options)
         except Exception as exc:  # a bug in one format must not cost the others
             crash = crash or exc
             continue

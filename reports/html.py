@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from linkready.reports.causes import root_causes
 from linkready.reports.summary import summarize
 from markupsafe import Markup
 
@@ -279,7 +280,10 @@ def view(report: Report, *, changes: Diff | None = None, paper: str | None = Non
     """The template's view model: everything computed once here, so the template only prints."""
     areas, anchors = _areas(report)
     blockers = _blockers(report.blockers(), anchors)
-    errors = [f for f in report.findings if f.status is Status.ERROR]
+    causes = root_causes(report)
+    # ERRORs a root cause explains are said once, by their cause; the rest are listed one by one.
+    folded = {id(f) for cause in causes for f in cause.blocked}
+    errors = [f for f in report.findings if f.status is Status.ERROR and id(f) not in folded]
     verdict_class, verdict_icon, verdict_bg = VERDICT_STYLE[report.verdict]
     facts = report.snapshot.facts
     collector = facts.collector
@@ -309,6 +313,7 @@ def view(report: Report, *, changes: Diff | None = None, paper: str | None = Non
         "errors": errors[:TOP_BLOCKERS],
         "more_errors": max(0, len(errors) - TOP_BLOCKERS),
         "probe_errors": facts.errors,
+        "root_causes": causes,
         "owners": _owners(report),
         "target": report.target_summary,
         "checked_from": checked_from,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from linkready.reports.causes import folded_rows, root_causes
+
 from linkready.model import Status
 from linkready.report import Report
 
@@ -49,14 +51,20 @@ def render(report: Report) -> str:
     if not attention:
         lines.append("Every selected check passed.")
         return "\n".join(lines) + "\n"
+    causes = root_causes(report)
+    if causes:
+        lines += ["**Could not reach or read:**", ""]
+        for cause in causes:
+            ids = " ".join(dict.fromkeys(f.check_id for f in cause.blocked))
+            lines.append(f"- {cell(cause.line)}: {ids}")
+        lines.append("")
     lines += ["| Status | Check | Target | Finding | Owner |", "|---|---|---|---|---|"]
-    for f in attention:
-        lines.append(
-            f"| {_ICON[f.status]} | {f.check_id} | {cell(f.target) or '—'} | {cell(f.message)} | {f.owner.value} |"
-        )
+    for r in folded_rows(attention, causes):
+        lines.append(f"| {_ICON[r.status]} | {cell(r.check)} | {cell(r.target) or '—'} | {cell(r.text)} | {cell(r.owner)} |")
     lines.append("")
+    folded = {id(f) for cause in causes for f in cause.blocked}
     for f in attention:
-        if f.status is Status.WAIVED:
+        if f.status is Status.WAIVED or id(f) in folded:
             continue
         lines += [
             "<details>",

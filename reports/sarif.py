@@ -1,9 +1,15 @@
-"""SARIF 2.1.0: one rule per check (from the catalogue metadata), one result per finding.
+"""SARIF 2.1.0: one rule per check (from the catalogue metadata), one result per finding that needs attention.
 
 Made for GitHub code scanning and Azure DevOps: ``tool.driver.name``, rules with ``id``,
-``shortDescription`` and ``helpUri``, results with ``ruleId``, ``level``, ``message.text`` and a
-location. A readiness finding has no line of code, so each result points at the target file
-(``linkready.toml`` by default, line 1) and names what was checked as a logical location.
+``shortDescription``, ``help`` and ``helpUri``, results with ``ruleId``, ``level``, ``message.text``
+and a location. Every result becomes an alert, so PASS and SKIP are not results (the run's
+``properties.counts`` still tell them); WAIVED findings are results only when asked for
+(``include_waived``), as accepted suppressions.
+
+A readiness finding has no line of code: each result points at the target file the run used
+(relative to the repository root, ``%SRCROOT%``) on the line of the key that drives it
+(``server =`` under ``[source]`` for SQL Server findings, ``databases =`` for a database, …) when
+the file's text is known, else line 1; what was checked is the logical location.
 
 Statuses map onto SARIF's ``kind``/``level`` as the spec defines them (a ``kind`` other than
 ``fail`` requires level ``none``):
@@ -24,16 +30,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from linkready.model import CheckSpec, Finding, Severity, Status
+from linkready.model import Area, CheckSpec, Finding, Severity, Status
 from linkready.report import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
 DEFAULT_ARTIFACT = "linkready.toml"
 FINGERPRINT = "linkreadyFindingKey/v1"
+SRCROOT = "%SRCROOT%"
+
+#: Statuses that are results: each one is something to act on (an alert in code scanning).
+ATTENTION = (Status.FAIL, Status.WARN, Status.ERROR)
 
 _SERIOUS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)
 _KIND = {
@@ -110,6 +123,75 @@ def rule(finding: Finding) -> dict[str, Any]:
     }
 
 
+
+@dataclass(frozen=True)
+class SarifOptions:
+    """Where the results point and which are included."""
+
+    #: The target file, relative to the repository root (POSIX separators), or an absolute file URI.
+    artifact: str = DEFAULT_ARTIFACT
+    #: The target file's text, to find the line of the key behind each finding ("" → line 1).
+    text: str = ""
+    #: Waived findings as suppressed results (off: a waiver is a decision, not an alert).
+    include_waived: bool = False
+
+
+#: The keys of the target file that drive each area's findings, in order of preference.
+_KEYS: dict[Area, tuple[tuple[str, str], ...]] = {
+    Area.SQL: (("source", "server"),),
+    Area.ENDPOINT: (("link", "partner_endpoint"), ("source", "server")),
+    Area.CERTIFICATES: (("source", "server"),),
+    Area.DATABASES: (("link", "databases"),),
+    Area.DNS: (("link", "partner_endpoint"), ("network", "dns_servers"), ("managed_instance", "resource_id")),
+    Area.NETWORK: (("link", "partner_endpoint"), ("source", "address"), ("network", "")),
+    Area.NSG: (("managed_instance", "resource_id"),),
+    Area.MANAGED_INSTANCE: (("managed_instance", "resource_id"),),
+    Area.TARGET: (("managed_instance", "resource_id"),),
+    Area.LINK: (("link", "name"),),
+    Area.PLAN: (("link", "name"),),
+}
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=(.*)$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    table: str
+    key: str  # "" for the table's header line
+    number: int
+    value: str
+
+
+def _lines(text: str) -> list[_Line]:
+    """Table headers and top-level keys of a TOML text with their 1-based line numbers."""
+    table, found = "", []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _HEADER.match(line):
+            table = header.group(1)
+            found.append(_Line(table, "", number, ""))
+        elif key := _KEY.match(line):
+            found.append(_Line(table, key.group(1), number, key.group(2)))
+    return found
+
+
+def _quoted(name: str) -> re.Pattern[str]:
+    return re.compile(r"[\"']" + re.escape(name) + r"[\"']")
+
+
+def line_of(finding: Finding, lines: Sequence[_Line]) -> int:
+    """The line of the key that drives the finding; a key naming the finding's target wins; else 1."""
+    for table, key in _KEYS.get(finding.area, ()):
+        matches = [line for line in lines if line.table == table and line.key == key]
+        if finding.target:
+            named = _quoted(finding.target)
+            for line in matches:
+                if named.search(line.value):
+                    return line.number
+        if matches:
+            return matches[0].number
+    return 1
+
+
 def _message(finding: Finding) -> str:
     parts = [finding.message]
     if finding.observed:
@@ -121,7 +203,17 @@ def _message(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def result(finding: Finding, rule_index: int, artifact: str, server: str) -> dict[str, Any]:
+def fingerprint(finding: Finding, server: str) -> str:
+    """Stable across runs of the same target: the check, what it judged, and the SQL Server."""
+    return hashlib.sha256(f"{server}|{finding.key}".encode()).hexdigest()[:32]
+
+
+def _artifact(uri: str) -> dict[str, str]:
+    return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": SRCROOT}
+
+
+def result(finding: Finding, rule_index: int, options: SarifOptions, server: str,
+           lines: Sequence[_Line] = ()) -> dict[str, Any]:
     where = finding.target or finding.area.label
     qualified = "/".join(part for part in (server, finding.area.value, finding.target) if part)
     out: dict[str, Any] = {
@@ -132,12 +224,12 @@ def result(finding: Finding, rule_index: int, artifact: str, server: str) -> dic
         "message": {"text": _message(finding)},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": artifact},
-                "region": {"startLine": 1, "startColumn": 1},
+                "artifactLocation": _artifact(options.artifact),
+                "region": {"startLine": line_of(finding, lines), "startColumn": 1},
             },
             "logicalLocations": [{"name": where, "fullyQualifiedName": qualified, "kind": "resource"}],
         }],
-        "partialFingerprints": {FINGERPRINT: hashlib.sha256(finding.key.encode()).hexdigest()[:32]},
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding, server)},
         "properties": {
             "status": finding.status.value,
             "severity": finding.severity.value,
@@ -159,44 +251,54 @@ def result(finding: Finding, rule_index: int, artifact: str, server: str) -> dic
     return out
 
 
-def sarif_log(report: Report, *, artifact: str = DEFAULT_ARTIFACT) -> dict[str, Any]:
+def included(finding: Finding, options: SarifOptions) -> bool:
+    """A result for what needs attention; a waived finding only when asked for."""
+    return finding.status in ATTENTION or (options.include_waived and finding.status is Status.WAIVED)
+
+
+def _run(report: Report, rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "tool": {"driver": {
+            "name": "linkready",
+            "version": report.tool_version,
+            "semanticVersion": report.tool_version,
+            "rules": rules,
+        }},
+        "automationDetails": {"id": f"linkready/{report.profile}/"},
+        "invocations": [{
+            "executionSuccessful": True,
+            "endTimeUtc": report.generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }],
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root (--sarif-root)."}}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {
+            "verdict": report.verdict.value,
+            "exitCode": report.verdict.exit_code,
+            "snapshotDigest": report.digest,
+            "profile": report.profile,
+            "counts": {status.value: n for status, n in report.counts.items()},
+        },
+    }
+
+
+def sarif_log(report: Report, *, options: SarifOptions | None = None) -> dict[str, Any]:
     """The SARIF log as data (``render`` serialises it)."""
+    options = options or SarifOptions()
+    lines = _lines(options.text)
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results = []
     server = report.snapshot.facts.plan.source_server
     for finding in report.findings:
+        if not included(finding, options):
+            continue
         if finding.check_id not in index:
             index[finding.check_id] = len(rules)
             rules.append(rule(finding))
-        results.append(result(finding, index[finding.check_id], artifact, server))
-    return {
-        "$schema": SCHEMA_URI,
-        "version": VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": "linkready",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "rules": rules,
-            }},
-            "automationDetails": {"id": f"linkready/{report.profile}/"},
-            "invocations": [{
-                "executionSuccessful": True,
-                "endTimeUtc": report.generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {
-                "verdict": report.verdict.value,
-                "exitCode": report.verdict.exit_code,
-                "snapshotDigest": report.digest,
-                "profile": report.profile,
-                "counts": {status.value: n for status, n in report.counts.items()},
-            },
-        }],
-    }
+        results.append(result(finding, index[finding.check_id], options, server, lines))
+    return {"$schema": SCHEMA_URI, "version": VERSION, "runs": [_run(report, rules, results)]}
 
 
-def render(report: Report, *, artifact: str = DEFAULT_ARTIFACT) -> str:
-    return json.dumps(sarif_log(report, artifact=artifact), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, *, options: SarifOptions | None = None) -> str:
+    return json.dumps(sarif_log(report, options=options), indent=2, ensure_ascii=False) + "\n"

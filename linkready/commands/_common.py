@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -73,10 +73,40 @@ def report_options(function: Any) -> Any:
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="An earlier JSON report or snapshot: the HTML/PDF report shows the changes since."),
+            click.option("--sarif-root", type=click.Path(file_okay=False, path_type=Path), callback=_remember,
+                         expose_value=False, help="Repository root SARIF locations are relative to (default: .)."),
+            click.option("--sarif-waived", is_flag=True, callback=_remember, expose_value=False,
+                         help="Waived findings as suppressed SARIF results (default: left out)."),
         ]
     ):
         function = option(function)
     return function
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def machine_format(param: str) -> Callable[[_F], _F]:
+    """``--format text|json`` with ``--json`` kept as its alias, for a one-shot tool's ``param`` flag.
+
+    One convention across commands: wherever a machine format exists it is ``--format json``. The
+    decorated function still receives ``param`` (True for JSON), whichever spelling was used.
+    """
+    import functools
+
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            chosen = kwargs.pop("machine_format", None)
+            kwargs[param] = bool(kwargs.get(param)) or chosen == "json"
+            return function(*args, **kwargs)
+
+        wrapper = click.option("--json", param, is_flag=True, help="Same as --format json.")(wrapper)
+        wrapper = click.option("--format", "machine_format", type=click.Choice(["text", "json"], case_sensitive=False),
+                               help="Output: text (default) or json.")(wrapper)
+        return cast(_F, wrapper)
+
+    return decorate
 
 
 def config_options(function: Any) -> Any:
@@ -119,12 +149,27 @@ def load_config(config_path: Path | None, **flags: Any) -> Config:
         fail_usage("no target: give --config FILE (see `linkready init`) or --server/--mi")
     if config_path is None and "link.databases" in overrides:
         overrides = {**link_defaults(str(overrides["link.databases"])), **overrides}
+        if "source.server" not in overrides and "managed_instance.resource_id" not in overrides:
+            # A plan with nothing to probe would judge only its own names: never a verdict.
+            fail_usage("--databases without a target file needs --server (the SQL Server) and/or --mi "
+                       "(the managed instance) to check")
         if "link.partner_endpoint" not in overrides:
-            fail_usage("--databases without a target file also needs --partner-endpoint TCP://<SQL Server host>:5022")
+            if "source.server" not in overrides:
+                fail_usage("--databases without a target file needs --server (the partner endpoint defaults to "
+                           "its host) or --partner-endpoint TCP://<SQL Server host>:5022")
+            overrides["link.partner_endpoint"] = default_partner_endpoint(str(overrides["source.server"]))
     try:
         return load_config(config_path, overrides)
     except ConfigError as exc:
         fail_usage(str(exc))
+
+
+def default_partner_endpoint(server: str) -> str:
+    """``TCP://<host of --server>:5022``: the endpoint a default instance's link uses (`linkready init` writes it)."""
+    from linkready.domain.ports import MI_ENDPOINT_PORT
+    from linkready.probes.network import server_host
+
+    return f"TCP://{server_host(server)}:{MI_ENDPOINT_PORT}"
 
 
 def link_defaults(databases: str) -> dict[str, str]:
@@ -216,6 +261,41 @@ def _remember_summary(ctx: click.Context, _param: click.Parameter, value: str | 
     ctx.meta[_SUMMARY_KEY] = value
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    # Like --summary: options only one format reads wait on the context, not in every signature.
+    if value is not None:
+        ctx.meta[f"linkready.{param.name}"] = value
+
+
+def _meta(name: str) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"linkready.{name}") if ctx is not None else None
+
+
+def artifact_uri(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with POSIX separators, or its absolute file URI when outside it."""
+    target, base = path.resolve(), root.resolve()
+    try:
+        return target.relative_to(base).as_posix()
+    except ValueError:
+        return target.as_uri()
+
+
+def sarif_options(target_file: Path | None) -> Any:
+    """Where SARIF results point: the target file the run used, relative to --sarif-root or the cwd."""
+    from linkready.reports.sarif import DEFAULT_ARTIFACT, SarifOptions
+
+    include_waived = bool(_meta("sarif_waived"))
+    if target_file is None:
+        return SarifOptions(DEFAULT_ARTIFACT, "", include_waived)
+    try:
+        text = target_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # the run already read it; a file gone since costs only the line numbers
+    root = _meta("sarif_root") or Path.cwd()
+    return SarifOptions(artifact_uri(target_file, root), text, include_waived)
+
+
 def _summary_option() -> str:
     ctx = click.get_current_context(silent=True)
     return str(ctx.meta.get(_SUMMARY_KEY, "")) if ctx is not None else ""
@@ -230,8 +310,9 @@ def make_console(no_color: bool, stderr: bool = False) -> Any:
     # styling goes through Text/style= only, so no value can raise MarkupError or vanish.
     console = Console(stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False,
                       markup=False)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         # Pipeline logs have no width to ask; 80 columns would fold every finding into a tower.
+        # COLUMNS, when set, is the user's answer (rich reads it).
         console.width = 140
     return console
 
@@ -276,7 +357,8 @@ def changes(report: Report, baseline: Path | None) -> Any:
 
 
 def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
-          default_formats: list[str], default_output: str, baseline: Path | None = None) -> NoReturn:
+          default_formats: list[str], default_output: str, baseline: Path | None = None,
+          target_file: Path | None = None) -> NoReturn:
     from linkready.reports import Format, ReportWriteError, parse_formats, write
     from linkready.reports.console import print_report
     from linkready.reports.pdf import PdfError
@@ -287,7 +369,8 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         fail_usage(str(exc))
     directory = output or Path(default_output)
     try:
-        written = write(report, chosen, directory, changes=changes(report, baseline))
+        options = {Format.SARIF: sarif_options(target_file)} if Format.SARIF in chosen else None
+        written = write(report, chosen, directory, changes=changes(report, baseline), options=options)
     except PdfError as exc:
         fail_usage(str(exc))
     except ReportWriteError as exc:

@@ -1,4 +1,4 @@
-"""``linkready network-test --print-tsql``: print the managed instance → SQL Server test for the DBA.
+"""``linkready network-test``: print the managed instance → SQL Server test for the DBA (printing is the default).
 
 The T-SQL comes from :mod:`linkready.domain.network_tsql`; this command fills it from the plan and runs nothing.
 """
@@ -14,7 +14,7 @@ from linkready.domain.network_tsql import tsql_for
 
 
 @click.command(name="network-test")
-@click.option("--print-tsql", is_flag=True, help="Print the T-SQL for the DBA (the only mode; nothing is run).")
+@click.option("--print-tsql", is_flag=True, help="Print the T-SQL for the DBA: the default and only mode (nothing is run).")
 @click.option("--partner-endpoint", help="TCP://<SQL Server host>:<port> (default: the plan's first link).")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Target file: the partner endpoint of its first [[link]].")
@@ -28,10 +28,11 @@ def command(print_tsql: bool, partner_endpoint: str | None, config_path: Path | 
     from linkready.commands._common import load_config as _load_config
     from linkready.commands._common import load_snapshot as _load_snapshot
 
-    if from_mi or not print_tsql:
+    del print_tsql  # kept so scripts that spell it out keep working; printing is what the command does
+    if from_mi:
         fail_usage(
             "linkready never runs the active managed instance -> SQL Server test itself (it creates a SQL Agent "
-            "job on the managed instance); use --print-tsql and hand the script to the DBA"
+            "job on the managed instance); hand the printed T-SQL to the DBA"
         )
     endpoint = partner_endpoint
     if endpoint is None and config_path is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from linkready.commands._common import machine_format
 from linkready.domain.netrules import (
     Context,
     NsgFormatError,
@@ -66,7 +67,7 @@ def _span_line(span: PortSpan, multi: bool) -> str:
 @click.option("--vnet-prefix", "vnet_prefixes", multiple=True, metavar="CIDR",
               help="What the VirtualNetwork tag covers (VNet space, peerings, gateway prefixes). Without it, "
                    "rules using the tag cannot be resolved.")
-@click.option("--json", "as_json", is_flag=True, help="Print the decisions as JSON.")
+@machine_format("as_json")
 def command(
     nsg_file: str,
     direction: str,

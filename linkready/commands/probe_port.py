@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import click
 
+from linkready.commands._common import machine_format
 from linkready.domain.ports import PortSpecError, format_ranges, parse_port_spec, sample_ports
 from linkready.facts.network import (
     PORT_ERROR,
@@ -99,7 +100,7 @@ async def _run(
 @click.option("--sample", type=int, default=0, help="Test only N of the ports (the ends always included).")
 @click.option("--dns-server", "dns_servers", multiple=True, metavar="IP[:PORT]",
               help="Resolve HOST with this DNS server instead of the system resolver (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print the scan as JSON.")
+@machine_format("as_json")
 def command(host: str, ports: str, timeout: float, concurrency: int, deadline: float | None, sample: int,
             dns_servers: tuple[str, ...], as_json: bool) -> None:
     """Classify TCP PORTS on HOST as open, refused, filtered or unreachable.

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from linkready.commands._common import machine_format
 from linkready.domain import sql_builds
 
 EXIT_CAN_HOST, EXIT_CANNOT, EXIT_BAD_INPUT, EXIT_NOT_EVALUATED = 0, 1, 2, 3
@@ -121,7 +122,6 @@ def _catalogue_info(as_json: bool) -> None:
 
 @click.command(name="sql-build")
 @click.argument("text", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--mi-initial-primary", is_flag=True, help="The managed instance will be the initial primary.")
 @click.option("--tsql-failover", is_flag=True, help="Planned failovers will be run with T-SQL.")
 @click.option("--multidb", is_flag=True, help="The multiple-database link mode is planned.")
@@ -130,6 +130,7 @@ def _catalogue_info(as_json: bool) -> None:
               help="With --update: take the catalogue from this local file (air-gapped boxes).")
 @click.option("--url", help=f"With --update: the catalogue's HTTPS address (default ${URL_ENV} or {DEFAULT_URL}).")
 @click.option("--catalogue-info", is_flag=True, help="Say which build catalogue is in use and how old it is.")
+@machine_format("as_json")
 def command(text: tuple[str, ...], as_json: bool, mi_initial_primary: bool, tsql_failover: bool,
             multidb: bool, update: bool, source: Path | None, url: str | None, catalogue_info: bool) -> None:
     """Identify a build (15.0.4335.1, 15.0.4335 or pasted SELECT @@VERSION output).

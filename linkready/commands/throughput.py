@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linkready.commands._common import fail_usage
+from linkready.commands._common import fail_usage, machine_format
 from linkready.domain.throughput import (
     BUSY,
     DEFAULT_PORT,
@@ -306,12 +306,13 @@ def listen_command(port: int, bind: str | None, max_seconds: float, once: bool) 
               help="Send for at most this many seconds.")
 @click.option("--max-mb", type=click.FloatRange(0, 102400, min_open=True), default=1024.0, show_default=True,
               help="Send at most this many MB (1024² bytes).")
-@click.option("--connect-timeout", type=click.FloatRange(0, 60, min_open=True), default=5.0, show_default=True)
+@click.option("--timeout", "--connect-timeout", "connect_timeout", type=click.FloatRange(0, 60, min_open=True), default=5.0,
+              show_default=True, help="Seconds to wait for the connection (--connect-timeout: the old name).")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Target file: estimate seeding for its planned databases (reads their sizes from SQL Server).")
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Snapshot: estimate seeding for its planned databases (offline).")
-@click.option("--json", "as_json_output", is_flag=True, help="Print JSON instead of text.")
+@machine_format("as_json_output")
 def test_command(target: str, seconds: float, max_mb: float, connect_timeout: float, config_path: Path | None,
                  snapshot_path: Path | None, as_json_output: bool) -> None:
     """Send test data to a listener for a bounded time/size; print GB/hour and the seeding estimate."""

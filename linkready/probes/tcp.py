@@ -20,6 +20,7 @@ import asyncio
 import errno
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -67,30 +68,84 @@ def is_ip_address(host: str) -> bool:
 _DEFAULT_SOCKET_BUDGET = 512
 
 
-def fd_budget(wanted: int) -> int:
-    """How many sockets the scan may hold at once: ``wanted``, capped by RLIMIT_NOFILE where it exists.
+#: The soft descriptor limit is raised towards the hard limit up to this, once per process.
+_NOFILE_GOAL = 16384
 
-    Raises the soft limit towards the hard limit when that is allowed, because a full 1,000-port
-    scan needs about 1,000 descriptors and many systems default to a soft limit of 1,024.
-    ``resource`` is Unix-only, so it is imported here, not at module level: on Windows the budget
-    is a fixed safe default instead of a traceback.
-    """
+
+def _raise_nofile() -> int | None:
+    """The soft RLIMIT_NOFILE after raising it towards the hard limit; None where there is none."""
     try:
         import resource
     except ImportError:
-        return max(1, min(wanted, _DEFAULT_SOCKET_BUDGET))
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    need = wanted + _FD_RESERVE
-    if soft != resource.RLIM_INFINITY and soft < need:
-        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError):
-            pass
     if soft == resource.RLIM_INFINITY:
-        return max(1, wanted)
-    return max(1, min(wanted, soft - _FD_RESERVE))
+        return None
+    if soft < _NOFILE_GOAL:
+        target = _NOFILE_GOAL if hard == resource.RLIM_INFINITY else min(_NOFILE_GOAL, hard)
+        if target > soft:
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+                soft = target
+            except (ValueError, OSError):
+                pass
+    return int(soft)
+
+
+class SocketBudget:
+    """One count of scan sockets for the whole process, shared by every scan on every thread.
+
+    Estate mode runs many targets at once, each in its own thread with its own event loop: a
+    budget per scan lets eight targets ask for eight times what the process may open, and the
+    kernel then refuses sockets (Errno 24), event loops and even imports. One budget, sized once
+    from RLIMIT_NOFILE less a reserve for everything that is not a scan socket (SQL and HTTPS
+    connections, DNS, event loops, report files), bounds them all together. The wait is a short
+    sleep, not a lock held across an await: the scans live on different event loops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._capacity: int | None = None
+        self._in_use = 0
+
+    @property
+    def capacity(self) -> int:
+        with self._lock:
+            if self._capacity is None:
+                soft = _raise_nofile()
+                if soft is None:
+                    self._capacity = _DEFAULT_SOCKET_BUDGET
+                else:
+                    self._capacity = max(1, soft - max(_FD_RESERVE, soft // 4))
+            return self._capacity
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+    async def acquire(self) -> None:
+        capacity = self.capacity
+        delay = 0.001
+        while True:
+            with self._lock:
+                if self._in_use < capacity:
+                    self._in_use += 1
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+    def release(self) -> None:
+        with self._lock:
+            self._in_use -= 1
+
+
+#: The process's one budget (see :class:`SocketBudget`).
+SOCKETS = SocketBudget()
+
+
+def fd_budget(wanted: int) -> int:
+    """How many sockets one scan may hold at once: ``wanted``, capped by the process's budget."""
+    return max(1, min(wanted, SOCKETS.capacity))
 
 
 def source_address_for(address: str, port: int = 9) -> str:
@@ -169,20 +224,27 @@ async def scan_address(
 
     async def one(port: int) -> PortResult:
         async with limit:
-            budget = timeout
-            if end is not None:
-                remaining = end - loop.time()
-                if remaining <= 0:
-                    return PortResult(
-                        port, PORT_UNTESTED, None, "overall deadline reached before the attempt"
-                    )
-                budget = min(timeout, remaining)
-            result = await _connect_once(address, port, budget)
-            if result.state == PORT_FILTERED and budget < timeout:
+            await SOCKETS.acquire()
+            try:
+                return await attempt(port)
+            finally:
+                SOCKETS.release()
+
+    async def attempt(port: int) -> PortResult:
+        budget = timeout
+        if end is not None:
+            remaining = end - loop.time()
+            if remaining <= 0:
                 return PortResult(
-                    port, PORT_UNTESTED, None, f"overall deadline cut the attempt short after {budget:.2f} s"
+                    port, PORT_UNTESTED, None, "overall deadline reached before the attempt"
                 )
-            return result
+            budget = min(timeout, remaining)
+        result = await _connect_once(address, port, budget)
+        if result.state == PORT_FILTERED and budget < timeout:
+            return PortResult(
+                port, PORT_UNTESTED, None, f"overall deadline cut the attempt short after {budget:.2f} s"
+            )
+        return result
 
     unique = sorted(set(ports))
     results = await asyncio.gather(*(one(p) for p in unique))

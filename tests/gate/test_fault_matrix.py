@@ -20,8 +20,10 @@ import pytest
 
 from linkready.snapshot import dumps, loads
 from tests.conftest import ROOT, run_cli
+from tests.gate.junit import assert_junit_agrees
 
 DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"
+MI = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi"
 WAIVER = '[[waiver]]\ncheck = "SQL-001"\nreason = "r"\nowner = "o"\nexpires = {expires}\n'
 NSG = ('{"name": "n", "properties": {"securityRules": [{"name": "r", "properties": {"priority": PRIORITY, '
        '"direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*", '
@@ -100,9 +102,21 @@ CASES = [
     Case("--save-snapshot is a directory", {"d/keep": "x"}, ("demo", "-q", "--save-snapshot", "{tmp}/d"),
          2, "is a directory"),
     Case("evaluate snapshot missing", {}, ("evaluate", "{tmp}/none.json"), 2, "no such file"),
-    Case("--databases without a file nor --partner-endpoint", {},
-         ("check", "--server", "127.0.0.1,1", "--databases", "Sales"), 2, "needs --partner-endpoint",
-         env={"LINKREADY_SQL_PASSWORD": "x"}),
+    Case("--databases with nothing to probe (no --server, no --mi)", {},
+         ("check", "--databases", "Sales", "--partner-endpoint", "TCP://10.0.0.4:5022", "-o", "{tmp}/out"), 2,
+         "needs --server (the SQL Server) and/or --mi", absent=("out",)),
+    Case("--sarif-root is a file", {"f": "x"}, ("demo", "-q", "--format", "sarif", "--sarif-root", "{tmp}/f",
+                                                "-o", "{tmp}/out"), 2, "'--sarif-root'", absent=("out",)),
+    Case("unknown report format next to sarif", {}, ("demo", "-q", "--format", "sarif,xml", "-o", "{tmp}/out"),
+         2, "unknown format 'xml'", absent=("out",)),
+    Case("one-shot tool --format yaml", {"n.json": NSG.replace("PRIORITY", "100")},
+         ("nsg-eval", "{tmp}/n.json", "--direction", "inbound", "--source", "10.0.0.1", "--port", "5022",
+          "--format", "yaml"), 2, "'yaml' is not one of 'text', 'json'"),
+    Case("SARIF with waived results opted in", {"w.toml": WAIVER.format(expires="2099-01-01")},
+         ("demo", "-q", "--waivers", "{tmp}/w.toml", "--format", "sarif,junit", "--sarif-waived", "-o", "{tmp}/out"),
+         1, "", written=("out/linkready.sarif", "out/linkready-junit.xml")),
+    Case("--databases without a file, --server nor --partner-endpoint", {},
+         ("check", "--mi", MI, "--databases", "Sales"), 2, "needs --server (the partner endpoint defaults to its host)"),
 ]
 
 
@@ -137,6 +151,11 @@ def test_fault(case: Case, tmp_path: Path) -> None:
     assert_clean_stderr(result.stderr, case.exit, case.message)
     for name in case.written:
         assert (tmp_path / name).is_file(), name
+        if name.endswith(".xml"):
+            assert_junit_agrees(tmp_path / name, case.exit)
+        if name.endswith(".sarif"):
+            results = json.loads((tmp_path / name).read_text(encoding="utf-8"))["runs"][0]["results"]
+            assert {r["properties"]["status"] for r in results} <= {"FAIL", "WARN", "ERROR", "WAIVED"}
     for name in case.absent:
         assert not (tmp_path / name).exists(), name
     assert not list(tmp_path.rglob("*.partial-*"))

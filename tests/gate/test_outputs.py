@@ -10,6 +10,7 @@ import pytest
 
 from linkready.snapshot import dumps, loads
 from tests.conftest import ROOT, run_cli
+from tests.gate.junit import assert_junit_agrees
 
 DEMO = ROOT / "linkready" / "data" / "demo_snapshot.json"
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> </details> ``` \x00\x1b[31m"
@@ -40,6 +41,7 @@ def test_junit_parses_strictly_and_agrees_with_the_exit_code(tmp_path: Path, pro
     assert result.returncode in (0, 1, 3), result.stderr
     failed = _failed_tests(tmp_path / "out" / "linkready-junit.xml")
     assert (failed > 0) == (result.returncode != 0)
+    assert_junit_agrees(tmp_path / "out" / "linkready-junit.xml", result.returncode)
 
 
 def test_junit_warn_is_a_failure_where_warn_blocks(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from linkready.config import parse_config
 from linkready.facts.azure import AzureFacts, Subnet, VirtualNetwork
 from linkready.probes import ProbeContext, ProbeOutcome, ProbeSpec, Secrets
 from tests.conftest import ROOT
+from tests.gate.junit import assert_junit_agrees
 from tests.standins.dns.server import (
     MI_FQDN,
     MI_SUBNET,
@@ -124,10 +125,11 @@ def run_scenario(lab: NetnsLab, tmp_path: Path, scenario: Scenario) -> dict[str,
     snapshot.write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path / "report"
     evaluate = subprocess.run(
-        [sys.executable, "-m", "linkready", "evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q"],
+        [sys.executable, "-m", "linkready", "evaluate", str(snapshot), "--format", "json,junit", "-o", str(out), "-q"],
         capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
     )
     assert evaluate.returncode in (0, 1, 3), evaluate.stderr
+    assert_junit_agrees(out / "linkready-junit.xml", evaluate.returncode)
     report = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
     by_id: dict[str, list[dict[str, Any]]] = {}
     for finding in report["findings"]:

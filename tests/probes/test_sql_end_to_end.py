@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.gate.junit import assert_junit_agrees
 from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
 from tests.standins.tds.scenarios import SCENARIOS, Scenario
 
@@ -59,8 +60,9 @@ def collect_and_evaluate(scenario: Scenario, tmp_path: Path) -> tuple[list[dict[
                             env={"LINKREADY_SQL_PASSWORD": PASSWORD})
     assert collected.returncode == 0, collected.stderr
     assert PASSWORD not in snapshot.read_text(encoding="utf-8")
-    evaluated = run_cli("evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q")
+    evaluated = run_cli("evaluate", str(snapshot), "--format", "json,junit", "-o", str(out), "-q")
     assert evaluated.returncode in (0, 1, 3), evaluated.stderr
+    assert_junit_agrees(out / "linkready-junit.xml", evaluated.returncode)
     return findings_of(out), evaluated.returncode
 
 
