@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from linkready.checks._target import AUDIT, MI_DOCS, azcli_block, mi_id, placeholder_names, target_facts
 
 from linkready.domain.docs import DOCS_MAINTENANCE_WINDOW
+from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
 from linkready.model import (
     Area,
@@ -226,7 +227,7 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
 def maintenance_window_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
     sub, group, name = placeholder_names(facts)
-    config = target.maintenance_configuration_name
+    config = name_of(target.maintenance_configuration_id or "")
     for suffix, window in _WINDOWS.items():
         if config.upper().endswith(suffix):
             yield passed(f"Maintenance window {config}: {window}", target=name, observed=config,

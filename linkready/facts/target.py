@@ -143,7 +143,3 @@ class TargetFacts:
         return tuple(
             s for s in self.diagnostic_settings if any(c.lower() in AUDIT_CATEGORIES for c in s.logs)
         )
-
-    @property
-    def maintenance_configuration_name(self) -> str:
-        return (self.maintenance_configuration_id or "").rstrip("/").split("/")[-1]

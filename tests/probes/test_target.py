@@ -16,6 +16,7 @@ import pytest
 from linkready.checks import all_checks, load_profile
 
 from linkready.config import Config, parse_config
+from linkready.domain.resource_ids import name_of
 from linkready.engine import run_check
 from linkready.facts import Facts, PlanFacts, PlannedLink, ProbeError, SqlFacts
 from linkready.model import Finding, Settings, Status
@@ -142,7 +143,7 @@ def test_finished_target_reads_every_fact_with_gets_only() -> None:
     [setting] = facts.diagnostic_settings
     assert setting.logs == ("SQLSecurityAuditEvents", "ResourceUsageStats") and setting.metrics == ("AllMetrics",)
     assert setting.destinations == ("Log Analytics",)
-    assert facts.maintenance_configuration_name == "SQL_WestEurope_MI_1"
+    assert name_of(facts.maintenance_configuration_id or "") == "SQL_WestEurope_MI_1"
     assert facts.hybrid_secondary_usage == "Active"
     insights = [r for r in server.requests if "/providers/Microsoft.Insights/diagnosticSettings" in r.path]
     assert [r.api_version for r in insights] == ["2021-05-01-preview"]
