@@ -267,8 +267,9 @@ def partner_host_resolves_in_vnet(facts: Facts, settings: Settings) -> Iterator[
             yield passed(f"The partner endpoint uses the IP address {host}: nothing to resolve", target=target,
                          observed=host, expected="an IP address, or a name the VNet's DNS resolves")
             continue
-        if net is None or net.partner_dns is None:
-            error = facts.error_for("network.partner_dns")
+        # A probe error (or a snapshot that lost part of the answers) is unknown even when a list is present.
+        error = facts.error_for("network.partner_dns") or facts.error_for("network.vnet_dns_servers")
+        if net is None or net.partner_dns is None or error is not None:
             reason = error.reason if error else "network facts were not collected"
             yield errored(f"Could not evaluate: {reason}", target=target)
             continue
