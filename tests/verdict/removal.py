@@ -109,8 +109,8 @@ def silent(data: dict[str, Any], waivers: list[Waiver], today: date,
     """True when the change leaves the run "Ready" and no check judged it worse.
 
     Judged worse: a finding's status is worse than the baseline's for the same check and target (or
-    new and not PASS/SKIP), or a baseline FAIL that stays FAIL with another message or observed
-    value (FAIL cannot get worse: the check recomputed it from the changed fact).
+    new and not PASS/SKIP), or a baseline WARN/FAIL that keeps its status with another message or
+    observed value (the check recomputed it from the changed fact; a waived finding cannot show more).
     """
     if verdict_of(data, waivers, today) is not Verdict.READY:
         return False
@@ -123,7 +123,8 @@ def silent(data: dict[str, Any], waivers: list[Waiver], today: date,
             continue
         if _RANK[f.status] > _RANK[before.status]:
             return False
-        if f.status is before.status is Status.FAIL and (f.message, f.observed) != (before.message, before.observed):
+        if f.status is before.status and f.status in (Status.WARN, Status.FAIL) and \
+                (f.message, f.observed) != (before.message, before.observed):
             return False
     return True
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_cli
-from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
+from tests.standins.tds.conftest import PASSWORD, require_freetds, serve, source_config
 from tests.standins.tds.scenarios import HEALTHY, Database, Server
 
 
@@ -31,15 +31,8 @@ def run(tmp_path: Path, server: Server, *, options: str = "", endpoint: str = "T
     """collect then evaluate; the JSON report."""
     config, snapshot, out = tmp_path / "target.toml", tmp_path / "snapshot.json", tmp_path / "report"
     with serve(server) as tds:
-        config.write_text(f'''
-[source]
-server = "127.0.0.1,{tds.port}"
-username = "{LOGIN}"
-driver = "FreeTDS"
-encrypt = false
-query_timeout = 1
-login_timeout = 5
-
+        # A roomier query timeout than the probe tests': these judge verdicts, not the timeout path.
+        config.write_text(source_config(tds.port, query_timeout=10) + f'''
 [[link]]
 name = "link-sales"
 databases = {json.dumps(list(databases))}
