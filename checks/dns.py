@@ -66,6 +66,13 @@ def _primary(answers: Sequence[DnsAnswer]) -> DnsAnswer:
     return next((a for a in answers if a.via == "system" or a.server in ("system", "hosts-file")), answers[0])
 
 
+def _no_address(answer: DnsAnswer) -> str | None:
+    """Why an "ok" answer cannot be judged: it records no address (inconsistent facts are unknown)."""
+    if answer.status == DNS_OK and not answer.addresses:
+        return f"{answer.server or 'the resolver'} answered {answer.name or 'the name'} ok but no address was recorded"
+    return None
+
+
 def _failure_message(name: str, answer: DnsAnswer) -> str:
     said = _STATUS_WORDS.get(answer.status, answer.status)
     server = "the hosts file" if answer.server == "hosts-file" else f"DNS server {answer.server}"
@@ -105,6 +112,9 @@ def mi_fqdn_resolves(facts: Facts, settings: Settings) -> Iterator[Result]:
     primary = _primary(answers)
     name = facts.network.mi_fqdn or primary.name
     evidence = [tested_from(facts), *(describe(a) for a in answers)]
+    if (gap := _no_address(primary)) is not None:
+        yield errored(f"Could not evaluate: {gap}", target=name, evidence=evidence)
+        return
     if primary.status == DNS_OK:
         yield passed(
             f"{name} resolves to {', '.join(primary.addresses)} ({'hosts file' if primary.server == 'hosts-file' else primary.server})",
@@ -186,7 +196,7 @@ def mi_fqdn_is_vnet_local(facts: Facts, settings: Settings) -> Iterator[Result]:
     prefixes = facts.azure.subnet.address_prefixes
     evidence = [tested_from(facts), f"Managed instance subnet: {', '.join(prefixes)}.",
                 *(describe(a) for a in answers)]
-    if primary.status != DNS_OK:
+    if primary.status != DNS_OK or _no_address(primary) is not None:
         yield errored(f"{name} did not resolve here, so its address cannot be judged (see DNS-001)",
                       target=name, evidence=evidence)
         return
@@ -267,14 +277,18 @@ def partner_host_resolves_in_vnet(facts: Facts, settings: Settings) -> Iterator[
             yield passed(f"The partner endpoint uses the IP address {host}: nothing to resolve", target=target,
                          observed=host, expected="an IP address, or a name the VNet's DNS resolves")
             continue
-        if net is None or net.partner_dns is None:
-            error = facts.error_for("network.partner_dns")
+        # A probe error (or a snapshot that lost part of the answers) is unknown even when a list is present.
+        error = facts.error_for("network.partner_dns") or facts.error_for("network.vnet_dns_servers")
+        if net is None or net.partner_dns is None or error is not None:
             reason = error.reason if error else "network facts were not collected"
             yield errored(f"Could not evaluate: {reason}", target=target)
             continue
         azure_vnet = facts.azure.vnet if facts.azure else None
         vnet_servers = net.vnet_dns_servers or (azure_vnet.dns_servers if azure_vnet else ())
         answers = [a for a in net.partner_dns if a.name == host]
+        if gaps := [g for g in map(_no_address, answers) if g]:
+            yield errored(f"Could not evaluate: {gaps[0]}", target=target)
+            continue
         system = [a for a in answers if _via(a, vnet_servers) == "system"]
         vnet = [a for a in answers if _via(a, vnet_servers) == "vnet"]
         expected_here = set(expected_addresses)

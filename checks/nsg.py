@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
-from linkready.domain.endpoints import parse_endpoint
+from linkready.domain.endpoints import parse_endpoint, sql_side_ports
 from linkready.domain.netrules import (
     Context,
     EffectiveRoute,
@@ -25,14 +25,21 @@ from linkready.domain.netrules import (
     route_for_prefix,
     summarize,
 )
+from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE
 from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts
 from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
-HADR = (11000, 11999)
-MIRRORING = (5022, 5022)
+HADR = MI_REDIRECT_RANGE
+MIRRORING = (MI_ENDPOINT_PORT, MI_ENDPOINT_PORT)
+
+
+def planned_sql_ports(facts: Facts) -> tuple[int, ...]:
+    """The SQL Server side ports this plan needs (partner endpoints, else the endpoint's port)."""
+    endpoints = facts.sql.endpoints if facts.sql and facts.sql.endpoints else ()
+    return sql_side_ports((link.partner_endpoint for link in facts.plan.links), (e.port for e in endpoints))
 
 
 def source_prefixes(facts: Facts) -> list[str]:
@@ -133,7 +140,8 @@ def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, na
     )
 
 
-def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: str, rule_name: str) -> Iterator[Result]:
+def _judge_flows(facts: Facts, spans: Sequence[tuple[int, int]], towards_mi: bool) -> Iterator[Result]:
+    """Every leg of the path for every port span the plan needs; targets name the port when several."""
     azure = facts.azure
     assert azure is not None and azure.subnet is not None  # requires= guarantees both
     if not source_prefixes(facts):
@@ -148,11 +156,28 @@ def _judge_flows(facts: Facts, ports: tuple[int, int], towards_mi: bool, what: s
         yield errored(f"Could not evaluate: the MI subnet names NSG {azure.subnet.nsg_id.rsplit('/', 1)[-1]} but "
                       "azure.nsg was not collected", target="MI subnet")
     elif azure.nsg is None:
+        what = ", ".join(_what(span, towards_mi) for span in spans)
         yield passed(f"The MI subnet has no NSG: Azure allows {what}", target="MI subnet",
                      observed="no NSG associated", expected=f"{what} allowed")
     vm_error = facts.error_for("azure.source_vm_nsgs")
     if vm_error is not None and vm_error.kind != "not_found":  # not found: SQL Server is not an Azure VM
         yield errored(f"Could not evaluate the SQL Server VM's NSGs: {vm_error.reason}")
+    for ports in spans:
+        for result in _judge_legs(facts, ports, towards_mi):
+            yield replace(result, target=f"{result.target} port {_port_text(ports)}") if len(spans) > 1 else result
+
+
+def _port_text(ports: tuple[int, int]) -> str:
+    return str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
+
+
+def _what(ports: tuple[int, int], towards_mi: bool) -> str:
+    return f"TCP {_port_text(ports)} {'from' if towards_mi else 'to'} SQL Server"
+
+
+def _judge_legs(facts: Facts, ports: tuple[int, int], towards_mi: bool) -> Iterator[Result]:
+    what = _what(ports, towards_mi)
+    rule_name = f"allow-milink-{'hadr' if ports == HADR else _port_text(ports)}-{'in' if towards_mi else 'out'}"
     for leg in _legs(facts, ports, towards_mi):
         spans = evaluate(leg.nsg.rules, leg.direction, "tcp", leg.sources, leg.destinations, [ports], leg.ctx)
         verdict = summarize(spans)
@@ -211,7 +236,7 @@ _NSG_RATIONALE = (
     prevents=(41962, 41986),
 )
 def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _judge_flows(facts, MIRRORING, True, "TCP 5022 from SQL Server", "allow-milink-5022-in")
+    yield from _judge_flows(facts, [MIRRORING], True)
 
 
 @check(
@@ -228,23 +253,25 @@ def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     prevents=(41962, 41986),
 )
 def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _judge_flows(facts, HADR, True, "TCP 11000-11999 from SQL Server", "allow-milink-hadr-in")
+    yield from _judge_flows(facts, [HADR], True)
 
 
 @check(
     id="NSG-003",
-    title="NSGs allow TCP 5022 from the managed instance subnet to SQL Server",
+    title="NSGs allow the SQL Server endpoint port (TCP 5022 by default) from the managed instance subnet",
     area=Area.NSG,
     severity=Severity.CRITICAL,
-    rationale=_NSG_RATIONALE + " The instance connects back to SQL Server's endpoint on 5022.",
-    remediation="Allow outbound TCP 5022 to the SQL Server prefix on the MI subnet NSG (and inbound on the VM's NSG).",
+    rationale=_NSG_RATIONALE + " The instance connects back to SQL Server's endpoint on the partner endpoint's port "
+              "(5022 unless the SQL Server endpoint was given another; the managed instance's ports cannot change).",
+    remediation="Allow outbound TCP to the SQL Server prefix on the partner endpoint's port (5022 by default) on the MI "
+                "subnet NSG, and inbound on the VM's NSG.",
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962,),
 )
 def nsg_allows_5022_from_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
-    yield from _judge_flows(facts, MIRRORING, False, "TCP 5022 to SQL Server", "allow-milink-5022-out")
+    yield from _judge_flows(facts, [(p, p) for p in planned_sql_ports(facts)], False)
 
 
 def _route_result(prefix: str, part: str, route: EffectiveRoute | None, facts: Facts) -> Result:

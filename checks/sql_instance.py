@@ -176,8 +176,10 @@ def edition_and_host_supported(facts: Facts, settings: Settings) -> Iterator[Res
         problems.append(f"{instance.host_distribution} is a client OS: availability groups cannot be enabled on it")
     if problems:
         yield failed("; ".join(problems), observed=observed, expected=expected)
-    elif not host and host_error is not None:
-        yield errored(f"The host OS could not be read: {host_error.reason}", observed=observed, expected=expected)
+    elif not instance.host_platform:
+        # Unknown is never "supported": neither sys.dm_os_host_info nor @@VERSION named the host OS.
+        why = host_error.reason if host_error is not None else "sys.dm_os_host_info and @@VERSION did not name it"
+        yield errored(f"The host OS could not be read: {why}", observed=observed, expected=expected)
     elif warnings:
         yield warned("; ".join(warnings), observed=observed, expected=expected)
     else:

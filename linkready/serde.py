@@ -47,12 +47,17 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def from_data(cls: type[T], data: Any, path: str = "$") -> T:
-    """JSON-ready data → instance of ``cls`` (a dataclass or a typing form), strictly."""
-    return typing.cast(T, _convert(cls, data, path))
+def from_data(cls: type[T], data: Any, path: str = "$", absent: list[str] | None = None) -> T:
+    """JSON-ready data → instance of ``cls`` (a dataclass or a typing form), strictly.
+
+    A key missing from an object whose field has a default takes the default; when ``absent`` is
+    given, the path of every such key is appended to it, so the caller can tell "absent" from
+    "the default value" (a snapshot must not turn a fact it lacks into a silent default).
+    """
+    return typing.cast(T, _convert(cls, data, path, absent if absent is not None else []))
 
 
-def _convert(tp: Any, data: Any, path: str) -> Any:
+def _convert(tp: Any, data: Any, path: str, absent: list[str]) -> Any:
     origin = typing.get_origin(tp)
     if tp is Any:
         return data
@@ -64,10 +69,14 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         for arg in args:
             if arg is type(None):
                 continue
+            tried: list[str] = []  # a failed alternative's absent keys are not the value's
             try:
-                return _convert(arg, data, path)
+                value = _convert(arg, data, path, tried)
             except SerdeError as exc:
                 errors.append(str(exc))
+            else:
+                absent.extend(tried)
+                return value
         raise SerdeError(errors[0] if errors else f"{path}: unexpected null")
     if origin is typing.Literal:
         if data not in typing.get_args(tp):
@@ -78,15 +87,15 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             raise SerdeError(f"{path}: expected a list, got {type(data).__name__}")
         args = typing.get_args(tp)
         item = args[0] if args else Any
-        items = [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
+        items = [_convert(item, v, f"{path}[{i}]", absent) for i, v in enumerate(data)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(data, dict):
             raise SerdeError(f"{path}: expected an object, got {type(data).__name__}")
         _, vt = typing.get_args(tp) or (str, Any)
-        return {k: _convert(vt, v, f"{path}.{k}") for k, v in data.items()}
+        return {k: _convert(vt, v, f"{path}.{k}", absent) for k, v in data.items()}
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return _dataclass(tp, data, path)
+        return _dataclass(tp, data, path, absent)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(data)
@@ -118,7 +127,7 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
     raise SerdeError(f"{path}: cannot convert to {tp!r}")
 
 
-def _dataclass(cls: type, data: Any, path: str) -> Any:
+def _dataclass(cls: type, data: Any, path: str, absent: list[str]) -> Any:
     if not isinstance(data, dict):
         raise SerdeError(f"{path}: expected an object, got {type(data).__name__}")
     hints = _hints(cls)
@@ -129,7 +138,9 @@ def _dataclass(cls: type, data: Any, path: str) -> Any:
     kwargs = {}
     for name, f in fields.items():
         if name in data:
-            kwargs[name] = _convert(hints[name], data[name], f"{path}.{name}")
+            kwargs[name] = _convert(hints[name], data[name], f"{path}.{name}", absent)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise SerdeError(f"{path}: missing key {name!r}")
+        else:
+            absent.append(f"{path}.{name}")
     return cls(**kwargs)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from linkready.facts import Facts
+from linkready.facts import ErrorKind, Facts, ProbeError
 from linkready.serde import SerdeError, from_data, to_data
 
 #: 2 adds the per-probe manifest (Facts.manifest); 1 is still read: an absent area is then not collected.
@@ -69,12 +70,58 @@ def loads(text: str, origin: str = "snapshot") -> Snapshot:
             f"{origin}: schema_version {version} is newer than this linkready understands "
             f"({SCHEMA_VERSION}); upgrade linkready"
         )
+    absent: list[str] = []
     try:
-        return from_data(Snapshot, data)
+        snapshot = from_data(Snapshot, data, absent=absent)
     except RecursionError:
         raise SnapshotError(f"{origin}: corrupt snapshot: nested too deeply") from None
     except SerdeError as exc:
         raise SnapshotError(f"{origin}: corrupt snapshot: {exc}") from None
+    gaps = absent_errors(absent)
+    if not gaps:
+        return snapshot
+    facts = replace(snapshot.facts, errors=snapshot.facts.errors + gaps)
+    return replace(snapshot, facts=facts)
+
+
+#: Keys of Facts whose absence has its own rule: an absent area is not collected (Facts.state_of),
+#: errors and manifest are bookkeeping, and the collector only says where the probes ran.
+_OWN_RULE = ("errors", "manifest", "collector", "sql", "azure", "network", "target")
+
+
+def _fact_of(key: str) -> str | None:
+    """The fact a missing key makes incomplete: ``sql.databases`` for ``sql.databases[0].state``;
+    the whole plan for a plan key (direction, ports and cloud shape every check of the link)."""
+    head, _, rest = key.partition(".")
+    if head in _OWN_RULE and (not rest or head in ("errors", "manifest", "collector")):
+        return None
+    if head == "plan":
+        return "plan"
+    second = re.split(r"[.\[]", rest, maxsplit=1)[0]
+    return f"{head}.{second}"
+
+
+def absent_errors(absent: list[str]) -> tuple[ProbeError, ...]:
+    """One INCOMPLETE error per fact that lacks keys in the snapshot (version 1 or hand-edited).
+
+    A key the snapshot does not carry is not collected, never its dataclass default: a default
+    ``False`` for ``has_filestream`` or ``0`` for ``inmemory_files`` would pass the checks.
+    """
+    by_fact: dict[str, list[str]] = {}
+    for path in absent:
+        if not path.startswith("$.facts."):
+            continue
+        key = path.removeprefix("$.facts.")
+        fact = _fact_of(key)
+        if fact is not None:
+            by_fact.setdefault(fact, []).append(key)
+    errors = []
+    for fact, keys in by_fact.items():
+        more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+        reason = (f"the snapshot has no {', '.join(keys[:3])}{more} (an older linkready or a hand edit): "
+                  "collect again")
+        errors.append(ProbeError("snapshot", fact, ErrorKind.INCOMPLETE, reason))
+    return tuple(errors)
 
 
 def load(path: Path) -> Snapshot:

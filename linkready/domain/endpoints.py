@@ -7,9 +7,10 @@ runbook and ``network-test`` all read it), so that they agree on what is well fo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from linkready.domain.ports import MAX_PORT, MIN_PORT
+from linkready.domain.ports import MAX_PORT, MIN_PORT, SQL_DEFAULT_ENDPOINT_PORT
 
 # SQL Server reads the scheme case-insensitively; an IPv6 address is written in brackets. The port
 # pattern takes up to five digits so that "TCP://host:70000" parses and can be reported as out of
@@ -59,6 +60,19 @@ def split_endpoint(endpoint: str) -> tuple[str, int] | None:
     if parsed is None or not parsed.port_in_range:
         return None
     return parsed.host, parsed.port
+
+
+def sql_side_ports(partner_endpoints: Iterable[str], endpoint_ports: Iterable[int] = ()) -> tuple[int, ...]:
+    """The ports the managed instance connects to on SQL Server, which the plan actually needs open.
+
+    Each planned partner endpoint's port (``TCP://host:port``, what the link is created with); with
+    no endpoint that parses, the SQL Server mirroring endpoint's own port; else the default 5022.
+    """
+    planned = sorted({p[1] for p in (split_endpoint(e) for e in partner_endpoints) if p})
+    if planned:
+        return tuple(planned)
+    listening = sorted(set(endpoint_ports))
+    return tuple(listening) or (SQL_DEFAULT_ENDPOINT_PORT,)
 
 
 def certificate_name_for(server_name: str) -> str:

@@ -175,7 +175,8 @@ class RuleMatch:
 
 def _protocol_matches(rule_protocol: str, flow_protocol: str) -> bool:
     rp = rule_protocol.strip().lower()
-    return rp in ("*", "any") or rp == flow_protocol.strip().lower()
+    # "All" is the effective-rules format's spelling of "*" (az network nic list-effective-nsg).
+    return rp in ("*", "any", "all") or rp == flow_protocol.strip().lower()
 
 
 def _addresses_match(specs: Sequence[str], asgs: Sequence[str], version: int, value: int, ctx: Context,

@@ -1,6 +1,12 @@
 """NSG documents: an ARM GET body or ``az network nsg show`` output read into facts (pure: no I/O).
 
 Split from netrules so the evaluator reads as evaluation; ``nsg-eval`` and the Azure probe parse here.
+
+The *effective* format (``az network nic list-effective-nsg``, ARM ``effectiveNetworkSecurityGroups``)
+writes the same rules differently: ``"protocol": "All"``, ports as ``"3389-3389"`` / ``"0-65535"``,
+names prefixed ``securityRules/`` or ``defaultSecurityRules/``, tags beside their
+``expandedSourceAddressPrefix`` lists. It is normalised here into the GET shape, so both formats are
+evaluated by one evaluator and give one answer.
 """
 
 from __future__ import annotations
@@ -42,12 +48,36 @@ def _asg_names(value: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+#: Name prefixes of the effective-rules format: which list of the NSG a rule came from.
+_EFFECTIVE_CUSTOM = "securityRules/"
+_EFFECTIVE_DEFAULT = "defaultSecurityRules/"
+
+
+def _protocol(value: Any) -> str:
+    # The effective format says "All" where the GET format says "*".
+    text = str(value or "*")
+    return "*" if text.strip().lower() == "all" else text
+
+
+def _prefixes(props: Mapping[str, Any], side: str) -> tuple[str, ...]:
+    """The rule's address prefixes for ``side`` ("source"/"destination"), as written (tags kept).
+
+    An effective rule whose prefix fields are empty carries only the expanded list: use it.
+    """
+    written = _as_list(props.get(f"{side}AddressPrefix"), props.get(f"{side}AddressPrefixes"))
+    expanded = props.get(f"expanded{side.capitalize()}AddressPrefix")
+    return written or _as_list(None, expanded)
+
+
 def rule_from_arm(raw: Mapping[str, Any], is_default: bool = False) -> SecurityRule:
-    """One security rule from its ARM (or az CLI) JSON."""
+    """One security rule from its ARM (or az CLI) JSON, GET or effective format."""
     if not isinstance(raw, Mapping):
         raise NsgFormatError("a security rule is not a JSON object")
     props = _rule_props(raw)
     name = str(raw.get("name") or props.get("name") or "")
+    if name.startswith(_EFFECTIVE_DEFAULT):
+        name, is_default = name.removeprefix(_EFFECTIVE_DEFAULT), True
+    name = name.removeprefix(_EFFECTIVE_CUSTOM)
     try:
         priority = int(props["priority"])
         direction = str(props["direction"])
@@ -62,10 +92,10 @@ def rule_from_arm(raw: Mapping[str, Any], is_default: bool = False) -> SecurityR
         priority=priority,
         direction=direction.capitalize(),
         access=access.capitalize(),
-        protocol=str(props.get("protocol") or "*"),
-        source_prefixes=_as_list(props.get("sourceAddressPrefix"), props.get("sourceAddressPrefixes")),
+        protocol=_protocol(props.get("protocol")),
+        source_prefixes=_prefixes(props, "source"),
         source_ports=_as_list(props.get("sourcePortRange"), props.get("sourcePortRanges")) or ("*",),
-        destination_prefixes=_as_list(props.get("destinationAddressPrefix"), props.get("destinationAddressPrefixes")),
+        destination_prefixes=_prefixes(props, "destination"),
         destination_ports=_as_list(props.get("destinationPortRange"), props.get("destinationPortRanges")) or ("*",),
         source_asgs=_asg_names(props.get("sourceApplicationSecurityGroups")),
         destination_asgs=_asg_names(props.get("destinationApplicationSecurityGroups")),
@@ -100,8 +130,9 @@ def nsg_from_arm(doc: Any) -> tuple[NetworkSecurityGroup, bool]:
     Returns the NSG and whether Azure's default rules had to be added because the document did
     not carry them (a hand-written rule list).
     """
+    doc = _effective_document(doc)
     if isinstance(doc, list):
-        doc = {"securityRules": doc}
+        doc = _split_rule_list(doc)
     if not isinstance(doc, Mapping):
         raise NsgFormatError("the NSG document is not a JSON object")
     props = doc.get("properties") if isinstance(doc.get("properties"), Mapping) else doc
@@ -121,6 +152,44 @@ def nsg_from_arm(doc: Any) -> tuple[NetworkSecurityGroup, bool]:
         NetworkSecurityGroup(id=str(doc.get("id", "")), name=str(doc.get("name", "")), rules=tuple(rules)),
         added,
     )
+
+
+def _split_rule_list(rules: list[Any]) -> dict[str, Any]:
+    """A bare rule list; effective rules name the default ones ``defaultSecurityRules/…``."""
+    def is_default(rule: Any) -> bool:
+        return isinstance(rule, Mapping) and str(rule.get("name", "")).startswith(_EFFECTIVE_DEFAULT)
+
+    defaults = [r for r in rules if is_default(r)]
+    doc: dict[str, Any] = {"securityRules": [r for r in rules if not is_default(r)]}
+    if defaults:
+        doc["defaultSecurityRules"] = defaults
+    return doc
+
+
+def _effective_document(doc: Any) -> Any:
+    """``az network nic list-effective-nsg`` output (``{"value": [{networkSecurityGroup, effectiveSecurityRules}]}``)
+    → the one NSG's id and rule list; anything else unchanged. Several NSGs are refused, naming the format."""
+    if isinstance(doc, Mapping) and isinstance(doc.get("value"), list):
+        entries = doc["value"]
+    elif isinstance(doc, Mapping) and "effectiveSecurityRules" in doc:
+        entries = [doc]
+    else:
+        return doc
+    if not entries:
+        raise NsgFormatError("an effective-NSG document (az network nic list-effective-nsg) with no NSG in it")
+    if len(entries) > 1 or not isinstance(entries[0], Mapping):
+        names = ", ".join(name_of(str((e.get("networkSecurityGroup") or {}).get("id", ""))) or "?"
+                          for e in entries if isinstance(e, Mapping))
+        raise NsgFormatError(f"an effective-NSG document (az network nic list-effective-nsg) with {len(entries)} "
+                             f"NSGs ({names}): nsg-eval judges one NSG; save one entry of \"value\" and run it per NSG")
+    entry = entries[0]
+    rules = entry.get("effectiveSecurityRules")
+    if not isinstance(rules, list):
+        raise NsgFormatError("an effective-NSG document (az network nic list-effective-nsg) whose "
+                             "effectiveSecurityRules is not a list")
+    nsg_id = str((entry.get("networkSecurityGroup") or {}).get("id", "")) if isinstance(
+        entry.get("networkSecurityGroup"), Mapping) else ""
+    return {"id": nsg_id, "name": name_of(nsg_id) or "", **_split_rule_list(rules)}
 
 
 def load_nsg_text(text: str) -> tuple[NetworkSecurityGroup, bool]:

@@ -15,6 +15,10 @@ MAX_PORT = 65535
 #: Ports the managed instance link needs from SQL Server to the managed instance.
 MI_ENDPOINT_PORT = 5022
 MI_REDIRECT_RANGE = (11000, 11999)
+#: The SQL Server endpoint's default port. Unlike the managed instance's, it may be changed (a named
+#: instance needs its own): the managed instance connects to the port the partner endpoint names
+#: (``linkready.domain.endpoints.sql_side_ports``).
+SQL_DEFAULT_ENDPOINT_PORT = 5022
 
 
 class PortSpecError(ValueError):

@@ -47,6 +47,8 @@ class ErrorKind(enum.StrEnum):
     UNREACHABLE = "unreachable"
     CONFIG = "config"
     ERROR = "error"
+    #: The snapshot lacks the key (written by an older linkready, or edited by hand): not a default.
+    INCOMPLETE = "incomplete"
 
 
 class ProbeState(enum.StrEnum):
@@ -134,6 +136,17 @@ class Facts:
                 return err
         return None
 
+    def incomplete_under(self, path: str) -> ProbeError | None:
+        """A part of ``path`` the snapshot lacks: a check that needs the whole cannot judge it.
+
+        Only for INCOMPLETE errors: a probe error on a sub-fact is the check's to weigh (it may
+        not read that part), but a snapshot that lost a key says nothing about which part is sound.
+        """
+        for err in self.errors:
+            if err.kind is ErrorKind.INCOMPLETE and err.fact.startswith(path + "."):
+                return err
+        return None
+
     def manifest_for(self, area: str) -> ProbeManifest | None:
         return next((m for m in self.manifest if m.fact == area), None)
 
@@ -146,6 +159,9 @@ class Facts:
         error = self.error_for(path)
         if error is not None:
             return FactState.NOT_COLLECTED, f"{path} could not be read: {error.reason}"
+        gap = self.incomplete_under(path)
+        if gap is not None:
+            return FactState.NOT_COLLECTED, f"{path} is incomplete: {gap.reason}"
         if lookup(self, path) is not None:
             return FactState.COLLECTED, ""  # a value present is collected, whatever the manifest says
         area = path.split(".")[0]

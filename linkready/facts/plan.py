@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+#: Closed sets the config validates; a snapshot is held to them too (serde refuses any other value,
+#: so an edited "" cannot silently become the default direction or mode).
+InitialPrimary = Literal["SQLServer", "ManagedInstance"]
+LinkMode = Literal["SingleDatabase", "MultiDatabase"]
 
 
 @dataclass(frozen=True)
@@ -14,14 +20,14 @@ class PlannedLink:
     partner_endpoint: str
     replication_mode: str = "Async"
     #: SingleDatabase (GA) or MultiDatabase (preview, SQL Server 2022 CU27+/2025 CU9+).
-    link_mode: str = "SingleDatabase"
+    link_mode: LinkMode = "SingleDatabase"
 
 
 @dataclass(frozen=True)
 class PlanFacts:
     links: tuple[PlannedLink, ...] = ()
     #: "SQLServer" (SQL Server is the initial primary) or "ManagedInstance".
-    initial_primary: str = "SQLServer"
+    initial_primary: InitialPrimary = "SQLServer"
     #: The plan needs failback (DR both ways) after failing over to the managed instance.
     failback: bool = False
     #: Planned failovers will be run with T-SQL (needs SQL Server 2022 CU13).

@@ -24,7 +24,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from linkready.domain.endpoints import split_endpoint
-from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, sample_ports
+from linkready.domain.ports import (
+    MI_ENDPOINT_PORT,
+    MI_REDIRECT_RANGE,
+    SQL_DEFAULT_ENDPOINT_PORT,
+    format_ranges,
+    sample_ports,
+)
 from linkready.facts import Collector, ProbeError
 from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan
 from linkready.probes import ProbeContext, ProbeOutcome
@@ -210,7 +216,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             host = plan.source_address or (server_host(plan.source_server) if plan.source_server else "")
             if not host:
                 return None
-            target = (host, MI_ENDPOINT_PORT)
+            target = (host, SQL_DEFAULT_ENDPOINT_PORT)  # no planned partner endpoint names a port
         host, port = target
         if is_ip_address(host):
             results = await scan_address(host, [port], timeout=net.connect_timeout, deadline=remaining())

@@ -195,3 +195,11 @@ def test_dns003_error_when_network_facts_failed() -> None:
     found = run("DNS-003", facts(network=NetworkFacts(), endpoints=(EP, f"TCP://{SQL_ADDR}:5022"), errors=(err,)))
     assert [x.status for x in found] == [Status.ERROR, Status.PASS]
     assert "did not finish" in found[0].message
+
+
+def test_an_ok_answer_without_an_address_is_unknown_not_resolved() -> None:
+    # Inconsistent facts (a hand-edited or damaged snapshot): "ok" with nothing to connect to.
+    empty = answer("ok")
+    for check_id in ("DNS-001", "DNS-002"):
+        f = one(check_id, facts(mi_dns=(empty,)))
+        assert f.status is Status.ERROR, check_id

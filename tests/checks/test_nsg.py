@@ -181,3 +181,38 @@ def test_subnet_read_error_is_error_for_every_nsg_check() -> None:
     for check_id in ("NSG-001", "NSG-002", "NSG-003", "NSG-004", "NSG-005"):
         assert [x.status for x in run(check_id, f)] == [Status.ERROR], check_id
 
+
+
+def _on_port(port: int) -> Facts:
+    """The healthy plan with the SQL Server endpoint moved to ``port`` (a named instance's own port)."""
+    base = plan()
+    links = tuple(replace(link, partner_endpoint=f"TCP://10.10.2.4:{port}") for link in base.links)
+    return facts(plan_facts=replace(base, links=links))
+
+
+def test_nsg_003_judges_the_planned_sql_server_port_not_5022() -> None:
+    # The reference allows another port on the SQL Server side; the healthy NSGs open only 5022 outbound,
+    # and the rule above DenyAllOutBound (VirtualNetwork) would hide it, so deny the rest explicitly.
+    deny = rule("deny-rest-out", 4000, "Outbound", "Deny", "*", "*", "*", "*")
+    f = _on_port(5023)
+    assert f.azure is not None and f.azure.nsg is not None
+    f = replace(f, azure=replace(f.azure, nsg=nsg(*MI_NSG_RULES, deny)))
+    finding = mi_leg(run("NSG-003", f))
+    assert finding.status is Status.FAIL and "TCP 5023 to SQL Server" in finding.message
+    assert "--destination-port-ranges 5023" in finding.fix[0].code and "allow-milink-5023-out" in finding.fix[0].code
+    healthy = mi_leg(run("NSG-003", replace(f, plan=plan())))
+    assert healthy.status is Status.PASS and "TCP 5022" in healthy.message
+
+
+def test_nsg_001_stays_on_5022_whatever_the_sql_server_port() -> None:
+    # The managed instance's ports cannot be changed: the inbound legs are 5022 and 11000-11999 always.
+    finding = mi_leg(run("NSG-001", _on_port(5023)))
+    assert finding.status is Status.PASS and "TCP 5022 from SQL Server" in finding.message
+
+
+def test_two_planned_ports_are_judged_each_with_the_port_in_the_target() -> None:
+    base = plan()
+    first, second = base.links
+    f = facts(plan_facts=replace(base, links=(first, replace(second, partner_endpoint="tcp://10.10.2.4:5023"))))
+    targets = {x.target for x in run("NSG-003", f)}
+    assert {"nsg-sqlmi (MI subnet) outbound port 5022", "nsg-sqlmi (MI subnet) outbound port 5023"} <= targets

@@ -26,6 +26,8 @@ CASES = [
     ("SQL-003", facts(instance=instance(edition="Web Edition (64-bit)")), "FAIL"),
     ("SQL-003", facts(instance=instance(host_distribution="Windows 11 Pro")), "FAIL"),
     ("SQL-003", facts(instance=instance(edition="Evaluation Edition (64-bit)")), "WARN"),
+    # No host OS named (neither dm_os_host_info nor @@VERSION): unknown is never "supported".
+    ("SQL-003", facts(instance=instance(host_platform="", host_distribution="", host_release="")), "ERROR"),
     ("SQL-004", facts(), "PASS"),
     ("SQL-004", facts(instance=instance(is_hadr_enabled=False, hadr_manager_status=0)), "FAIL"),
     ("SQL-004", facts(instance=instance(hadr_manager_status=2)), "FAIL"),

@@ -90,3 +90,42 @@ def test_malformed_input_exits_2_with_one_line(tmp_path: Path, content: str, arg
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     out = run_cli("nsg-eval", str(tmp_path / "nope.json"), "--direction", "inbound", "--source", "10.1.0.4", "--port", "1")
     assert out.returncode == 2 and "cannot be read" in out.stderr
+
+
+def _effective(rules: list[dict[str, object]]) -> dict[str, object]:
+    """NSG in the ``az network nic list-effective-nsg`` shape: flat rules, "All", "a-b" ports, prefixed names."""
+    flat = []
+    for r in rules:
+        props = dict(r["properties"])  # type: ignore[call-overload]
+        props["protocol"] = "All" if props["protocol"] == "*" else props["protocol"]
+        for key in ("destinationPortRange", "sourcePortRange"):
+            if key in props:
+                value = props.pop(key)
+                props[key + "s"] = ["0-65535" if value == "*" else value if "-" in value else f"{value}-{value}"]
+        if "destinationPortRanges" in props:
+            props["destinationPortRanges"] = [p if "-" in p else f"{p}-{p}" for p in props["destinationPortRanges"]]
+        flat.append({"name": f"securityRules/{r['name']}", **props})
+    return {"value": [{"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+                                                     "networkSecurityGroups/nsg-sqlmi"},
+                       "effectiveSecurityRules": flat}]}
+
+
+def test_effective_nsg_document_gives_the_same_answer_as_the_get_format(tmp_path: Path, nsg_file: Path) -> None:
+    effective = tmp_path / "effective.json"
+    effective.write_text(json.dumps(_effective(NSG["properties"]["securityRules"])))  # type: ignore[index]
+    args = ("--direction", "inbound", "--source", "10.1.0.4", "--port", "5022,80,11000-11999",
+            "--vnet-prefix", "10.20.0.0/16", "--json")
+    get, eff = (run_cli("nsg-eval", str(path), *args) for path in (nsg_file, effective))
+    assert get.returncode == eff.returncode == 1, eff.stderr
+    assert json.loads(get.stdout)["decisions"] == json.loads(eff.stdout)["decisions"]
+
+
+def test_effective_nsg_document_with_two_nsgs_exits_2_naming_the_format(tmp_path: Path) -> None:
+    doc = _effective(NSG["properties"]["securityRules"])  # type: ignore[index]
+    doc["value"] = [*doc["value"], {"networkSecurityGroup": {"id": "/x/networkSecurityGroups/nsg-nic"},  # type: ignore[misc]
+                                    "effectiveSecurityRules": []}]
+    path = tmp_path / "effective.json"
+    path.write_text(json.dumps(doc))
+    out = run_cli("nsg-eval", str(path), "--direction", "inbound", "--source", "10.1.0.4", "--port", "5022")
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and "az network nic list-effective-nsg" in out.stderr

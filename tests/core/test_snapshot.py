@@ -104,3 +104,49 @@ def test_schema_2_manifest_not_asked_skips_and_not_collected_errors() -> None:
             entry.update(state="not_collected", reason="the sql probe did not finish within 30 s")
     by_id = {f.check_id: f for f in evaluate(loads(json.dumps(data)).facts, load_profile("preflight"))}
     assert by_id["SQL-001"].status is Status.ERROR and "did not finish within 30 s" in by_id["SQL-001"].message
+
+
+def test_a_key_the_snapshot_lacks_is_not_collected_never_its_default() -> None:
+    # has_filestream defaults to False, which DB-005 would pass: an old or hand-edited snapshot that lacks
+    # it says nothing, so every check that needs sql.databases is unknown, naming the missing key.
+    from linkready.engine import evaluate
+    from linkready.facts import ErrorKind, FactState
+    from linkready.model import Status
+    from linkready.policy import load_profile
+
+    data = json.loads(DEMO.read_text())
+    del data["facts"]["sql"]["databases"][0]["has_filestream"]
+    facts = loads(json.dumps(data)).facts
+    gap = facts.error_for("sql.databases")
+    assert gap is not None and gap.kind is ErrorKind.INCOMPLETE and gap.probe == "snapshot"
+    assert "sql.databases[0].has_filestream" in gap.reason
+    assert facts.state_of("sql")[0] is FactState.NOT_COLLECTED  # a check needing the whole area is unknown too
+    assert facts.state_of("sql.instance")[0] is FactState.COLLECTED  # the sound parts stay judged
+    by_id = {f.check_id: f for f in evaluate(facts, load_profile("preflight"))}
+    assert by_id["DB-001"].status is Status.ERROR and "has_filestream" in by_id["DB-001"].message
+    assert by_id["SQL-001"].status is not Status.ERROR
+
+
+def test_a_plan_key_the_snapshot_lacks_makes_every_link_check_unknown() -> None:
+    # initial_primary absent would default to SQLServer: the direction every database check takes is a guess.
+    from linkready.engine import evaluate
+    from linkready.model import Status
+    from linkready.policy import load_profile
+
+    data = json.loads(DEMO.read_text())
+    del data["facts"]["plan"]["initial_primary"]
+    by_id = {f.check_id: f for f in evaluate(loads(json.dumps(data)).facts, load_profile("preflight"))}
+    assert by_id["DB-001"].status is Status.ERROR and "plan.initial_primary" in by_id["DB-001"].message
+
+
+def test_serde_reports_absent_keys_but_not_those_of_a_refused_union_arm() -> None:
+    from linkready.facts.sql import SqlDatabase
+
+    absent: list[str] = []
+    base = {"name": "d", "database_id": 5, "state": "ONLINE", "recovery_model": "FULL", "is_system": False,
+            "collation": "x"}
+    from_data(SqlDatabase | None, base, absent=absent)  # type: ignore[arg-type]
+    assert "$.has_filestream" in absent and "$.name" not in absent
+    absent.clear()
+    from_data(tuple[SqlDatabase, ...] | None, None, absent=absent)  # type: ignore[arg-type]
+    assert absent == []

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.gate.junit import assert_junit_agrees
-from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
+from tests.standins.tds.conftest import PASSWORD, require_freetds, serve, source_config
 from tests.standins.tds.scenarios import SCENARIOS, Scenario
 
 ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
@@ -21,15 +21,7 @@ ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
 
 def write_config(path: Path, port: int, scenario: Scenario) -> None:
     # Only loopback addresses: the network probe may try to reach what the plan names.
-    path.write_text(f'''
-[source]
-server = "127.0.0.1,{port}"
-username = "{LOGIN}"
-driver = "FreeTDS"
-encrypt = false
-query_timeout = 1
-login_timeout = 5
-
+    path.write_text(source_config(port) + f'''
 [[link]]
 name = "link-sales"
 databases = {json.dumps(list(scenario.databases))}

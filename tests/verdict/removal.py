@@ -1,7 +1,9 @@
 """Walk every fact path of the demo snapshot; remove it (and separately empty it); judge again.
 
 The baseline is the demo with every FAIL/WARN waived, so it is "Ready": any change that leaves it
-"Ready" is a fact the verdict silently does without.
+"Ready" is a fact the verdict silently does without. Waivers match a check and target whatever the
+status, so they would also hide a change that a check *did* judge (a waived WARN turned FAIL, a
+FAIL recomputed from the changed value): :func:`silent` compares the findings before waivers.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from linkready.engine import decide, evaluate
-from linkready.model import Status, Verdict, Waiver
+from linkready.model import Finding, Status, Verdict, Waiver
 from linkready.policy import Profile
 from linkready.snapshot import SnapshotError, loads
 from tests.conftest import ROOT
@@ -91,6 +93,40 @@ def waivers_for_baseline(data: dict[str, Any]) -> tuple[list[Waiver], date]:
     waivers = [Waiver(f.check_id, "baseline", "test", date(2099, 1, 1), f.target)
                for f in findings if f.status in (Status.FAIL, Status.WARN)]
     return waivers, today
+
+
+#: How bad a status is, for "did the change make a finding worse".
+_RANK = {Status.PASS: 0, Status.SKIP: 0, Status.WAIVED: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
+
+
+def baseline_findings(data: dict[str, Any], today: date) -> dict[tuple[str, str], Finding]:
+    findings = evaluate(loads(json.dumps(data)).facts, ALL, today=today)
+    return {(f.check_id, f.target): f for f in findings}
+
+
+def silent(data: dict[str, Any], waivers: list[Waiver], today: date,
+           baseline: dict[tuple[str, str], Finding]) -> bool:
+    """True when the change leaves the run "Ready" and no check judged it worse.
+
+    Judged worse: a finding's status is worse than the baseline's for the same check and target (or
+    new and not PASS/SKIP), or a baseline WARN/FAIL that keeps its status with another message or
+    observed value (the check recomputed it from the changed fact; a waived finding cannot show more).
+    """
+    if verdict_of(data, waivers, today) is not Verdict.READY:
+        return False
+    findings = evaluate(loads(json.dumps(data)).facts, ALL, today=today)
+    for f in findings:
+        before = baseline.get((f.check_id, f.target))
+        if before is None:
+            if _RANK[f.status] > 0:
+                return False
+            continue
+        if _RANK[f.status] > _RANK[before.status]:
+            return False
+        if f.status is before.status and f.status in (Status.WARN, Status.FAIL) and \
+                (f.message, f.observed) != (before.message, before.observed):
+            return False
+    return True
 
 
 def verdict_of(data: dict[str, Any], waivers: list[Waiver], today: date) -> Verdict | None:

@@ -27,6 +27,19 @@ def require_freetds() -> None:
                       "apt-get install tdsodbc unixodbc")
 
 
+def source_config(port: int, query_timeout: float = 1) -> str:
+    """The config's [source] table for the stand-in on ``port`` (FreeTDS, no TLS, short timeouts)."""
+    return f'''
+[source]
+server = "127.0.0.1,{port}"
+username = "{LOGIN}"
+driver = "FreeTDS"
+encrypt = false
+query_timeout = {query_timeout:g}
+login_timeout = 5
+'''
+
+
 def connection_string(port: int, password: str = PASSWORD) -> str:
     return (f"DRIVER={{FreeTDS}};SERVER=127.0.0.1;PORT={port};TDS_Version=7.4;Encryption=off;"
             f"UID={LOGIN};PWD={password}")
