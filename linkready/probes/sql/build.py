@@ -135,6 +135,20 @@ def _endpoints(g: Gathered) -> tuple[MirroringEndpoint, ...] | None:
     )
 
 
+def _key_bits(der: bytes | None) -> int:
+    """The public key's size, read from the certificate itself: sys.certificates documents no key
+    length column (tests/conformance/schema_contract.json), so the probe does not ask for one."""
+    if not der:
+        return 0
+    from cryptography import x509  # lazy: only when certificates were read
+
+    try:
+        key = x509.load_der_x509_certificate(bytes(der)).public_key()
+    except ValueError:
+        return 0
+    return int(getattr(key, "key_size", 0))
+
+
 def _certificates(g: Gathered) -> tuple[SqlCertificate, ...] | None:
     if "certificates" not in g.rows:
         return None
@@ -146,7 +160,7 @@ def _certificates(g: Gathered) -> tuple[SqlCertificate, ...] | None:
             subject=r["subject"] or "", issuer=r["issuer_name"] or "",
             not_before=_utc(r["start_date"]) or datetime.min.replace(tzinfo=UTC),
             not_after=_utc(r["expiry_date"]) or datetime.min.replace(tzinfo=UTC),
-            key_length=int(r["key_length"] or 0), pvt_key_encryption_type=(r["pvt_key_encryption_type"] or "").strip(),
+            key_length=_key_bits(der), pvt_key_encryption_type=(r["pvt_key_encryption_type"] or "").strip(),
             public_der_hex=bytes(der).hex().upper() if der else "",
         ))
     return tuple(certs)

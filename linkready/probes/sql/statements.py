@@ -111,7 +111,7 @@ STATEMENTS: tuple[Statement, ...] = (
        "sql.endpoints", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("certificates", """
         SELECT c.name, c.certificate_id, c.thumbprint, c.subject, c.issuer_name, c.start_date, c.expiry_date,
-               c.key_length, c.pvt_key_encryption_type, CERTENCODED(c.certificate_id) AS public_der
+               c.pvt_key_encryption_type, CERTENCODED(c.certificate_id) AS public_der
         FROM master.sys.certificates AS c WHERE c.name NOT LIKE N'##%'""",
        "sql.certificates", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("availability_groups", """

@@ -240,11 +240,11 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
             der = certificate_der(c, s.server_name)
             subject = f"Certificate for {s.server_name} endpoint"
             rows.append((c.name, c.certificate_id, hashlib.sha1(der).digest(), subject, subject,
-                         c.not_before.replace(tzinfo=None), c.not_after.replace(tzinfo=None), c.key_bits,
+                         c.not_before.replace(tzinfo=None), c.not_after.replace(tzinfo=None),
                          c.private_key, der))
         return _rs([C("name", NV), C("certificate_id", "int"), C("thumbprint", "varbinary(32)"),
                     C("subject", "nvarchar(4000)"), C("issuer_name", "nvarchar(442)"), C("start_date", "datetime"),
-                    C("expiry_date", "datetime"), C("key_length", "int"), C("pvt_key_encryption_type", "char(2)"),
+                    C("expiry_date", "datetime"), C("pvt_key_encryption_type", "char(2)"),
                     C("public_der", "varbinary(max)")], rows)
     if name == "availability_groups":
         return _rs([C("group_id", "uniqueidentifier"), C("name", NV), C("is_distributed", "bit"),
