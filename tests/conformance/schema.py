@@ -145,3 +145,11 @@ def check(sql: str, major: int) -> Rejection | None:
         if rejection is not None:
             return rejection
     return None
+
+
+def output_names(sql: str) -> list[str] | None:
+    """The column names a SELECT returns, in order (None for ``*``, whose names the view decides)."""
+    statement = sqlglot.parse_one(sql, read="tsql")
+    if not isinstance(statement, exp.Select) or any(isinstance(e, exp.Star) for e in statement.expressions):
+        return None
+    return [e.alias_or_name.lower() for e in statement.expressions]

@@ -17,6 +17,7 @@ password is obfuscated (nibbles swapped, then XOR 0xA5).
 
 from __future__ import annotations
 
+import re
 import socket
 import socketserver
 import struct
@@ -85,8 +86,21 @@ class Received:
     params: tuple[Any, ...] = ()
 
 
+#: Read-only statements that are not SELECTs, accepted exactly as written (the probe reads the global
+#: trace flags with this one; nothing else that is not a SELECT gets through).
+READ_ONLY_COMMANDS = frozenset({"DBCC TRACESTATUS(-1)"})
+LEADING_COMMENT = re.compile(r"^\s*(/\*.*?\*/\s*)*", re.DOTALL)
+
+
+def bare(sql: str) -> str:
+    """The statement without its leading /* tag */ comments, surrounding blanks or a final ';'."""
+    return LEADING_COMMENT.sub("", sql).strip().rstrip(";").strip()
+
+
 def rejection_reason(sql: str) -> str | None:
-    """Why ``sql`` is not a single read-only SELECT, or None when it is one."""
+    """Why ``sql`` is not a single read-only SELECT (or exactly one of READ_ONLY_COMMANDS), or None."""
+    if bare(sql) in READ_ONLY_COMMANDS:
+        return None
     try:
         statements = [s for s in sqlglot.parse(sql, read="tsql") if s is not None]
     except sqlglot.errors.ParseError as exc:
@@ -466,8 +480,11 @@ class _Connection(socketserver.BaseRequestHandler):
                 return
             # The documented schema judges the text, as the real server's binder does: an object or column
             # the server's version does not have gets SQL Server's own error instead of scripted rows.
-            unknown = schema.check(sql, st.version[0]) if st.schema else None
+            judged = st.schema and bare(sql) not in READ_ONLY_COMMANDS
+            unknown = schema.check(sql, st.version[0]) if judged else None
             answer = SqlError(unknown.number, unknown.message) if unknown else st.responder(sql)
+            if judged and isinstance(answer, ResultSet):
+                answer = _same_columns(sql, answer)
         else:
             answer = SqlError(50000, f"stand-in accepts only single SELECT statements ({reason})")
         done_token = 0xFF if rpc else 0xFD
@@ -491,6 +508,16 @@ class _Connection(socketserver.BaseRequestHandler):
             if ptype == PT_ATTENTION:
                 self.send(done(DONE_ATTN))
                 return
+
+
+def _same_columns(sql: str, answer: ResultSet) -> ResultSet | SqlError:
+    """A scripted answer must have exactly the columns the statement selects: a real server cannot
+    return a column the text did not ask for, so a scenario that does proves nothing."""
+    names = schema.output_names(sql)
+    if names is None or names == [c.name.lower() for c in answer.columns]:
+        return answer
+    return SqlError(50000, f"stand-in scenario answers columns {[c.name for c in answer.columns]} to a "
+                           f"statement that selects {names}")
 
 
 class _ThreadingServer(socketserver.ThreadingTCPServer):

@@ -117,6 +117,12 @@ def test_unknown_names_get_sql_servers_own_error_through_the_driver(freetds: Non
     ("EXEC sp_who", False),
     ("SET NOCOUNT ON", False),
     ("SELECT 1 UNION ALL SELECT 2", False),
+    # The one read-only statement that is not a SELECT, exactly; any other DBCC is refused.
+    ("/* linkready:trace_status */ DBCC TRACESTATUS(-1)", True),
+    ("DBCC TRACESTATUS(-1);", True),
+    ("DBCC TRACEON(12381, -1)", False),
+    ("DBCC TRACESTATUS(-1); DBCC TRACEON(1800, -1)", False),
+    ("DBCC TRACESTATUS(1800)", False),
 ])
 def test_rejection_reason(sql: str, ok: bool) -> None:
     assert (rejection_reason(sql) is None) is ok
