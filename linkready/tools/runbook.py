@@ -28,7 +28,7 @@ from linkready.domain.azcli import shell_quote
 from linkready.domain.clouds import CLOUDS, ROOT_CAS
 from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.domain.endpoints import certificate_name_for, parse_endpoint
-from linkready.domain.tsql import quote_name, quote_string
+from linkready.domain.tsql import import_root_ca, quote_name, quote_string
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
 from linkready.model import Finding, Verdict
@@ -294,20 +294,21 @@ def generate(
         if present is not None and suffix in (present.issuer_mappings or ()):
             in_place.append(f"Root CA {common_name} is imported as [{present.name}] and mapped to {suffix}")
             continue
-        if present is None:
-            der = root_ca_der(common_name)
-            if der is None:
-                variable = f"{name.upper()}_CERT_HEX"
-                variables.append((variable, f"the DER of '{common_name}' as 0x-prefixed hex (Azure CA details page)"))
-                binary = f"$({variable})"
-            else:
-                binary = _hex(der)
-            root_commands.append(f"CREATE CERTIFICATE {quote_name(name)}\n    FROM BINARY = {binary}")
-        cert = present.name if present is not None else name
-        variable_name = "@" + re.sub(r"\W", "_", cert) + "_id"
-        root_commands.append(f"DECLARE {variable_name} INT = CERT_ID({quote_string(cert)})")
-        root_commands.append(f"EXEC sp_certificate_add_issuer {variable_name}, {quote_string(suffix)}")
-        root_names.append(cert)
+        if present is not None:
+            # Microsoft's script maps a root only when it imports it; re-running sp_certificate_add_issuer on
+            # an existing mapping fails, and the mapping cannot be read with a SELECT (CERT-005 says so).
+            in_place.append(f"Root CA {common_name} is imported as [{present.name}] (its mapping to {suffix} is not "
+                            "readable; map it with sp_certificate_add_issuer only if the link fails with 41974)")
+            continue
+        der = root_ca_der(common_name)
+        if der is None:
+            variable = f"{name.upper()}_CERT_HEX"
+            variables.append((variable, f"the DER of '{common_name}' as 0x-prefixed hex (Azure CA details page)"))
+            binary = f"$({variable})"
+        else:
+            binary = _hex(der)
+        root_commands.append(import_root_ca(name, binary, suffix))
+        root_names.append(name)
     if root_commands:
         add(
             f"Import the Azure root CAs and map them to {suffix}",
