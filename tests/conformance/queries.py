@@ -64,14 +64,20 @@ def sent() -> list[tuple[str, int, str]]:
     return out
 
 
-def _fix_selects() -> Iterator[tuple[str, str]]:
+def fix_blocks(language: str) -> Iterator[tuple[str, str]]:
+    """(where, code) of every fix block in ``language`` that a scenario's findings carry."""
     for name, facts in _scenarios().items():
         for spec in all_checks():
             for finding in run_check(spec, facts, Settings({})):
                 for block in finding.fix:
-                    if block.language == "tsql":
-                        for select in selects_in(block.code):
-                            yield f"{name}:{finding.check_id} fix", select
+                    if block.language == language:
+                        yield f"{name}:{finding.check_id} fix", block.code
+
+
+def _fix_selects() -> Iterator[tuple[str, str]]:
+    for where, code in fix_blocks("tsql"):
+        for select in selects_in(code):
+            yield where, select
 
 
 def _runbook_selects() -> Iterator[tuple[str, str]]:

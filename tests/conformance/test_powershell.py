@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from linkready.engine import run_check
-from linkready.model import Settings
-from linkready.registry import all_checks
-from tests.conformance.az_commands import _fill, _scenarios
+from tests.conformance.az_commands import _fill
 from tests.conformance.powershell import problems
+from tests.conformance.queries import fix_blocks
 from tests.conftest import ROOT
 
 
@@ -25,17 +23,8 @@ def _static_blocks() -> Iterator[tuple[str, str]]:
                 yield f"{path.relative_to(ROOT)}:{node.lineno}", _fill(node.args[1], "")
 
 
-def _finding_blocks() -> Iterator[tuple[str, str]]:
-    for name, facts in _scenarios().items():
-        for spec in all_checks():
-            for finding in run_check(spec, facts, Settings({})):
-                for block in finding.fix:
-                    if block.language == "powershell":
-                        yield f"{name}:{finding.check_id}", block.code
-
-
 def test_every_powershell_block_runs_with_documented_cmdlets_and_parameters() -> None:
-    blocks = [*_static_blocks(), *_finding_blocks()]
+    blocks = [*_static_blocks(), *fix_blocks("powershell")]
     assert len(blocks) >= 2
     wrong = [f"{where}: {p}\n  {code}" for where, code in blocks for p in problems(code)]
     assert not wrong, "\n".join(wrong)
