@@ -264,6 +264,12 @@ def recommended_trace_flags(facts: Facts, settings: Settings) -> Iterator[Result
     sql = facts.sql
     assert sql is not None
     flags = {f.flag: f for f in sql.trace_flags or ()}
+    if any(tf.running is None for tf in flags.values()):
+        # Unknown is never ready: a flag's state now (DBCC TRACESTATUS(-1)) that was not read is not "as at startup".
+        yield errored("The trace flags on now were not read (DBCC TRACESTATUS(-1)): sql.trace_flags[].running is "
+                      "missing", observed=_trace_observed({f for f, tf in flags.items() if tf.enabled}, None,
+                                                          sql.trace_flags_source))
+        return
     startup = {f for f, tf in flags.items() if tf.enabled}
     now = {f for f, tf in flags.items() if tf.on_now}
     read_running = any(tf.running is not None for tf in flags.values())

@@ -32,7 +32,8 @@ CASES = [
     ("SQL-005", facts(), "PASS"),
     ("SQL-005", facts(master_key_present=False), "FAIL"),
     ("SQL-006", facts(), "PASS"),
-    ("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True), TraceFlag(12381, False))), "WARN"),
+    ("SQL-006", facts(trace_flags=(TraceFlag(1800, False, False), TraceFlag(9567, True, True),
+                                   TraceFlag(12381, False, False))), "WARN"),
     ("SQL-006", facts(databases=database(data_size_mb=200_000)), "WARN"),  # large database: 12381 recommended
     ("SQL-007", facts(), "PASS"),
     ("SQL-007", facts(permissions=("CONNECT SQL", "VIEW ANY DEFINITION")), "ERROR"),
@@ -74,7 +75,7 @@ def test_unreadable_facts_are_errors_not_failures() -> None:
 
 def test_sql006_advice_matches_the_evidence() -> None:
     """9567 set, 1800 missing, a large database: advise 1800 only, and 12381 for the seeding window only."""
-    text = messages("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True)),
+    text = messages("SQL-006", facts(trace_flags=(TraceFlag(1800, False, False), TraceFlag(9567, True, True)),
                                      databases=database(data_size_mb=200_000)))
     assert "DBCC TRACEON(1800, -1);" in text and "-T1800" in text and "9567, -1" not in text
     assert "DBCC TRACEON(12381, -1);" in text and "DBCC TRACEOFF(12381, -1)" in text
@@ -114,5 +115,6 @@ def test_sql006_observed_names_both_states() -> None:
     found = run_check(spec, facts(trace_flags=_flags((1800, True, True), (9567, True, False), (12381, False, True))),
                       Settings({}))
     assert found[0].observed.startswith("startup: 1800, 9567; running now: 1800, 12381")
+    # Not read is unknown, never "as at startup": an ERROR naming what is missing.
     unread = run_check(spec, facts(trace_flags=_flags((1800, True, None), (9567, True, None))), Settings({}))
-    assert "running now: not read" in unread[0].observed
+    assert unread[0].status.name == "ERROR" and "running now: not read" in unread[0].observed
