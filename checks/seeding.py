@@ -173,8 +173,8 @@ def _grow_log_fix(db: SqlDatabase, need_mb: float) -> CodeBlock:
         "interval, and disable it after seeding (watch log growth meanwhile)."
     ),
     remediation=(
-        "Enable trace flag 12381 globally before creating the link (DBCC TRACEON (12381, -1) and -T12381 at "
-        "startup), or pause log backups of the seeding databases; turn it off when seeding has finished."
+        "Enable trace flag 12381 globally before creating the link (DBCC TRACEON (12381, -1), not as a startup "
+        "parameter), or pause log backups of the seeding databases; turn it off when seeding has finished."
     ),
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
@@ -194,7 +194,8 @@ def log_backups_cannot_break_seeding(facts: Facts, settings: Settings) -> Iterat
         return
     throughput = facts.plan.seeding_throughput_gb_per_hour
     finish = seeding_hours(sizes, throughput or REFERENCE_GB_PER_HOUR)
-    enabled = any(flag.flag == 12381 and flag.enabled for flag in facts.sql.trace_flags)
+    # On now (DBCC TRACESTATUS(-1)) is what protects a seeding that starts now; a -T not yet restarted does not.
+    enabled = any(flag.flag == 12381 and flag.on_now for flag in facts.sql.trace_flags)
     databases = _planned_databases(facts)
     evidence: list[str] = []
     at_risk: list[str] = []
@@ -230,7 +231,7 @@ def log_backups_cannot_break_seeding(facts: Facts, settings: Settings) -> Iterat
             "Seeding outlasts the log backup interval with trace flag 12381 off: a log backup during seeding can "
             f"fail it with error 1408/1412: {'; '.join(at_risk)}",
             observed=observed, expected=expected, evidence=evidence,
-            fix=(CodeBlock("tsql", "DBCC TRACEON (12381, -1);  -- also add -T12381 as a startup parameter\n"
+            fix=(CodeBlock("tsql", "DBCC TRACEON (12381, -1);  -- for the seeding window only, not at startup\n"
                                    "-- after seeding: DBCC TRACEOFF (12381, -1);",
                            "Enable trace flag 12381 for the seeding window"),),
         )

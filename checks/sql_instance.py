@@ -254,8 +254,9 @@ def master_key_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
         "and Azure storage); -T9567 compresses the seeding stream; 12381, on only while a large database seeds, "
         "keeps the log from being truncated (errors 1408/1412). Recommended, not required."
     ),
-    remediation=("Enable -T1800 and -T9567 now (DBCC TRACEON) and as startup parameters; turn on 12381 only for the "
-                 "seeding window of a large database (DBCC TRACEON before, DBCC TRACEOFF after)."),
+    remediation=("Enable 1800 and 9567 now (DBCC TRACEON) and as startup parameters (-T); turn on 12381 only for "
+                 "the seeding window of a large database (DBCC TRACEON before, DBCC TRACEOFF after), never at "
+                 "startup. Both states are read: DBCC TRACESTATUS(-1) for now, the registry for startup."),
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=("sql.trace_flags",),
@@ -264,39 +265,71 @@ def master_key_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
 def recommended_trace_flags(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
     assert sql is not None
-    enabled = {f.flag for f in sql.trace_flags or () if f.enabled}
+    flags = {f.flag: f for f in sql.trace_flags or ()}
+    if any(tf.running is None for tf in flags.values()):
+        # Unknown is never ready: a flag's state now (DBCC TRACESTATUS(-1)) that was not read is not "as at startup".
+        yield errored("The trace flags on now were not read (DBCC TRACESTATUS(-1)): sql.trace_flags[].running is "
+                      "missing", observed=_trace_observed({f for f, tf in flags.items() if tf.enabled}, None,
+                                                          sql.trace_flags_source))
+        return
+    startup = {f for f, tf in flags.items() if tf.enabled}
+    now = {f for f, tf in flags.items() if tf.on_now}
+    read_running = any(tf.running is not None for tf in flags.values())
     large_gb = float(settings.get("large_database_gb", 100))
     planned = {d.lower() for d in facts.plan.databases}
     large = [d.name for d in sql.databases or () if d.name.lower() in planned
              and (d.data_size_mb + d.log_size_mb) / 1024 >= large_gb]
-    # 1800 and 9567 belong at startup; 12381 only while a large database seeds (troubleshooting page).
-    missing = [flag for flag in (1800, 9567) if flag not in enabled]
-    seeding_window = bool(large) and 12381 not in enabled
-    observed = ", ".join(f"-T{f}" for f in sorted(enabled)) or "none of 1800, 9567, 12381"
-    expected = "-T1800, -T9567" + (", 12381 during seeding only" if large else "")
-    kw = {"observed": f"{observed} ({sql.trace_flags_source or 'startup parameters'})", "expected": expected}
-    fix: list[CodeBlock] = []
-    if missing:
-        flags = ", ".join(str(f) for f in missing)
-        fix += [
-            CodeBlock("tsql", f"DBCC TRACEON({flags}, -1);", "Now, until the next restart"),
-            CodeBlock("text", "SQL Server Configuration Manager > SQL Server service > Startup Parameters: add "
-                      + "; ".join(f"-T{f}" for f in missing), "Windows: at every start"),
-            CodeBlock("shell", "\n".join(f"sudo /opt/mssql/bin/mssql-conf traceflag {f} on" for f in missing)
-                      + "\nsudo systemctl restart mssql-server", "Linux: at every start"),
-        ]
-    if seeding_window:
-        fix.append(CodeBlock("tsql", "DBCC TRACEON(12381, -1);\n"
-                             "-- after seeding has completed: DBCC TRACEOFF(12381, -1);",
-                             f"Only for the seeding window of {', '.join(large)}"))
-    if fix:
-        parts = ([f"not set: {', '.join(str(f) for f in missing)}"] if missing else []) + (
-            [f"12381 not on for seeding {', '.join(large)} (≥ {large_gb:g} GB)"] if seeding_window else [])
+    # 1800 and 9567 belong on now and at startup; 12381 only while a large database seeds (troubleshooting
+    # page), never at startup. Advice follows the evidence: only what is missing, where it is missing.
+    off_now = [f for f in (1800, 9567) if f not in now]
+    not_at_startup = [f for f in (1800, 9567) if f not in startup]
+    seeding_window = bool(large) and 12381 not in now
+    kw = {"observed": _trace_observed(startup, now if read_running else None, sql.trace_flags_source),
+          "expected": "1800 and 9567 on now and at startup" + ("; 12381 on during seeding only" if large else
+                                                               "; 12381 never at startup")}
+    fix = _trace_fixes(off_now, not_at_startup, 12381 in startup, large if seeding_window else [])
+    parts = ([f"off now: {', '.join(map(str, off_now))}"] if off_now else []) + (
+        [f"not startup parameters: {', '.join(map(str, not_at_startup))}"] if not_at_startup else []) + (
+        ["12381 is a startup parameter: it should be on only while seeding"] if 12381 in startup else []) + (
+        [f"12381 not on for seeding {', '.join(large)} (≥ {large_gb:g} GB)"] if seeding_window else [])
+    if parts:
         yield warned("Trace flags " + "; ".join(parts), **kw, fix=tuple(fix))
-    elif 12381 in enabled and not large:
+    elif 12381 in now and not large:
         yield passed("The recommended trace flags are set (12381 is on: turn it off once seeding is done)", **kw)
     else:
         yield passed("The recommended trace flags are set", **kw)
+
+
+def _trace_observed(startup: set[int], now: set[int] | None, source: str) -> str:
+    def listed(flags: set[int]) -> str:
+        return ", ".join(str(f) for f in sorted(flags)) or "none of 1800, 9567, 12381"
+
+    running = f"running now: {listed(now)}" if now is not None else "running now: not read"
+    return f"startup: {listed(startup)}; {running} ({source or 'startup parameters'})"
+
+
+def _trace_fixes(off_now: list[int], not_at_startup: list[int], startup_12381: bool,
+                 seeding: list[str]) -> list[CodeBlock]:
+    fix: list[CodeBlock] = []
+    if off_now:
+        fix.append(CodeBlock("tsql", f"DBCC TRACEON({', '.join(map(str, off_now))}, -1);",
+                             "Now, until the next restart"))
+    if not_at_startup:
+        fix += [
+            CodeBlock("text", "SQL Server Configuration Manager > SQL Server service > Startup Parameters: add "
+                      + "; ".join(f"-T{f}" for f in not_at_startup), "Windows: at every start"),
+            CodeBlock("shell", "\n".join(f"sudo /opt/mssql/bin/mssql-conf traceflag {f} on" for f in not_at_startup)
+                      + "\nsudo systemctl restart mssql-server", "Linux: at every start"),
+        ]
+    if startup_12381:
+        fix.append(CodeBlock("text", "Remove the startup parameter -T12381 (SQL Server Configuration Manager, or "
+                             "mssql-conf traceflag 12381 off on Linux): turn 12381 on only for a seeding window",
+                             "12381 is not a permanent flag"))
+    if seeding:
+        fix.append(CodeBlock("tsql", "DBCC TRACEON(12381, -1);\n"
+                             "-- after seeding has completed: DBCC TRACEOFF(12381, -1);",
+                             f"Only for the seeding window of {', '.join(seeding)}"))
+    return fix
 
 
 @check(

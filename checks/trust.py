@@ -19,6 +19,7 @@ from linkready.domain import clouds
 from linkready.domain.azcli import ENDPOINT_BLOB_SHELL
 from linkready.domain.clouds import ROOT_CAS
 from linkready.domain.docs import DOCS_ARC_PREP, DOCS_SCRIPTS
+from linkready.domain.tsql import import_root_ca
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
@@ -244,8 +245,10 @@ def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[R
     mi_blob = facts.azure.endpoint_certificate_hex if facts.azure else None
     mi_cert = load_der(mi_blob) if mi_blob else None
     expected = f"the issuing root CA(s) in master, mapped to *.{suffix}"
-    add = ("USE master;\nCREATE CERTIFICATE [{name}] FROM BINARY = 0x<root certificate from the Azure CA details page>;\n"
-           f"DECLARE @id int = CERT_ID(N'{{name}}');\nEXEC sp_certificate_add_issuer @id, N'*.{suffix}';")
+    def add(name: str) -> str:
+        return "USE master;\n" + import_root_ca(name, "0x<root certificate from the Azure CA details page>",
+                                                f"*.{suffix}") + ";"
+
     if mi_cert is not None and mi_cert.issuer != mi_cert.subject:
         from cryptography.exceptions import InvalidSignature
 
@@ -266,7 +269,7 @@ def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[R
         if not roots:
             yield failed(f"The root CA that issued the instance's certificate ({issuer}) is not imported",
                          target=issuer, observed=observed, expected=expected,
-                         fix=(CodeBlock("tsql", add.format(name=issuer.replace(" ", "")[:20] or "AzureRoot")),))
+                         fix=(CodeBlock("tsql", add(issuer.replace(" ", "")[:20] or "AzureRoot")),))
         elif all(_mapped(c, suffix) is False for c in roots):
             yield failed(f"{roots[0].name} ({issuer}) is imported but not mapped to *.{suffix}", target=issuer,
                          observed=observed, expected=expected,
@@ -294,7 +297,7 @@ def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[R
     if not present:
         yield failed("Neither documented Azure root CA is imported into master", target="root CAs",
                      observed=observed, expected=expected,
-                     fix=(CodeBlock("tsql", add.format(name="DigiCertPKI") + "\n" + add.format(name="MicrosoftPKI")),))
+                     fix=(CodeBlock("tsql", add("DigiCertPKI") + "\n" + add("MicrosoftPKI").removeprefix("USE master;\n")),))
     elif unmapped:
         yield failed(f"{', '.join(unmapped)} not mapped to *.{suffix}", target="root CAs", observed=observed,
                      expected=expected)

@@ -42,10 +42,21 @@ class SqlInstance:
 
 @dataclass(frozen=True)
 class TraceFlag:
-    """A trace flag the checks care about; ``enabled`` means set as a startup parameter (-T)."""
+    """A trace flag the checks care about, in both places it can be on.
+
+    ``enabled``: set as a startup parameter (-T in sys.dm_server_registry), so on after every restart.
+    ``running``: on globally right now (DBCC TRACESTATUS(-1)): a DBCC TRACEON(f, -1) shows here and
+    not at startup; a -T added but not yet restarted shows at startup and not here. None: not read.
+    """
 
     flag: int
     enabled: bool
+    running: bool | None = None
+
+    @property
+    def on_now(self) -> bool:
+        """On right now: the running state when it was read, else the startup parameter."""
+        return self.enabled if self.running is None else self.running
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ SALES = SqlDatabase(name="Sales", database_id=5, state="ONLINE", recovery_model=
                     log_used_percent=10.0)
 SQL = SqlFacts(
     instance=INSTANCE, master_key_present=True,
-    trace_flags=(TraceFlag(1800, True), TraceFlag(9567, True), TraceFlag(12381, False)),
+    trace_flags=(TraceFlag(1800, True, True), TraceFlag(9567, True, True), TraceFlag(12381, False, False)),
     has_sp_certificate_add_issuer=True, has_sp_multidb_milink=False, endpoints=(ENDPOINT,), certificates=(CERT,),
     availability_groups=(), databases=(SALES,),
     permissions=("CONNECT SQL", "VIEW ANY DEFINITION", "VIEW SERVER STATE", "SELECT ON msdb.dbo.backupset"),

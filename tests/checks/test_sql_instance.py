@@ -34,7 +34,8 @@ CASES = [
     ("SQL-005", facts(), "PASS"),
     ("SQL-005", facts(master_key_present=False), "FAIL"),
     ("SQL-006", facts(), "PASS"),
-    ("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True), TraceFlag(12381, False))), "WARN"),
+    ("SQL-006", facts(trace_flags=(TraceFlag(1800, False, False), TraceFlag(9567, True, True),
+                                   TraceFlag(12381, False, False))), "WARN"),
     ("SQL-006", facts(databases=database(data_size_mb=200_000)), "WARN"),  # large database: 12381 recommended
     ("SQL-007", facts(), "PASS"),
     ("SQL-007", facts(permissions=("CONNECT SQL", "VIEW ANY DEFINITION")), "ERROR"),
@@ -76,7 +77,7 @@ def test_unreadable_facts_are_errors_not_failures() -> None:
 
 def test_sql006_advice_matches_the_evidence() -> None:
     """9567 set, 1800 missing, a large database: advise 1800 only, and 12381 for the seeding window only."""
-    text = messages("SQL-006", facts(trace_flags=(TraceFlag(1800, False), TraceFlag(9567, True)),
+    text = messages("SQL-006", facts(trace_flags=(TraceFlag(1800, False, False), TraceFlag(9567, True, True)),
                                      databases=database(data_size_mb=200_000)))
     assert "DBCC TRACEON(1800, -1);" in text and "-T1800" in text and "9567, -1" not in text
     assert "DBCC TRACEON(12381, -1);" in text and "DBCC TRACEOFF(12381, -1)" in text
@@ -84,3 +85,39 @@ def test_sql006_advice_matches_the_evidence() -> None:
     assert statuses("SQL-005", facts(master_key_present=None, errors=(
         ProbeError("sql", "sql.master_key_present", "permission", "needs VIEW ANY DEFINITION"),))) == ["ERROR"]
     assert statuses("SQL-001", facts(SQL, instance=None)) == ["ERROR"]  # not collected is unknown
+
+
+def _flags(*states: tuple[int, bool, bool | None]) -> tuple[TraceFlag, ...]:
+    return tuple(TraceFlag(flag, startup, running) for flag, startup, running in states)
+
+
+def test_sql006_reads_what_is_on_now_and_at_startup() -> None:
+    """DBCC TRACEON(12381, -1) counts as on; a -T not yet restarted is not on now; 12381 never at startup."""
+    traceon = _flags((1800, True, True), (9567, True, True), (12381, False, True))
+    assert statuses("SQL-006", facts(trace_flags=traceon, databases=database(data_size_mb=200_000))) == ["PASS"]
+    not_restarted = _flags((1800, True, False), (9567, True, True), (12381, False, False))
+    text = messages("SQL-006", facts(trace_flags=not_restarted))
+    assert statuses("SQL-006", facts(trace_flags=not_restarted)) == ["WARN"]
+    assert "DBCC TRACEON(1800, -1);" in text and "-T1800" not in text and "mssql-conf traceflag 1800" not in text
+    only_now = _flags((1800, False, True), (9567, True, True), (12381, False, False))
+    text = messages("SQL-006", facts(trace_flags=only_now))
+    assert "-T1800" in text and "DBCC TRACEON(1800" not in text
+    at_startup = _flags((1800, True, True), (9567, True, True), (12381, True, True))
+    text = messages("SQL-006", facts(trace_flags=at_startup))
+    assert statuses("SQL-006", facts(trace_flags=at_startup)) == ["WARN"] and "Remove the startup parameter -T12381" in text
+
+
+def test_sql006_observed_names_both_states() -> None:
+    from linkready.checks import get
+
+    from linkready.engine import run_check
+    from linkready.model import Settings
+
+    spec = get("SQL-006")
+    assert spec is not None
+    found = run_check(spec, facts(trace_flags=_flags((1800, True, True), (9567, True, False), (12381, False, True))),
+                      Settings({}))
+    assert found[0].observed.startswith("startup: 1800, 9567; running now: 1800, 12381")
+    # Not read is unknown, never "as at startup": an ERROR naming what is missing.
+    unread = run_check(spec, facts(trace_flags=_flags((1800, True, None), (9567, True, None))), Settings({}))
+    assert unread[0].status.name == "ERROR" and "running now: not read" in unread[0].observed

@@ -59,12 +59,18 @@ TRACEON = re.compile(r"DBCC TRACEON ?\(\d+(?:, ?\d+)*(?:, ?-1)?\)")
 MASTER_KEY = re.compile(r"IF NOT EXISTS \(SELECT 1 FROM master\.sys\.symmetric_keys WHERE symmetric_key_id = 101\) "
                         r"CREATE MASTER KEY ENCRYPTION BY PASSWORD = N'\$\(\w+\)'")
 
+# Microsoft's link script imports and maps a root CA only when no certificate of that name exists.
+GUARDED_ROOT = re.compile(
+    rf"IF NOT EXISTS \(SELECT 1 FROM master\.sys\.certificates WHERE name = (?P<name>{STRING})\) BEGIN "
+    rf"(?P<create>CREATE CERTIFICATE {NAME} FROM BINARY = (?:0x[0-9A-F]+|\$\(\w+\)|0x<[^>]+>)); "
+    rf"(?P<declare>DECLARE (?P<var>@\w+) INT = CERT_ID\((?P=name)\)); "
+    rf"EXEC sp_certificate_add_issuer (?P=var), N'\*\.[a-z.]+'; END")
 ALTER_STATE = re.compile(rf"ALTER ENDPOINT {NAME} {STATE}")  # ALTER may change the state alone
 
 KINDS = {
     "endpoint": ENDPOINT, "endpoint state": ALTER_STATE, "certificate from binary": CERT_FROM_BINARY, "certificate": CERT_WITH_SUBJECT,
     "sp_certificate_add_issuer": ADD_ISSUER, "declare cert id": DECLARE_CERT_ID, "availability group": CREATE_AG,
-    "distributed availability group": CREATE_DAG, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
+    "distributed availability group": CREATE_DAG, "guarded root import": GUARDED_ROOT, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
 }
 
 

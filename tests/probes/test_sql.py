@@ -39,7 +39,9 @@ def run(server: Server, planned: tuple[str, ...] = ("Sales",), password: str = P
 @pytest.mark.parametrize("statement", probe.STATEMENTS, ids=lambda s: s.name)
 def test_every_statement_the_probe_can_send_is_one_select(statement: probe.Statement) -> None:
     for text in statement.all_texts("we]ird; DROP TABLE x --"):
-        assert text.startswith(f"/* linkready:{statement.name} */ SELECT ")
+        # SELECTs, plus exactly DBCC TRACESTATUS(-1) (read-only: the global trace flags), nothing else.
+        assert (text.startswith(f"/* linkready:{statement.name} */ SELECT ")
+                or text == f"/* linkready:{statement.name} */ DBCC TRACESTATUS(-1)"), text
         assert rejection_reason(text) is None, text
 
 
@@ -62,7 +64,8 @@ def test_healthy_server_facts(freetds: None) -> None:
     assert not errors and facts is not None and facts.instance is not None
     assert facts.instance.product_version == "15.0.4322.2" and facts.instance.is_hadr_enabled
     assert facts.instance.host_distribution == "Windows Server 2019 Datacenter"
-    assert [(f.flag, f.enabled) for f in facts.trace_flags or ()] == [(1800, True), (9567, True), (12381, False)]
+    assert [(f.flag, f.enabled, f.running) for f in facts.trace_flags or ()] == [
+        (1800, True, True), (9567, True, True), (12381, False, False)]
     assert facts.has_sp_certificate_add_issuer is True and facts.master_key_present is True
     endpoint = (facts.endpoints or ())[0]
     assert (endpoint.state, endpoint.connection_auth, endpoint.port) == ("STARTED", "CERTIFICATE", 5022)
@@ -226,3 +229,20 @@ def test_parse_server(server: str, parsed: tuple[str, int | None, str | None]) -
 def test_entra_auth_needs_the_microsoft_driver() -> None:
     with pytest.raises(probe.ConnectionProblem, match="Microsoft ODBC driver"):
         probe.build_connection(SourceConfig(server="x", auth="entra-password", username="u"), "FreeTDS", "p")
+
+
+@pytest.mark.parametrize(("running", "expected"), [
+    # DBCC TRACEON(12381, -1), Microsoft's own procedure: on now, not a startup parameter.
+    ((1800, 9567, 12381), [(1800, True, True), (9567, True, True), (12381, False, True)]),
+    # -T9567 added but SQL Server not restarted yet: a startup parameter that is not on now.
+    ((1800,), [(1800, True, True), (9567, True, False), (12381, False, False)]),
+    # Nothing on globally: DBCC TRACESTATUS(-1) answers no rows.
+    ((), [(1800, True, False), (9567, True, False), (12381, False, False)]),
+])
+def test_trace_flags_are_read_at_startup_and_running_now(freetds: None, running: tuple[int, ...],
+                                                         expected: list[tuple[int, bool, bool]]) -> None:
+    facts, errors, srv = run(replace(HEALTHY, running_flags=running))
+    assert facts is not None and not errors
+    assert [(f.flag, f.enabled, f.running) for f in facts.trace_flags or ()] == expected
+    assert "DBCC TRACESTATUS(-1)" in facts.trace_flags_source
+    assert any(r.sql == "/* linkready:trace_status */ DBCC TRACESTATUS(-1)" and r.accepted for r in srv.received)

@@ -80,13 +80,25 @@ def build_instance(g: Gathered) -> SqlInstance | None:
     )
 
 
-def parse_trace_flags(rows: list[Row]) -> tuple[TraceFlag, ...]:
-    """Startup parameters (-T1800;-T9567 or one per SQLArgN value) → the flags the checks watch."""
+def parse_trace_flags(rows: list[Row], status: list[Row] | None = None) -> tuple[TraceFlag, ...]:
+    """Startup parameters (-T1800;-T9567 or one per SQLArgN value) and, when read, DBCC TRACESTATUS(-1)
+    rows (TraceFlag, Status, Global, Session) → the flags the checks watch, in both states."""
     found: set[int] = set()
     for row in rows:
         for flag in re.findall(r"-T\s*(\d+)", str(row.get("value_data") or ""), re.IGNORECASE):
             found.add(int(flag))
-    return tuple(TraceFlag(flag, flag in found) for flag in TRACE_FLAGS)
+    running = None if status is None else {int(r["TraceFlag"]) for r in status
+                                           if int(r.get("Global") or 0) == 1 and int(r.get("Status") or 0) == 1}
+    return tuple(TraceFlag(flag, flag in found, None if running is None else flag in running)
+                 for flag in TRACE_FLAGS)
+
+
+def _trace_source(g: Gathered) -> str:
+    if "trace_flags" not in g.rows:
+        return ""
+    if "trace_status" in g.rows:
+        return "startup parameters (sys.dm_server_registry) and running now (DBCC TRACESTATUS(-1))"
+    return "startup parameters (sys.dm_server_registry); running state not read"
 
 
 def build_facts(g: Gathered, planned: Sequence[str], driver: str) -> SqlFacts:
@@ -103,7 +115,8 @@ def build_facts(g: Gathered, planned: Sequence[str], driver: str) -> SqlFacts:
     return SqlFacts(
         instance=instance,
         master_key_present=bool(master_key[0]["master_keys"]) if master_key else None,
-        trace_flags=parse_trace_flags(g.rows["trace_flags"]) if "trace_flags" in g.rows else None,
+        trace_flags=(parse_trace_flags(g.rows["trace_flags"], g.rows.get("trace_status"))
+                     if "trace_flags" in g.rows else None),
         has_sp_certificate_add_issuer=None if procedures is None else "sp_certificate_add_issuer" in procedures,
         has_sp_multidb_milink=None if procedures is None else "sp_multidb_milink" in procedures,
         # sys.sp_multidb_milink reports the mode only when executed; the probe sends SELECTs only.
@@ -115,7 +128,7 @@ def build_facts(g: Gathered, planned: Sequence[str], driver: str) -> SqlFacts:
         permissions=permissions,
         login=login.get("login_name") or "",
         is_sysadmin=None if not login else bool(login.get("is_sysadmin")),
-        trace_flags_source="startup parameters (sys.dm_server_registry)" if "trace_flags" in g.rows else "",
+        trace_flags_source=_trace_source(g),
         driver=driver,
     )
 
@@ -135,6 +148,20 @@ def _endpoints(g: Gathered) -> tuple[MirroringEndpoint, ...] | None:
     )
 
 
+def _key_bits(der: bytes | None) -> int:
+    """The public key's size, read from the certificate itself: sys.certificates documents no key
+    length column (tests/conformance/schema_contract.json), so the probe does not ask for one."""
+    if not der:
+        return 0
+    from cryptography import x509  # lazy: only when certificates were read
+
+    try:
+        key = x509.load_der_x509_certificate(bytes(der)).public_key()
+    except ValueError:
+        return 0
+    return int(getattr(key, "key_size", 0))
+
+
 def _certificates(g: Gathered) -> tuple[SqlCertificate, ...] | None:
     if "certificates" not in g.rows:
         return None
@@ -146,7 +173,7 @@ def _certificates(g: Gathered) -> tuple[SqlCertificate, ...] | None:
             subject=r["subject"] or "", issuer=r["issuer_name"] or "",
             not_before=_utc(r["start_date"]) or datetime.min.replace(tzinfo=UTC),
             not_after=_utc(r["expiry_date"]) or datetime.min.replace(tzinfo=UTC),
-            key_length=int(r["key_length"] or 0), pvt_key_encryption_type=(r["pvt_key_encryption_type"] or "").strip(),
+            key_length=_key_bits(der), pvt_key_encryption_type=(r["pvt_key_encryption_type"] or "").strip(),
             public_der_hex=bytes(der).hex().upper() if der else "",
         ))
     return tuple(certs)

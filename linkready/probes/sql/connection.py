@@ -194,7 +194,8 @@ class Session:
         try:
             cursor.execute(sql)
             columns = [d[0] for d in cursor.description or ()]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            # DBCC TRACESTATUS with no flag on answers no result set at all: that is "none", not an error.
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()] if columns else []
         finally:
             cursor.close()
         self.timeouts_in_a_row = 0

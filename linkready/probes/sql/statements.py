@@ -1,4 +1,5 @@
-"""The statement catalogue: every SELECT the SQL Server probe may send, tagged and versioned."""
+"""The statement catalogue: every SELECT the SQL Server probe may send (plus exactly
+``DBCC TRACESTATUS(-1)``, read-only), tagged and versioned."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ MSDB_BACKUPSET = "SELECT ON msdb.dbo.backupset"
 DATABASE_ACCESS = "access to the database (CONNECT ANY DATABASE or a user in it)"
 SYSTEM_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
 TRACE_FLAGS = (1800, 9567, 12381)
+#: The only statement the probe sends that is not a SELECT (read-only: it lists the global trace flags).
+TRACE_STATUS = "DBCC TRACESTATUS(-1)"
 #: Preferred ODBC drivers, best first (auto choice).
 DRIVER_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
 #: Per-database statements are sent for at most this many databases when no link is planned.
@@ -97,6 +100,9 @@ STATEMENTS: tuple[Statement, ...] = (
     _s("trace_flags", """SELECT value_name, CAST(value_data AS nvarchar(512)) AS value_data
                          FROM sys.dm_server_registry WHERE value_name LIKE N'SQLArg%'""",
        "sql.trace_flags", VIEW_SERVER_STATE),
+    # The one statement that is not a SELECT: DBCC TRACESTATUS(-1) only reads which trace flags are on
+    # globally now (Microsoft's prep page uses it); the registry view above gives the startup ones.
+    _s("trace_status", "DBCC TRACESTATUS(-1)", "sql.trace_flags"),
     _s("procedures", """SELECT o.name FROM master.sys.all_objects AS o
                         WHERE o.schema_id = SCHEMA_ID(N'sys')
                           AND o.name IN (N'sp_certificate_add_issuer', N'sp_multidb_milink')""",
@@ -111,7 +117,7 @@ STATEMENTS: tuple[Statement, ...] = (
        "sql.endpoints", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("certificates", """
         SELECT c.name, c.certificate_id, c.thumbprint, c.subject, c.issuer_name, c.start_date, c.expiry_date,
-               c.key_length, c.pvt_key_encryption_type, CERTENCODED(c.certificate_id) AS public_der
+               c.pvt_key_encryption_type, CERTENCODED(c.certificate_id) AS public_der
         FROM master.sys.certificates AS c WHERE c.name NOT LIKE N'##%'""",
        "sql.certificates", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("availability_groups", """

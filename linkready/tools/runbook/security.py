@@ -3,12 +3,11 @@ the managed instance's certificate under its FQDN and the Azure root CAs."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from linkready.domain import azcli, endpoint_ddl
 from linkready.domain.clouds import ROOT_CAS
-from linkready.domain.tsql import quote_name, quote_string
+from linkready.domain.tsql import import_root_ca, quote_name, quote_string
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
 from linkready.tools.runbook.model import (
     CLOUD_SUFFIXES,
@@ -160,15 +159,16 @@ def root_cas(ctx: Context) -> Piece:
         if present is not None and suffix in (present.issuer_mappings or ()):
             in_place.append(f"Root CA {common_name} is imported as [{present.name}] and mapped to {suffix}")
             continue
-        if present is None:
-            binary, variable = _root_ca_binary(name, common_name)
-            variables += variable
-            commands.append(f"CREATE CERTIFICATE {quote_name(name)}\n    FROM BINARY = {binary}")
-        cert = present.name if present is not None else name
-        variable_name = "@" + re.sub(r"\W", "_", cert) + "_id"
-        commands.append(f"DECLARE {variable_name} INT = CERT_ID({quote_string(cert)})")
-        commands.append(f"EXEC sp_certificate_add_issuer {variable_name}, {quote_string(suffix)}")
-        names.append(cert)
+        if present is not None:
+            # Microsoft's script maps a root only when it imports it; re-running sp_certificate_add_issuer on
+            # an existing mapping fails, and the mapping cannot be read with a SELECT (CERT-005 says so).
+            in_place.append(f"Root CA {common_name} is imported as [{present.name}] (its mapping to {suffix} is not "
+                            "readable; map it with sp_certificate_add_issuer only if the link fails with 41974)")
+            continue
+        binary, variable = _root_ca_binary(name, common_name)
+        variables += variable
+        commands.append(import_root_ca(name, binary, suffix))
+        names.append(name)
     steps = (step(
         f"Import the Azure root CAs and map them to {suffix}",
         "sql",

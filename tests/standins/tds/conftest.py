@@ -57,4 +57,6 @@ def stand_in(freetds: None) -> Iterator[TdsServer]:
 
 
 def serve(server: Server, hang_after: int | None = None) -> TdsServer:
-    return TdsServer(responder(server), login=LOGIN, password=PASSWORD, hang_after=hang_after)
+    major, minor, build = (int(part) for part in server.version.split(".")[:3])
+    return TdsServer(responder(server), login=LOGIN, password=PASSWORD, hang_after=hang_after,
+                     version=(major, minor, build))

@@ -6,7 +6,9 @@ parameterised queries (sp_executesql, sp_prepexec, sp_execute, sp_unprepare), at
 (cancel) and transaction-manager requests. What a statement returns is decided by a
 ``responder`` callable (see ``scenarios.py``); this module only enforces the one rule the
 probe promises: every statement must be a single read-only SELECT, anything else gets a
-SQL error. Every statement is recorded in :attr:`TdsServer.received`.
+SQL error; and every SELECT is checked against Microsoft's documented schema for the server's
+version (``tests/conformance/schema.py``): an unknown object gets Msg 208, an unknown column
+Msg 207, as from a real server. Every statement is recorded in :attr:`TdsServer.received`.
 
 Wire facts worth knowing (MS-TDS): packet headers are big-endian, token payloads
 little-endian; LOGIN7 strings are UTF-16LE at offsets from the start of the record; the
@@ -15,6 +17,7 @@ password is obfuscated (nibbles swapped, then XOR 0xA5).
 
 from __future__ import annotations
 
+import re
 import socket
 import socketserver
 import struct
@@ -27,6 +30,8 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+
+from tests.conformance import schema
 
 # Packet types.
 PT_BATCH, PT_RPC, PT_REPLY, PT_ATTENTION, PT_TRANSACTION, PT_LOGIN7, PT_PRELOGIN = (
@@ -81,8 +86,21 @@ class Received:
     params: tuple[Any, ...] = ()
 
 
+#: Read-only statements that are not SELECTs, accepted exactly as written (the probe reads the global
+#: trace flags with this one; nothing else that is not a SELECT gets through).
+READ_ONLY_COMMANDS = frozenset({"DBCC TRACESTATUS(-1)"})
+LEADING_COMMENT = re.compile(r"^\s*(/\*.*?\*/\s*)*", re.DOTALL)
+
+
+def bare(sql: str) -> str:
+    """The statement without its leading /* tag */ comments, surrounding blanks or a final ';'."""
+    return LEADING_COMMENT.sub("", sql).strip().rstrip(";").strip()
+
+
 def rejection_reason(sql: str) -> str | None:
-    """Why ``sql`` is not a single read-only SELECT, or None when it is one."""
+    """Why ``sql`` is not a single read-only SELECT (or exactly one of READ_ONLY_COMMANDS), or None."""
+    if bare(sql) in READ_ONLY_COMMANDS:
+        return None
     try:
         statements = [s for s in sqlglot.parse(sql, read="tsql") if s is not None]
     except sqlglot.errors.ParseError as exc:
@@ -325,6 +343,8 @@ class ServerState:
     hang_after: int | None = None
     server_name: str = "SQLSTANDIN"
     version: tuple[int, int, int] = (15, 0, 4322)
+    #: Judge each SELECT against the documented schema (off only for wire-protocol tests over made-up tables).
+    schema: bool = True
     received: list[Received] = field(default_factory=list)
     answered: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -458,7 +478,13 @@ class _Connection(socketserver.BaseRequestHandler):
             if hang:
                 self.hang()
                 return
-            answer = st.responder(sql)
+            # The documented schema judges the text, as the real server's binder does: an object or column
+            # the server's version does not have gets SQL Server's own error instead of scripted rows.
+            judged = st.schema and bare(sql) not in READ_ONLY_COMMANDS
+            unknown = schema.check(sql, st.version[0]) if judged else None
+            answer = SqlError(unknown.number, unknown.message) if unknown else st.responder(sql)
+            if judged and isinstance(answer, ResultSet):
+                answer = _same_columns(sql, answer)
         else:
             answer = SqlError(50000, f"stand-in accepts only single SELECT statements ({reason})")
         done_token = 0xFF if rpc else 0xFD
@@ -484,6 +510,16 @@ class _Connection(socketserver.BaseRequestHandler):
                 return
 
 
+def _same_columns(sql: str, answer: ResultSet) -> ResultSet | SqlError:
+    """A scripted answer must have exactly the columns the statement selects: a real server cannot
+    return a column the text did not ask for, so a scenario that does proves nothing."""
+    names = schema.output_names(sql)
+    if names is None or names == [c.name.lower() for c in answer.columns]:
+        return answer
+    return SqlError(50000, f"stand-in scenario answers columns {[c.name for c in answer.columns]} to a "
+                           f"statement that selects {names}")
+
+
 class _ThreadingServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -494,8 +530,8 @@ class TdsServer:
 
     def __init__(self, responder: Responder, *, login: str = "linkready", password: str = "Probe-pass-1",
                  hang_after: int | None = None, server_name: str = "SQLSTANDIN",
-                 version: tuple[int, int, int] = (15, 0, 4322)) -> None:
-        self.state = ServerState(responder, login, password, hang_after, server_name, version)
+                 version: tuple[int, int, int] = (15, 0, 4322), schema: bool = True) -> None:
+        self.state = ServerState(responder, login, password, hang_after, server_name, version, schema)
         handler = type("Connection", (_Connection,), {"state": self.state})
         self._server = _ThreadingServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="tds-stand-in", daemon=True)

@@ -118,6 +118,8 @@ class Server:
     can_read_backupset: bool = True
     master_key: bool = True
     startup_args: tuple[str, ...] = ("-dC:\\SQLData\\master.mdf", "-eC:\\SQLLogs\\ERRORLOG", "-T1800", "-T9567")
+    #: Trace flags on globally now (DBCC TRACESTATUS(-1)); None: exactly the -T startup ones.
+    running_flags: tuple[int, ...] | None = None
     procedures: tuple[str, ...] = ("sp_certificate_add_issuer",)
     endpoints: tuple[Endpoint, ...] = (Endpoint(),)
     certificates: tuple[Certificate, ...] = (Certificate(),)
@@ -220,6 +222,12 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
             return _denied("VIEW SERVER STATE")
         return _rs([C("value_name", "nvarchar(256)"), C("value_data", "nvarchar(512)")],
                    [(f"SQLArg{i}", arg) for i, arg in enumerate(s.startup_args)])
+    if name == "trace_status":
+        # DBCC TRACESTATUS(-1): one row per flag on globally, in SQL Server's own column shape.
+        running = s.running_flags if s.running_flags is not None else tuple(
+            int(a[2:]) for a in s.startup_args if a.upper().startswith("-T") and a[2:].isdigit())
+        return _rs([C("TraceFlag", "smallint"), C("Status", "smallint"), C("Global", "smallint"),
+                    C("Session", "smallint")], [(f, 1, 1, 0) for f in running])
     if name == "procedures":
         return _rs([C("name", NV)], [(p,) for p in s.procedures])
     if name == "endpoints":
@@ -240,11 +248,11 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
             der = certificate_der(c, s.server_name)
             subject = f"Certificate for {s.server_name} endpoint"
             rows.append((c.name, c.certificate_id, hashlib.sha1(der).digest(), subject, subject,
-                         c.not_before.replace(tzinfo=None), c.not_after.replace(tzinfo=None), c.key_bits,
+                         c.not_before.replace(tzinfo=None), c.not_after.replace(tzinfo=None),
                          c.private_key, der))
         return _rs([C("name", NV), C("certificate_id", "int"), C("thumbprint", "varbinary(32)"),
                     C("subject", "nvarchar(4000)"), C("issuer_name", "nvarchar(442)"), C("start_date", "datetime"),
-                    C("expiry_date", "datetime"), C("key_length", "int"), C("pvt_key_encryption_type", "char(2)"),
+                    C("expiry_date", "datetime"), C("pvt_key_encryption_type", "char(2)"),
                     C("public_der", "varbinary(max)")], rows)
     if name == "availability_groups":
         return _rs([C("group_id", "uniqueidentifier"), C("name", NV), C("is_distributed", "bit"),
@@ -413,6 +421,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("no_master_key", replace(HEALTHY, master_key=False), {"SQL-005": "FAIL"}),
     Scenario("trace_flags_missing", replace(HEALTHY, startup_args=("-dC:\\SQLData\\master.mdf",)),
              {"SQL-006": "WARN"}),
+    # DBCC TRACEON(12381, -1) (Microsoft's procedure, SEED-002's fix): on now without a startup parameter.
+    Scenario("trace_flag_12381_by_traceon", replace(HEALTHY, running_flags=(1800, 9567, 12381)),
+             {"SQL-006": "PASS", "SEED-002": "PASS"}),
+    # -T9567 added at startup but SQL Server not restarted: not on now.
+    Scenario("startup_flag_not_restarted", replace(HEALTHY, running_flags=(1800,)), {"SQL-006": "WARN"}),
     Scenario("endpoint_missing", replace(HEALTHY, endpoints=()),
              {"EP-001": "FAIL", "EP-002": "SKIP", "CERT-001": "SKIP"}),
     Scenario("endpoint_stopped", replace(HEALTHY, endpoints=(Endpoint(state="STOPPED"),)),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 
 import pyodbc
 import pytest
 
-from tests.standins.tds.conftest import LOGIN, PASSWORD, connection_string
+from tests.standins.tds.conftest import LOGIN, PASSWORD, connection_string, serve
 from tests.standins.tds.protocol import Column, ResultSet, SqlError, TdsServer, rejection_reason
 
 TYPES = ResultSet(
@@ -30,7 +31,8 @@ def answer(sql: str) -> ResultSet | SqlError:
 
 @pytest.fixture
 def server(freetds: None):  # type: ignore[no-untyped-def]
-    with TdsServer(answer, login=LOGIN, password=PASSWORD, hang_after=4) as srv:
+    # Made-up tables (t, x): the wire protocol is under test here, not the schema.
+    with TdsServer(answer, login=LOGIN, password=PASSWORD, hang_after=4, schema=False) as srv:
         yield srv
 
 
@@ -90,6 +92,21 @@ def test_hang_mode_times_out_and_attention_is_acknowledged(server: TdsServer) ->
             conn.cursor().execute("SELECT 6").fetchall()
 
 
+@pytest.mark.parametrize(("sql", "number"), [
+    ("SELECT e.nme FROM sys.database_mirroring_endpoints AS e", 207),  # a wrong column
+    ("SELECT s.current_state FROM sys.dm_hadr_physical_seeding_stats AS s", 207),  # the column is elsewhere
+    ("SELECT name FROM sys.database_mirroring_endpoint", 208),  # a wrong view
+    ("SELECT host_platform FROM sys.dm_os_host_info", 208),  # SQL Server 2017+ only; this server is 2016
+])
+def test_unknown_names_get_sql_servers_own_error_through_the_driver(freetds: None, sql: str, number: int) -> None:
+    from tests.standins.tds.scenarios import HEALTHY
+
+    wrong = rf"Invalid (column|object) name '[\w.]+'\. \({number}\)"
+    with serve(replace(HEALTHY, version="13.0.7000.253")) as srv, connect(srv.port) as conn, \
+            pytest.raises(pyodbc.Error, match=wrong):
+        conn.cursor().execute(sql).fetchall()
+
+
 @pytest.mark.parametrize(("sql", "ok"), [
     ("SELECT 1", True),
     ("/* linkready:x */ SELECT a FROM [we]]ird].sys.filegroups", True),
@@ -100,6 +117,12 @@ def test_hang_mode_times_out_and_attention_is_acknowledged(server: TdsServer) ->
     ("EXEC sp_who", False),
     ("SET NOCOUNT ON", False),
     ("SELECT 1 UNION ALL SELECT 2", False),
+    # The one read-only statement that is not a SELECT, exactly; any other DBCC is refused.
+    ("/* linkready:trace_status */ DBCC TRACESTATUS(-1)", True),
+    ("DBCC TRACESTATUS(-1);", True),
+    ("DBCC TRACEON(12381, -1)", False),
+    ("DBCC TRACESTATUS(-1); DBCC TRACEON(1800, -1)", False),
+    ("DBCC TRACESTATUS(1800)", False),
 ])
 def test_rejection_reason(sql: str, ok: bool) -> None:
     assert (rejection_reason(sql) is None) is ok
