@@ -77,8 +77,16 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         if not isinstance(data, list):
             raise SerdeError(f"{path}: expected a list, got {type(data).__name__}")
         args = typing.get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:  # tuple[int, int]: fixed length
+            if len(data) != len(args):
+                raise SerdeError(f"{path}: expected {len(args)} items, got {len(data)}")
+            return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, data, strict=True)))
         item = args[0] if args else Any
-        items = [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
+        if item is float and all(type(v) in (int, float) for v in data):
+            # Fast path for long number lists (per-port connect times): same result, no call per item.
+            items = [float(v) for v in data]
+        else:
+            items = [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(data, dict):

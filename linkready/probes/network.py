@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from linkready.domain.endpoints import split_endpoint
 from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges, sample_ports
 from linkready.facts import Collector, ProbeError
-from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan
+from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan, port_runs
 from linkready.probes import ProbeContext, ProbeOutcome
 from linkready.probes.dns import (
     VIA_CONFIGURED,
@@ -147,7 +147,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             scan = PortScan(
                 host=fqdn,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=net.connect_timeout,
                 sampled=sampled,
                 source_host=socket.gethostname(),
@@ -217,7 +217,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             return PortScan(
                 host=host,
                 address=host,
-                ports=results,
+                runs=port_runs(results),
                 timeout_s=net.connect_timeout,
                 source_address=source_address_for(host, port),
                 source_host=socket.gethostname(),
@@ -229,7 +229,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             return PortScan(
                 host=host,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=net.connect_timeout,
                 source_host=socket.gethostname(),
                 requested=str(port),

@@ -34,6 +34,7 @@ from linkready.facts.network import (
     PortResult,
     PortScan,
     PortState,
+    port_runs,
 )
 
 #: Default per-port connect timeout in seconds.
@@ -238,7 +239,7 @@ async def scan_host(
             return PortScan(
                 host=host,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=timeout,
                 source_host=socket.gethostname(),
                 requested=requested,
@@ -251,7 +252,7 @@ async def scan_host(
     return PortScan(
         host=host,
         address=address,
-        ports=results,
+        runs=port_runs(results),
         timeout_s=timeout,
         source_address=source_address_for(address, ports[0] if ports else 9),
         sampled=sampled,
