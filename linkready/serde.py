@@ -23,12 +23,10 @@ class SerdeError(ValueError):
 
 def to_data(value: Any) -> Any:
     """Dataclass (or container of them) → JSON-ready dicts, lists and scalars."""
+    if type(value) in _SCALARS:  # most values: no dataclass or enum test needed
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_data(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.compare or f.name != "function"
-        }
+        return {name: to_data(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
@@ -40,6 +38,15 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields to_data writes, once per class (dataclasses.fields() per object was a hot spot)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare or f.name != "function")
 
 
 @functools.cache
