@@ -99,8 +99,8 @@ def main() -> None:
         print(f"  {goal.name}: {value:g}{goal.unit} ({'met' if met else 'NOT met'})", file=sys.stderr)
     width = max(len(r[1]) for r in rows) if rows else 10
     print(f"{'goal':<{width}}  {'measured':>12}  {'':7}  notes")
-    for _name, text, measured, met, note in rows:
-        print(f"{text:<{width}}  {measured:>12}  {met:7}  {note}")
+    for _name, text, measured, verdict, note in rows:
+        print(f"{text:<{width}}  {measured:>12}  {verdict:7}  {note}")
     print(load_line())
 
 
