@@ -11,12 +11,8 @@ The Azure SDK is imported inside the functions so that ``linkready --help`` neve
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import logging
 import math
-import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -55,7 +51,6 @@ if TYPE_CHECKING:
 def probe(ctx: ProbeContext) -> ProbeOutcome:
     """Engine entry point: build the configured credential and read everything."""
     config = ctx.config
-    import_clients_in_background()
     try:
         credential = make_credential(config.azure)
     except Exception as exc:  # a bad credential setup is an error value, not a crash
@@ -65,31 +60,6 @@ def probe(ctx: ProbeContext) -> ProbeOutcome:
 
 
 _QUIET = logging.NullHandler()
-_CLIENT_MODULES = ("azure.mgmt.network", "azure.mgmt.sql")
-
-
-def import_clients_in_background() -> threading.Thread | None:
-    """Start importing the management clients beside the credential's import and token request.
-
-    azure-mgmt-network and azure-mgmt-sql are each one generated module of models and one of
-    operations (no per-group modules to pick from), ~1.7 s together on a loaded 2-core machine. In a
-    daemon thread of their own they run while this thread imports azure-identity and waits for the
-    token, instead of after; ArmReader's own import then finds them loaded (or waits on the import
-    lock for the one in flight). Returns None when both are already loaded.
-    """
-    if all(name in sys.modules for name in _CLIENT_MODULES):
-        return None
-
-    def load() -> None:
-        for name in _CLIENT_MODULES:
-            with contextlib.suppress(Exception):  # ArmReader imports again and reports the failure
-                importlib.import_module(name)
-
-    thread = threading.Thread(target=load, name="azure-sdk-import", daemon=True)
-    thread.start()
-    return thread
-
-
 def make_credential(az: AzureConfig) -> TokenCredential:
     """DefaultAzureCredential, or the credential type the config names, for the configured cloud."""
     from azure import identity
