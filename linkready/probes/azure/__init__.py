@@ -60,6 +60,8 @@ def probe(ctx: ProbeContext) -> ProbeOutcome:
 
 
 _QUIET = logging.NullHandler()
+
+
 def make_credential(az: AzureConfig) -> TokenCredential:
     """DefaultAzureCredential, or the credential type the config names, for the configured cloud."""
     from azure import identity
