@@ -23,12 +23,10 @@ class SerdeError(ValueError):
 
 def to_data(value: Any) -> Any:
     """Dataclass (or container of them) → JSON-ready dicts, lists and scalars."""
+    if type(value) in _SCALARS:  # most values: no dataclass or enum test needed
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_data(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.compare or f.name != "function"
-        }
+        return {name: to_data(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
@@ -40,6 +38,15 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields to_data writes, once per class (dataclasses.fields() per object was a hot spot)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare or f.name != "function")
 
 
 @functools.cache
@@ -86,8 +93,17 @@ def _convert(tp: Any, data: Any, path: str, absent: list[str]) -> Any:
         if not isinstance(data, list):
             raise SerdeError(f"{path}: expected a list, got {type(data).__name__}")
         args = typing.get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:  # tuple[int, int]: fixed length
+            if len(data) != len(args):
+                raise SerdeError(f"{path}: expected {len(args)} items, got {len(data)}")
+            return tuple(_convert(a, v, f"{path}[{i}]", absent)
+                         for i, (a, v) in enumerate(zip(args, data, strict=True)))
         item = args[0] if args else Any
-        items = [_convert(item, v, f"{path}[{i}]", absent) for i, v in enumerate(data)]
+        if item is float and all(type(v) in (int, float) for v in data):
+            # Fast path for long number lists (per-port connect times): same result, no call per item.
+            items = [float(v) for v in data]
+        else:
+            items = [_convert(item, v, f"{path}[{i}]", absent) for i, v in enumerate(data)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(data, dict):

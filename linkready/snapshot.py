@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from linkready.facts import ErrorKind, Facts, ProbeError
+from linkready.facts.network import PortResult, port_runs
 from linkready.serde import SerdeError, from_data, to_data
 
-#: 2 adds the per-probe manifest (Facts.manifest); 1 is still read: an absent area is then not collected.
-SCHEMA_VERSION = 2
+#: 3 stores port scans as runs of ranges per state (PortScan.runs) instead of one object per port;
+#: 2 added the per-probe manifest (Facts.manifest). Both older versions are still read: an absent
+#: area of version 1 is not collected, and per-port lists of 1 and 2 are grouped into runs on load.
+SCHEMA_VERSION = 3
+
+#: The port scans in ``facts.network`` (the only place the snapshot holds PortScan objects).
+_SCANS = ("mi_ports", "sql_endpoint_port")
 
 
 class SnapshotError(ValueError):
@@ -35,9 +41,13 @@ class Snapshot:
 
     @functools.cached_property
     def digest(self) -> str:
-        # Once per snapshot: every report format (and every estate target) asks for it, and the canonical
-        # bytes of a 1,000-port scan cost as much to build as the checks take to run (issue 20).
-        return "sha256:" + hashlib.sha256(canonical_json(to_data(self)).encode()).hexdigest()
+        # Once per snapshot: every report format (and every estate target) asks for it (issue 20). A
+        # snapshot read from a file already has it, taken from the canonical bytes ``loads`` built.
+        return digest_of(canonical_json(to_data(self)))
+
+
+def digest_of(canonical: str) -> str:
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def canonical_json(data: Any) -> str:
@@ -52,7 +62,8 @@ def loads(text: str, origin: str = "snapshot") -> Snapshot:
     try:
         data = json.loads(text)
         # A lone surrogate ("\ud800") is valid JSON but no UTF-8: the digest and every report would fail.
-        canonical_json(data).encode("utf-8")
+        canonical = canonical_json(data)
+        digest = digest_of(canonical)
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except UnicodeEncodeError as exc:
@@ -72,16 +83,20 @@ def loads(text: str, origin: str = "snapshot") -> Snapshot:
         )
     absent: list[str] = []
     try:
+        if version < 3:
+            _group_port_lists(data)
         snapshot = from_data(Snapshot, data, absent=absent)
     except RecursionError:
         raise SnapshotError(f"{origin}: corrupt snapshot: nested too deeply") from None
     except SerdeError as exc:
         raise SnapshotError(f"{origin}: corrupt snapshot: {exc}") from None
     gaps = absent_errors(absent)
-    if not gaps:
-        return snapshot
-    facts = replace(snapshot.facts, errors=snapshot.facts.errors + gaps)
-    return replace(snapshot, facts=facts)
+    if gaps:
+        snapshot = replace(snapshot, facts=replace(snapshot.facts, errors=snapshot.facts.errors + gaps))
+    # The digest of the file's own canonical bytes: the same as to_data() would give for a snapshot
+    # linkready wrote, without serialising the facts a second time. Seeded into the cached property.
+    snapshot.__dict__["digest"] = digest
+    return snapshot
 
 
 #: Keys of Facts whose absence has its own rule: an absent area is not collected (Facts.state_of),
@@ -122,6 +137,19 @@ def absent_errors(absent: list[str]) -> tuple[ProbeError, ...]:
                   "collect again")
         errors.append(ProbeError("snapshot", fact, ErrorKind.INCOMPLETE, reason))
     return tuple(errors)
+
+
+def _group_port_lists(data: dict[str, Any]) -> None:
+    """Versions 1 and 2 stored one object per port (``ports``); group them into runs (``runs``)."""
+    facts = data.get("facts")
+    network = facts.get("network") if isinstance(facts, dict) else None
+    if not isinstance(network, dict):
+        return
+    for name in _SCANS:
+        scan = network.get(name)
+        if isinstance(scan, dict) and "ports" in scan and "runs" not in scan:
+            results = from_data(tuple[PortResult, ...], scan.pop("ports"), f"$.facts.network.{name}.ports")
+            scan["runs"] = to_data(port_runs(results))
 
 
 def load(path: Path) -> Snapshot:

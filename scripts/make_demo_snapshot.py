@@ -31,7 +31,7 @@ from linkready.facts.azure import (
     Subnet,
     VirtualNetwork,
 )
-from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan
+from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan, port_runs
 from linkready.facts.plan import PlanFacts, PlannedLink
 from linkready.facts.sql import (
     MirroringEndpoint,
@@ -216,8 +216,8 @@ def network() -> NetworkFacts:
         partner_dns=(
             DnsAnswer("sqlprod01.museum.local", "10.40.2.4", "nxdomain", (), (), "10.40.2.4 answered NXDOMAIN", 5.0),
         ),
-        mi_ports=PortScan(FQDN, "10.40.0.254", tuple(ports), 3.0, "10.20.1.10"),
-        sql_endpoint_port=PortScan("localhost", "127.0.0.1", (PortResult(5022, "open", 0.3),), 3.0, "127.0.0.1"),
+        mi_ports=PortScan(FQDN, "10.40.0.254", port_runs(ports), 3.0, "10.20.1.10"),
+        sql_endpoint_port=PortScan("localhost", "127.0.0.1", port_runs([PortResult(5022, "open", 0.3)]), 3.0, "127.0.0.1"),
     )
 
 

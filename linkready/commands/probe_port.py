@@ -51,7 +51,7 @@ def render(scan: PortScan) -> str:
         where += f" (source address {scan.source_address})"
     target = scan.host if scan.host == scan.address else f"{scan.host} ({scan.address})"
     elapsed = f" in {scan.elapsed_s:.2f} s" if scan.elapsed_s is not None else ""
-    lines = [f"{target} {where}: {len(scan.ports)} port(s), {scan.timeout_s:g} s per port{elapsed}"]
+    lines = [f"{target} {where}: {scan.count} port(s), {scan.timeout_s:g} s per port{elapsed}"]
     if scan.sampled:
         lines[0] += f" (sample of {scan.requested})"
     width = max(len(s) for s in _ORDER)
@@ -139,7 +139,11 @@ def command(host: str, ports: str, timeout: float, concurrency: int, deadline: f
     if as_json:
         from linkready.serde import to_data
 
-        click.echo(json.dumps(to_data(scan), indent=2))
+        # The command's JSON keeps one object per port (what scripts read), unlike the snapshot's runs.
+        data = to_data(scan)
+        del data["runs"]
+        data["ports"] = to_data(scan.ports)
+        click.echo(json.dumps(data, indent=2))
     elif scan.error:
         click.echo(f"linkready: {scan.error}", err=True)
     else:

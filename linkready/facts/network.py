@@ -6,6 +6,8 @@ Every field added after the first release has a default, so older snapshots stil
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -80,10 +82,56 @@ class PortResult:
 
 
 @dataclass(frozen=True)
+class PortRun:
+    """Ports that got the same answer (state and detail), stored as inclusive ranges.
+
+    A 1,000-port scan is two or three runs instead of 1,001 objects: loading, digesting and
+    writing a snapshot cost as much as the port results until they were stored this way (issue 20).
+    """
+
+    state: PortState
+    #: Inclusive (low, high) ranges, ascending and disjoint.
+    ranges: tuple[tuple[int, int], ...]
+    detail: str = ""
+    #: Connect time per port, in port order; empty when no attempt measured one (filtered, untested).
+    connect_ms: tuple[float, ...] = ()
+
+    def port_numbers(self) -> tuple[int, ...]:
+        return tuple(port for low, high in self.ranges for port in range(low, high + 1))
+
+    def results(self) -> tuple[PortResult, ...]:
+        ports = self.port_numbers()
+        times: tuple[float | None, ...] = self.connect_ms if self.connect_ms else (None,) * len(ports)
+        return tuple(PortResult(port, self.state, ms, self.detail) for port, ms in zip(ports, times, strict=True))
+
+
+def port_runs(results: Iterable[PortResult]) -> tuple[PortRun, ...]:
+    """Group per-port results into runs of one state and detail (ports sharing an answer share a run)."""
+    groups: dict[tuple[PortState, str, bool], list[PortResult]] = {}
+    unique = {r.port: r for r in results}  # one result per port, the last one given
+    for port in sorted(unique):
+        r = unique[port]
+        groups.setdefault((PortState(r.state), r.detail, r.connect_ms is not None), []).append(r)
+    runs = []
+    for (state, detail, timed), members in groups.items():
+        ranges: list[tuple[int, int]] = []
+        for r in members:
+            if ranges and ranges[-1][1] == r.port - 1:
+                ranges[-1] = (ranges[-1][0], r.port)
+            else:
+                ranges.append((r.port, r.port))
+        times = tuple(float(r.connect_ms) for r in members if r.connect_ms is not None) if timed else ()
+        runs.append(PortRun(state, tuple(ranges), detail, times))
+    return tuple(sorted(runs, key=lambda run: run.ranges[0]))
+
+
+@dataclass(frozen=True)
 class PortScan:
+    """One address scanned. Read the ports through the methods: the stored layout is runs of ranges."""
+
     host: str
     address: str
-    ports: tuple[PortResult, ...]
+    runs: tuple[PortRun, ...]
     timeout_s: float
     source_address: str = ""
     sampled: bool = False
@@ -92,19 +140,54 @@ class PortScan:
     #: The ports asked for, compressed ("5022,11000-11999"), before any sampling.
     requested: str = ""
     elapsed_s: float | None = None
-    #: Why no port could be tried (name did not resolve, bad address); ports is then empty.
+    #: Why no port could be tried (name did not resolve, bad address); there are then no runs.
     error: str = ""
+
+    @functools.cached_property
+    def ports(self) -> tuple[PortResult, ...]:
+        """Every port's result, in port order (built from the runs once per scan object)."""
+        return tuple(sorted((r for run in self.runs for r in run.results()), key=lambda r: r.port))
+
+    @property
+    def count(self) -> int:
+        """How many ports were scanned, without building their results."""
+        return sum(high - low + 1 for run in self.runs for low, high in run.ranges)
 
     def by_state(self, state: str) -> tuple[int, ...]:
         """Ports whose classification is ``state``, ascending."""
-        return tuple(sorted(r.port for r in self.ports if r.state == state))
+        return tuple(sorted(p for run in self.runs if run.state == state for p in run.port_numbers()))
+
+    def ranges_by_state(self) -> dict[PortState, tuple[tuple[int, int], ...]]:
+        """Inclusive ranges per state (a state with no port is absent), for tables that show ranges."""
+        found: dict[PortState, list[tuple[int, int]]] = {}
+        for run in self.runs:
+            found.setdefault(run.state, []).extend(run.ranges)
+        return {state: _merged(spans) for state, spans in found.items()}
 
     def result(self, port: int) -> PortResult | None:
         """The result for ``port``, or None when it was not scanned."""
-        for r in self.ports:
-            if r.port == port:
-                return r
+        for run in self.runs:
+            offset = 0
+            for low, high in run.ranges:
+                if low <= port <= high:
+                    ms = run.connect_ms[offset + port - low] if run.connect_ms else None
+                    return PortResult(port, run.state, ms, run.detail)
+                offset += high - low + 1
         return None
+
+    def results_in(self, low: int, high: int) -> tuple[PortResult, ...]:
+        """Results for the ports in ``low``-``high`` (inclusive) that were scanned, in port order."""
+        return tuple(r for r in self.ports if low <= r.port <= high)
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
 
 
 @dataclass(frozen=True)

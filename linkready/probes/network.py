@@ -32,7 +32,7 @@ from linkready.domain.ports import (
     sample_ports,
 )
 from linkready.facts import Collector, ProbeError
-from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan
+from linkready.facts.network import DnsAnswer, NetworkFacts, PortScan, port_runs
 from linkready.probes import ProbeContext, ProbeOutcome
 from linkready.probes.dns import (
     VIA_CONFIGURED,
@@ -153,7 +153,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             scan = PortScan(
                 host=fqdn,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=net.connect_timeout,
                 sampled=sampled,
                 source_host=socket.gethostname(),
@@ -223,7 +223,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             return PortScan(
                 host=host,
                 address=host,
-                ports=results,
+                runs=port_runs(results),
                 timeout_s=net.connect_timeout,
                 source_address=source_address_for(host, port),
                 source_host=socket.gethostname(),
@@ -235,7 +235,7 @@ async def _probe(ctx: ProbeContext) -> ProbeOutcome:
             return PortScan(
                 host=host,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=net.connect_timeout,
                 source_host=socket.gethostname(),
                 requested=str(port),

@@ -35,6 +35,7 @@ from linkready.facts.network import (
     PortResult,
     PortScan,
     PortState,
+    port_runs,
 )
 
 #: Default per-port connect timeout in seconds.
@@ -300,7 +301,7 @@ async def scan_host(
             return PortScan(
                 host=host,
                 address="",
-                ports=(),
+                runs=(),
                 timeout_s=timeout,
                 source_host=socket.gethostname(),
                 requested=requested,
@@ -313,7 +314,7 @@ async def scan_host(
     return PortScan(
         host=host,
         address=address,
-        ports=results,
+        runs=port_runs(results),
         timeout_s=timeout,
         source_address=source_address_for(address, ports[0] if ports else 9),
         sampled=sampled,

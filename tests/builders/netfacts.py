@@ -7,7 +7,7 @@ from typing import Any
 
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import AzureFacts, Subnet, VirtualNetwork
-from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan
+from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan, port_runs
 from tests.builders.checks import findings, one
 
 FQDN = "mi-test.abc123def456.database.windows.net"
@@ -28,7 +28,7 @@ def scan(states: dict[int, str], *, host: str = FQDN, address: str = MI_ADDR, er
     return PortScan(
         host=host,
         address=address,
-        ports=tuple(PortResult(p, s, 1.0 if s in ("open", "refused") else None, "") for p, s in sorted(states.items())),
+        runs=port_runs(PortResult(p, s, 1.0 if s in ("open", "refused") else None, "") for p, s in states.items()),
         timeout_s=3.0,
         source_address=source,
         sampled=sampled,

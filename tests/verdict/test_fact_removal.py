@@ -34,6 +34,8 @@ ALLOWED: dict[str, str] = {
         "database or the endpoint's certificate going missing FAILs: DB-001, CERT-001 tests)",
     r"(remove|empty) network\.(mi_fqdn|partner_hosts)":
         "the names the network probe looked up, shown in the evidence; the checks name each DNS answer's own host",
+    r"empty network\.(mi_ports|sql_endpoint_port)\.runs\[0\]\.connect_ms":
+        "a run without measured connect times (filtered ports have none): shown as evidence, judged by no check",
     r"empty plan\.(source_server|source_address|source_prefixes|mi_resource_id|cloud)":
         "optional config with a documented fallback (partner endpoint IPs, the Azure facts' id and DNS suffix)",
 }

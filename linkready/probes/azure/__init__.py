@@ -12,6 +12,7 @@ The Azure SDK is imported inside the functions so that ``linkready --help`` neve
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -83,11 +84,19 @@ def make_credential(az: AzureConfig) -> TokenCredential:
         # The token request goes through azure-identity's own transport: the CA bundle (or
         # verification off) configured for Azure applies to the authority as it does to ARM.
         kwargs["connection_verify"] = az.verify_tls
+    # The configured timeout and retries bound the token requests as they bound every ARM read:
+    # left to the SDK defaults (300 s per read, 10 retries; IMDS probing for managed identity) a
+    # check against an authority that does not answer took minutes, not [azure] timeout (issue 20).
+    transport: dict[str, Any] = {"connection_timeout": az.timeout, "read_timeout": az.timeout, "retry_total": az.retries,
+                 "retry_backoff_max": 10}
+    kwargs.update(transport)
+    process_timeout = max(1, math.ceil(az.timeout))  # the az CLI subprocess (seconds, an int)
     factories: dict[str, Callable[..., Any]] = {
-        "default": lambda: identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs),
-        "cli": lambda: identity.AzureCliCredential(),
+        "default": lambda: identity.DefaultAzureCredential(exclude_interactive_browser_credential=True,
+                                                           process_timeout=process_timeout, **kwargs),
+        "cli": lambda: identity.AzureCliCredential(process_timeout=process_timeout),
         "environment": lambda: identity.EnvironmentCredential(**kwargs),
-        "managed-identity": lambda: identity.ManagedIdentityCredential(),
+        "managed-identity": lambda: identity.ManagedIdentityCredential(**transport),
         "workload-identity": lambda: identity.WorkloadIdentityCredential(**kwargs),
     }
     credential: TokenCredential = factories[az.credential]()
