@@ -5,7 +5,10 @@ Modules are listed here, not discovered by glob, so the catalogue is exactly wha
 
 from __future__ import annotations
 
+import functools
 import importlib
+import tomllib
+from importlib import resources
 
 MODULES: tuple[str, ...] = (
     "plan",
@@ -24,6 +27,13 @@ MODULES: tuple[str, ...] = (
     "target",
     "service",
 )
+
+
+@functools.cache
+def plain_titles() -> dict[str, str]:
+    """Check ID -> one plain-language sentence, from plain_titles.toml beside this file."""
+    text = resources.files(__name__).joinpath("plain_titles.toml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in tomllib.loads(text)["titles"].items()}
 
 
 def load() -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from linkready.model import Area, CheckFunction, CheckSpec, Owner, Severity
 
 _ID = re.compile(r"^[A-Z]+-\d{3}$")
 _REGISTRY: dict[str, CheckSpec] = {}
+_LOADED: list[bool] = []
 
 
 class RegistryError(RuntimeError):
@@ -55,18 +57,42 @@ def check(
     return register
 
 
+def apply_plain_titles(titles: Mapping[str, str]) -> None:
+    """Attach each check's plain-language title (kept in one data file, not in the decorators)."""
+    for check_id, text in titles.items():
+        spec = _REGISTRY.get(check_id)
+        if spec is not None and spec.plain_title != text:
+            _REGISTRY[check_id] = dataclasses.replace(spec, plain_title=text)
+
+
 def _sort_key(spec: CheckSpec) -> tuple[int, str, int]:
     prefix, _, number = spec.id.partition("-")
     return (list(Area).index(spec.area), prefix, int(number))
 
 
-def all_checks() -> list[CheckSpec]:
-    """Every registered check, loading the catalogue modules on first use."""
-    from linkready.checks import load
+def _load() -> None:
+    """Import the catalogue modules and attach their plain titles (once; every lookup calls this)."""
+    if _LOADED:
+        return
+    from linkready.checks import load, plain_titles
 
     load()
+    apply_plain_titles(plain_titles())
+    _LOADED.append(True)
+
+
+def all_checks() -> list[CheckSpec]:
+    """Every registered check, loading the catalogue modules on first use."""
+    _load()
     return sorted(_REGISTRY.values(), key=_sort_key)
 
 
 def get(check_id: str) -> CheckSpec | None:
     return {spec.id: spec for spec in all_checks()}.get(check_id.upper())
+
+
+def plain_title(check_id: str) -> str:
+    """The check's one-sentence plain-language title, or "" for an ID the catalogue does not know."""
+    _load()
+    spec = _REGISTRY.get(check_id)
+    return spec.plain_title if spec else ""

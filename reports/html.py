@@ -22,6 +22,7 @@ from linkready.reports.summary import summarize
 from markupsafe import Markup
 
 from linkready.model import Area, CodeBlock, Finding, Owner, Status, Verdict
+from linkready.registry import plain_title
 from linkready.report import STATUS_ORDER, Report
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def _build_environment() -> jinja2.Environment:
     env.filters["lower_first"] = lower_first
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
+    env.filters["plain"] = plain_title
     env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 
