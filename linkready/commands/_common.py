@@ -69,6 +69,9 @@ def report_options(function: Any) -> Any:
             click.option("--prepared-by", help="Consultant or team named in the report."),
             click.option("--summary", callback=_remember_summary, expose_value=False,
                          help="Executive summary for the report: TEXT, or @FILE (default: written from the findings)."),
+            click.option("--name-template", callback=_remember_name_template, expose_value=False,
+                         help="Report file names, e.g. '{customer}-{server}-{date}' (fields: customer, server, "
+                              "instance, date, time, verdict, profile; default linkready-report)."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -214,6 +217,29 @@ def _remember_summary(ctx: click.Context, _param: click.Parameter, value: str | 
     ctx.meta[_SUMMARY_KEY] = value
 
 
+_NAME_KEY = "linkready.name_template"
+
+
+def _remember_name_template(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    from linkready.report import NameTemplateError, check_name_template
+
+    if value is None:
+        return
+    try:
+        ctx.meta[_NAME_KEY] = check_name_template(value)
+    except NameTemplateError as exc:
+        fail_usage(str(exc))
+
+
+def report_name(report: Report) -> str:
+    """The file name stem --name-template asks for, or "" (the formats' default names)."""
+    from linkready.report import output_name
+
+    ctx = click.get_current_context(silent=True)
+    template = str(ctx.meta.get(_NAME_KEY, "")) if ctx is not None else ""
+    return output_name(report, template) if template else ""
+
+
 def _summary_option() -> str:
     ctx = click.get_current_context(silent=True)
     return str(ctx.meta.get(_SUMMARY_KEY, "")) if ctx is not None else ""
@@ -284,7 +310,7 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         fail_usage(str(exc))
     directory = output or Path(default_output)
     try:
-        written = write(report, chosen, directory, changes=changes(report, baseline))
+        written = write(report, chosen, directory, changes=changes(report, baseline), name=report_name(report))
     except PdfError as exc:
         fail_usage(str(exc))
     except ReportWriteError as exc:
