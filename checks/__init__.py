@@ -5,10 +5,13 @@ Modules are listed here, not discovered by glob, so the catalogue is exactly wha
 
 from __future__ import annotations
 
+import functools
 import importlib
+import tomllib
+from importlib import resources
 from typing import TYPE_CHECKING
 
-from linkready.registry import registered, registered_spec
+from linkready.registry import apply_plain_titles, registered, registered_spec
 
 if TYPE_CHECKING:
     from linkready.model import CheckSpec
@@ -35,10 +38,24 @@ MODULES: tuple[str, ...] = (
 )
 
 
+@functools.cache
+def plain_titles() -> dict[str, str]:
+    """Check ID -> one plain-language sentence, from plain_titles.toml beside this file."""
+    text = resources.files(__name__).joinpath("plain_titles.toml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in tomllib.loads(text)["titles"].items()}
+
+
 def load() -> None:
-    """Import every catalogue module (registration happens in their decorators)."""
+    """Import every catalogue module (registration happens in their decorators), then attach the
+    plain-language titles from the data file (once)."""
     for name in MODULES:
         importlib.import_module(f"linkready.checks.{name}")
+    _attach_plain_titles()
+
+
+@functools.cache
+def _attach_plain_titles() -> None:
+    apply_plain_titles(plain_titles())
 
 
 def all_checks() -> list[CheckSpec]:

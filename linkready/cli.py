@@ -237,7 +237,7 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
 
         from linkready.reports import Format, write
 
-        html = write(report, [Format.HTML], directory)[0]
+        html = write(report, [Format.HTML], directory, name=common.report_name(report))[0]
         if not webbrowser.open(html.resolve().as_uri()):
             click.echo(f"no browser available; open {html} yourself", err=True)
     common.emit(report, formats, directory, quiet, no_color, ["console", "html", "json"], str(directory), baseline)

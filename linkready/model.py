@@ -193,6 +193,8 @@ class CheckSpec:
     prevents: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     function: CheckFunction | None = field(default=None, compare=False, repr=False)
+    #: One sentence for a reader without DBA vocabulary (checks/plain_titles.toml, keyed by ID).
+    plain_title: str = ""
 
     @property
     def name(self) -> str:

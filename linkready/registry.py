@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from linkready.model import Area, CheckFunction, CheckSpec, Owner, Severity
 
@@ -53,6 +54,14 @@ def check(
         return function
 
     return register
+
+
+def apply_plain_titles(titles: Mapping[str, str]) -> None:
+    """Attach each check's plain-language title (kept in one data file, not in the decorators)."""
+    for check_id, text in titles.items():
+        spec = _REGISTRY.get(check_id)
+        if spec is not None and spec.plain_title != text:
+            _REGISTRY[check_id] = dataclasses.replace(spec, plain_title=text)
 
 
 def _sort_key(spec: CheckSpec) -> tuple[int, str, int]:

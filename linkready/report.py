@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,3 +108,53 @@ class Report:
             "Planned databases": ", ".join(plan.databases) or "(none)",
             "Links": ", ".join(link.name for link in plan.links) or "(none)",
         }
+
+
+#: Fields ``--name-template`` may use, each read from the report (no clock of its own: the date is
+#: the report's own generation date, so the file name and the report agree).
+NAME_FIELDS = ("customer", "server", "instance", "date", "time", "verdict", "profile")
+DEFAULT_NAME = "linkready-report"
+#: File systems take 255 bytes per name; leave room for the extension.
+MAX_NAME = 200
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class NameTemplateError(ValueError):
+    """A ``--name-template`` with an unknown field or no usable characters."""
+
+
+def check_name_template(template: str) -> str:
+    """``template`` if every ``{field}`` is one of :data:`NAME_FIELDS`, else NameTemplateError."""
+    try:
+        parsed = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise NameTemplateError(f"--name-template {template!r}: {exc}") from None
+    fields = [name for name, _, _ in parsed]
+    if any(spec or conv for _, spec, conv in parsed):
+        # "{customer:>99999}" would make a name no file system takes; fields are plain words.
+        raise NameTemplateError("--name-template: fields take no format spec or conversion (write {date}, not {date:...})")
+    unknown = sorted({f for f in fields if f not in NAME_FIELDS})
+    if unknown:
+        raise NameTemplateError(f"--name-template: unknown field {{{unknown[0]}}} (use {', '.join(NAME_FIELDS)})")
+    return template
+
+
+def output_name(report: Report, template: str = DEFAULT_NAME) -> str:
+    """The file name stem for ``report`` (``{customer}-{server}-{date}`` → ``contoso-sql01-2026-12-02``).
+
+    Values are reduced to letters, digits, '.', '_' and '-' so that a customer name or an instance
+    name (``HOST\\INST``) can never make a path; an empty value reads ``unknown``.
+    """
+    plan = report.snapshot.facts.plan
+    values = {
+        "customer": report.branding.customer,
+        "server": plan.source_server,
+        "instance": name_of(plan.mi_resource_id) if plan.mi_resource_id else plan.mi_fqdn.split(".")[0],
+        "date": report.generated_at.strftime("%Y-%m-%d"),
+        "time": report.generated_at.strftime("%H%M%S"),
+        "verdict": report.verdict.name.lower().replace("_", "-"),
+        "profile": report.profile,
+    }
+    safe = {key: _UNSAFE.sub("-", value).strip("-.") or "unknown" for key, value in values.items()}
+    stem = _UNSAFE.sub("-", check_name_template(template).format_map(safe)).strip("-.")[:MAX_NAME]
+    return stem or DEFAULT_NAME

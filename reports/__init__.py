@@ -134,10 +134,11 @@ class ReportWriteError(Exception):
 
 
 def write(report: Report, formats: list[Format], directory: Path, *, changes: Diff | None = None,
-          options: Options | None = None) -> list[Path]:
+          options: Options | None = None, name: str = "") -> list[Path]:
     """Write every file format into ``directory``; the console format is the CLI's to print.
 
     ``changes`` (a diff against a baseline run) is embedded where the format can show it (HTML, PDF).
+    ``name`` replaces the file name stem (``--name-template``); the extension stays the format's.
     A file that cannot be written raises :class:`ReportWriteError` and leaves no partial file; a
     format whose rendering crashes does not stop the others (its exception is raised after them).
     """
@@ -150,7 +151,7 @@ def write(report: Report, formats: list[Format], directory: Path, *, changes: Di
     for fmt in formats:
         if fmt is Format.CONSOLE:
             continue
-        path = directory / fmt.filename
+        path = directory / (f"{name}{Path(fmt.filename).suffix}" if name else fmt.filename)
         try:
             data = render_bytes(fmt, report, changes=changes, options=options)
         except Exception as exc:  # a bug in one format must not cost the others

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from linkready.tools.estate.outcomes import EstateReport
 
 SCHEMA_ID = "linkready-estate/1"
+#: Blockers shown as columns of the blockers × targets matrix (more would not fit 375 px).
+MATRIX_COLUMNS = 8
 
 
 @functools.cache
@@ -138,8 +140,9 @@ def verdict_sentence(report: EstateReport) -> str:
             "unknown is not passed.")
 
 
-def render_html(report: EstateReport) -> str:
-    """The estate page, with the single-target report's stylesheet, status shapes and badges."""
+def render_html(report: EstateReport, *, paper: str | None = None) -> str:
+    """The estate page, with the single-target report's stylesheet, status shapes and badges.
+    ``paper`` ("A4"/"Letter") fixes the page size when the page is printed to PDF."""
     from linkready.reports import Format, html
 
     from linkready.report import STATUS_ORDER
@@ -158,13 +161,15 @@ def render_html(report: EstateReport) -> str:
         verdict_icon=verdict_icon,
         verdict_sentence=verdict_sentence(report),
         blockers=report.top_blockers(),
+        # The matrix: the most common blockers as columns, so it stays narrow enough for a phone.
+        matrix=report.top_blockers(MATRIX_COLUMNS),
         slugs={o.name: o.slug for o in report.outcomes},
         report_files={o.slug: next((p for p in o.files if p.endswith(html_file)), "") for o in report.outcomes},
         anchor=html.anchor,
         # what the shared stylesheet (_styles.html) needs
         statuses=STATUS_ORDER,
         style=html.STATUS_STYLE,
-        paper=None,
+        paper=paper,
         page_header=html.css_string(f"{report.name} · Managed Instance link readiness (estate)"),
     ))
 
@@ -189,14 +194,24 @@ def write_target_files(report: Report, folder: Path, formats: tuple[str, ...]) -
     return tuple(names)
 
 
-def write_estate(report: EstateReport, output: Path) -> list[Path]:
-    """The estate-level files (HTML summary with drill-down, JSON, JUnit); per-target files exist already."""
+ESTATE_PDF = "estate.pdf"
+
+
+def write_estate(report: EstateReport, output: Path, *, pdf: bool = False) -> list[Path]:
+    """The estate-level files (HTML summary with drill-down, JSON, JUnit; with ``pdf`` the estate page
+    printed to estate.pdf, last, so a PdfError leaves the others written); per-target files exist already."""
     output.mkdir(parents=True, exist_ok=True)
     renderers = {"html": render_html, "json": render_json, "junit": render_junit}
     written = []
     for key, filename in ESTATE_FILES.items():
         path = output / filename
         path.write_text(renderers[key](report), encoding="utf-8")
+        written.append(path)
+    if pdf:
+        from linkready.reports.pdf import paper_size, render_html_pdf
+
+        path = output / ESTATE_PDF
+        path.write_bytes(render_html_pdf(render_html(report, paper=paper_size())))
         written.append(path)
     return written
 

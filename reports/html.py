@@ -76,6 +76,14 @@ class _Environment(jinja2.Environment):
             return super()._load_template(name, globals)
 
 
+
+def plain_title(check_id: str) -> str:
+    """The check's one-sentence plain-language title, or "" for an ID the catalogue does not know."""
+    from linkready.checks import get
+
+    spec = get(check_id)
+    return spec.plain_title if spec else ""
+
 def _build_environment() -> jinja2.Environment:
     env = _Environment(
         loader=jinja2.PackageLoader("linkready.reports", "templates"),
@@ -90,6 +98,7 @@ def _build_environment() -> jinja2.Environment:
     env.filters["lower_first"] = lower_first
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
+    env.filters["plain"] = plain_title
     env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 

@@ -69,6 +69,9 @@ def report_options(function: Any) -> Any:
             click.option("--prepared-by", help="Consultant or team named in the report."),
             click.option("--summary", callback=_remember_summary, expose_value=False,
                          help="Executive summary for the report: TEXT, or @FILE (default: written from the findings)."),
+            click.option("--name-template", callback=_remember_name_template, expose_value=False,
+                         help="Report file names, e.g. '{customer}-{server}-{date}' (fields: customer, server, "
+                              "instance, date, time, verdict, profile; default linkready-report)."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -296,6 +299,29 @@ def sarif_options(target_file: Path | None) -> Any:
     return SarifOptions(artifact_uri(target_file, root), text, include_waived)
 
 
+_NAME_KEY = "linkready.name_template"
+
+
+def _remember_name_template(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    from linkready.report import NameTemplateError, check_name_template
+
+    if value is None:
+        return
+    try:
+        ctx.meta[_NAME_KEY] = check_name_template(value)
+    except NameTemplateError as exc:
+        fail_usage(str(exc))
+
+
+def report_name(report: Report) -> str:
+    """The file name stem --name-template asks for, or "" (the formats' default names)."""
+    from linkready.report import output_name
+
+    ctx = click.get_current_context(silent=True)
+    template = str(ctx.meta.get(_NAME_KEY, "")) if ctx is not None else ""
+    return output_name(report, template) if template else ""
+
+
 def _summary_option() -> str:
     ctx = click.get_current_context(silent=True)
     return str(ctx.meta.get(_SUMMARY_KEY, "")) if ctx is not None else ""
@@ -370,7 +396,8 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
     directory = output or Path(default_output)
     try:
         options = {Format.SARIF: sarif_options(target_file)} if Format.SARIF in chosen else None
-        written = write(report, chosen, directory, changes=changes(report, baseline), options=options)
+        written = write(report, chosen, directory, changes=changes(report, baseline), options=options,
+                        name=report_name(report))
     except PdfError as exc:
         fail_usage(str(exc))
     except ReportWriteError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from linkready.commands import _common as common
 from linkready.reports.estate import print_summary, write_estate, write_target_files
+from linkready.reports.pdf import PdfError
 from linkready.tools.estate import TARGET_FORMATS, EstateError, RunOptions, TargetOutcome, load_estate, run_estate
 
 
@@ -42,6 +43,7 @@ def run_command(
     if profile_name:
         common.profile(profile_name)  # a bad --profile is a usage error, not 200 unknown targets
     chosen = _target_formats(formats) if formats else TARGET_FORMATS
+    want_pdf = formats is not None and "pdf" in _format_names(formats)
     directory = output or Path("linkready-estate")
     options = RunOptions(
         output=directory, live=live, profile=profile_name, waivers=tuple(common.waivers(waivers_path)),
@@ -57,13 +59,22 @@ def run_command(
                            highlight=False)
 
     report = run_estate(estate, options, branding=branding, on_done=on_done)
-    written = write_estate(report, directory)
+    try:
+        written = write_estate(report, directory, pdf=want_pdf)
+    except PdfError as exc:
+        common.fail_usage(f"estate.pdf: {exc} (estate.html, estate.json and estate-junit.xml are written)")
     if not quiet:
         console = common.make_console(no_color)
         print_summary(report, console)
         for path in written:
             console.print(f"wrote {path}", highlight=False)
     sys.exit(report.exit_code)
+
+
+def _format_names(text: str) -> set[str]:
+    from linkready.reports import parse_formats
+
+    return {f.value for f in parse_formats(text)}
 
 
 def _target_formats(text: str) -> tuple[str, ...]:
@@ -73,9 +84,6 @@ def _target_formats(text: str) -> tuple[str, ...]:
         chosen = parse_formats(text)
     except ValueError as exc:
         common.fail_usage(str(exc))
-    binary = [f.value for f in chosen if f.binary]
-    if binary:
-        # A PDF per target would start a browser per target; print the per-target HTML instead.
-        common.fail_usage(f"--estate: {', '.join(binary)} is not written per target (use html and print it)")
-    # The console format is the estate summary; every other format is written per target.
-    return tuple(f.value for f in chosen if f is not Format.CONSOLE)
+    # The console format is the estate summary; PDF is the estate page printed once (estate.pdf: a
+    # PDF per target would start a browser per target); every other format is written per target.
+    return tuple(f.value for f in chosen if f is not Format.CONSOLE and not f.binary)

@@ -81,3 +81,31 @@ def test_registry_refuses_a_duplicate_id() -> None:
     with pytest.raises(RegistryError, match="not of the form"):
         check(id="plan1", title="t", area=Area.PLAN, severity=Severity.LOW, rationale="r", remediation="r",
               docs="https://x", owner=Owner.DBA)(again)
+
+
+def test_every_check_has_a_plain_title_and_every_plain_title_a_check() -> None:
+    """The plain titles live in checks/plain_titles.toml; a new check without one, or a stale or
+    misspelt ID there, fails here (the lead adds other rooms' new checks at merge)."""
+    from linkready.checks import plain_titles
+
+    titles = plain_titles()
+    ids = {spec.id for spec in all_checks()}
+    assert sorted(ids - titles.keys()) == [], "checks without a plain title"
+    assert sorted(titles.keys() - ids) == [], "plain titles for IDs no check has"
+    for spec in all_checks():
+        assert spec.plain_title == titles[spec.id]
+        text = spec.plain_title
+        assert text[0].isupper() and text.endswith(".") and text.count(". ") == 0, f"{spec.id}: one sentence"
+        assert len(text) <= 110, f"{spec.id}: a plain title is read in one glance"
+
+
+def test_the_plain_title_rule_can_fail() -> None:
+    """An ID with no check would pass silently if the registry ignored unknown IDs and the test
+    only looked one way; apply_plain_titles ignores it, the set difference above does not."""
+    from linkready.checks import get
+    from linkready.registry import apply_plain_titles
+
+    apply_plain_titles({"ZZZ-999": "Nothing."})
+    assert get("ZZZ-999") is None
+    spec = get("SQL-004")
+    assert spec is not None and spec.plain_title.startswith("The SQL Server")

@@ -6,11 +6,16 @@ import base64
 import csv
 import io
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linkready.reports import csv_export
 from linkready.reports.summary import Effort, effort_of, summarize
 
+from linkready.report import MAX_NAME, Branding, output_name
 from linkready.tools.estate import load_estate
 from tests.builders.reports import rich_report
 from tests.conftest import run_cli
@@ -94,3 +99,27 @@ def test_init_estate_writes_a_template_the_estate_loader_accepts(tmp_path: Path)
     assert estate.concurrency == 4
     again = run_cli("init", "--estate", str(path))
     assert again.returncode == 2
+
+
+def test_name_template_names_every_file_and_refuses_unknown_fields(tmp_path: Path) -> None:
+    done = run_cli("demo", "-o", str(tmp_path / "a"), "--format", "html,json,csv", "-q",
+                   "--name-template", "{customer}-{server}-{date}")
+    assert done.returncode == 1, done.stderr
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 3 and all(n.startswith("Contoso-Museums-demo-sqlprod01.museum.local-20") for n in names)
+    assert {Path(n).suffix for n in names} == {".html", ".json", ".csv"}
+    default = run_cli("demo", "-o", str(tmp_path / "b"), "--format", "html", "-q")
+    assert default.returncode == 1 and [p.name for p in (tmp_path / "b").iterdir()] == ["linkready-report.html"]
+    for bad, says in (("{client}-{date}", "unknown field {client}"), ("{date", "expected '}'"),
+                      ("{date:>99999}", "no format spec"), ("{}", "unknown field {}")):
+        refused = run_cli("demo", "-o", str(tmp_path / "c"), "-q", "--name-template", bad)
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and says in refused.stderr, bad
+    assert not (tmp_path / "c").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(customer=st.text(max_size=300), template=st.sampled_from(["{customer}", "{customer}/{server}", "..{customer}"]))
+def test_a_name_from_any_customer_is_one_safe_file_name(customer: str, template: str) -> None:
+    report = replace(rich_report(), branding=Branding(customer=customer))
+    name = output_name(report, template)
+    assert name and len(name) <= MAX_NAME and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", name), name

@@ -320,6 +320,20 @@ def test_render_through_the_format_registry_and_code_languages() -> None:
 )
 def test_blockers_do_not_repeat_a_target_the_message_names(message: str, target: str, repeated: bool) -> None:
     assert html.mentions(message, target) is not repeated
-    text = html.render(make_report([finding("NET-002", Status.FAIL, message, target=target)]))
+    # A check without a plain title (not in the catalogue): the message is the blocker's text.
+    text = html.render(make_report([finding("XYZ-002", Status.FAIL, message, target=target)]))
     blockers = text.split('id="blockers-title"', 1)[1].split("</section>", 1)[0]
     assert (f"({target})" in blockers) is repeated
+
+
+def test_a_blocker_reads_in_plain_words_first_and_keeps_the_technical_message() -> None:
+    """The CIO reads the plain title and who acts; the DBA still finds the exact message (the
+    print CSS hides it: page 1 of the PDF is the plain page, the card has the message)."""
+    from linkready.reports.html import plain_title
+
+    text = html.render(make_report([finding("DB-004", Status.FAIL, "Ticketing has no full backup", target="Ticketing")]))
+    blockers = text.split('id="blockers-title"', 1)[1].split("</section>", 1)[0]
+    plain = plain_title("DB-004").rstrip(".")
+    assert f">{plain}</a> (Ticketing)" in blockers
+    assert '<span class="tech">Not met: Ticketing has no full backup</span>' in blockers
+    assert ".blockers .tech { display: none; }" in text.split("@media print", 1)[1]

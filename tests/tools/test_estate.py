@@ -277,7 +277,6 @@ def test_check_estate_runs_too(mixed: Path, tmp_path: Path) -> None:
         ["evaluate", "--estate", "{estate}", "{dir}/x.json"],
         ["check", "--estate", "{estate}", "--server", "sql01"],
         ["evaluate", "--estate", "{estate}", "--profile", "no-such-profile"],
-        ["evaluate", "--estate", "{estate}", "--format", "pdf"],
         ["evaluate", "--estate", "{estate}", "--concurrency", "0"],
         ["evaluate"],
     ],
@@ -288,3 +287,15 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     result = run_cli(*argv, cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("linkready: error: ") and result.stderr.count("\n") == 1
+
+
+def test_estate_pdf_without_an_engine_is_one_line_and_keeps_the_other_files(tmp_path: Path) -> None:
+    """--format pdf prints the estate page once (estate.pdf, never a PDF per target); with no engine
+    the estate HTML/JSON/JUnit are still written and the error is one line (exit 2)."""
+    estate = _estate_of(tmp_path, "ready")
+    result = run_cli("evaluate", "--estate", str(estate), "-o", str(tmp_path / "o"), "-q", "--format", "html,pdf",
+                     env={"LINKREADY_CHROMIUM": str(tmp_path / "no-chromium")}, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "estate.pdf" in result.stderr and "Chromium" in result.stderr
+    assert {p.name for p in (tmp_path / "o").iterdir()} >= {"estate.html", "estate.json", "estate-junit.xml"}
+    assert not list((tmp_path / "o").rglob("*.pdf"))
