@@ -103,6 +103,7 @@ def test_the_plain_title_rule_can_fail() -> None:
     """An ID with no check would pass silently if the registry ignored unknown IDs and the test
     only looked one way; apply_plain_titles ignores it, the set difference above does not."""
     from linkready.checks import get
+
     from linkready.registry import apply_plain_titles
 
     apply_plain_titles({"ZZZ-999": "Nothing."})
