@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "nsg",
     "managed_instance",
     "failover",
+    "leftovers",
     "seeding",
     "target_backup",
     "target_security",

@@ -108,6 +108,41 @@ def _cause(state: str, port: str, scan: PortScan) -> str:
     return f"{port} could not be classified ({state})."
 
 
+def subnet_destination(facts: Facts) -> str:
+    """The destination to open on the on-premises firewall: the managed instance subnet's prefixes, or why unknown."""
+    subnet = facts.azure.subnet if facts.azure else None
+    if subnet is not None and subnet.address_prefixes:
+        return f"subnet {', '.join(subnet.address_prefixes)}"
+    _, why = facts.state_of("azure.subnet")
+    return f"subnet (its prefix is unknown: {why or 'not read'})"
+
+
+def node_leg_evidence(facts: Facts, scan: PortScan) -> str:
+    """Why a port answering at the instance's address does not prove the leg to the hosting node.
+
+    The instance answers 5022 on its address in the subnet and redirects the link to a port in 11000-11999
+    on the node that hosts it, another address of the same subnet that changes after a failover. A firewall
+    opened for the one address the scan reached passes this test and still drops the redirected traffic.
+    """
+    return (
+        f"Node leg: open 5022 and {MI_REDIRECT_RANGE[0]}-{MI_REDIRECT_RANGE[1]} on the on-premises firewall to "
+        f"the whole managed instance {subnet_destination(facts)}, not only to {scan.address or 'one address'}"
+        ": the redirect goes to the hosting node's address, which this scan cannot reach by name. Only the "
+        f"documented SQL Agent network test ({NETWORK_TEST}), run on the managed instance, proves the node leg."
+    )
+
+
+NETWORK_TEST = "linkready network-test --print-tsql"
+
+
+def _remediation_to_subnet(facts: Facts, ports: str) -> str:
+    return (
+        f"Allow TCP {ports} outbound from the SQL Server (host firewall, corporate firewalls, VPN/ExpressRoute) to "
+        f"the whole managed instance {subnet_destination(facts)}, not only the instance's address, and "
+        "inbound on the managed instance subnet's NSG from the SQL Server."
+    )
+
+
 @check(
     id="NET-001",
     title="TCP 5022 on the managed instance is open from the SQL Server side",
@@ -141,7 +176,7 @@ def mi_endpoint_port_open(facts: Facts, settings: Settings) -> Iterator[Result]:
         yield errored(f"Could not test port {MI_ENDPOINT_PORT}: {detail}", target=target, evidence=[where])
         return
     observed = f"{_STATE_WORDS.get(result.state, result.state)} at {scan.address}"
-    evidence = [where, _scan_line(scan)]
+    evidence = [where, _scan_line(scan), node_leg_evidence(facts, scan)]
     if result.connect_ms is not None:
         evidence.append(f"Connect time: {result.connect_ms:.1f} ms.")
     if result.detail:
@@ -155,6 +190,7 @@ def mi_endpoint_port_open(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield failed(
         _cause(result.state, f"Port {MI_ENDPOINT_PORT} on {scan.host} ({scan.address})", scan),
         target=target, observed=observed, expected="open", evidence=evidence,
+        remediation=_remediation_to_subnet(facts, str(MI_ENDPOINT_PORT)),
     )
 
 
@@ -193,7 +229,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         return
     observed = _summary(results)
     tested = [r for r in results if r.state not in (PORT_UNTESTED, "error")]
-    evidence = [where, _scan_line(scan)]
+    evidence = [where, _scan_line(scan), node_leg_evidence(facts, scan)]
     if scan.sampled:
         evidence.append(f"{len(results)} of {high - low + 1} ports were sampled; unsampled ports are not judged.")
     untested = [r.port for r in results if r.state in (PORT_UNTESTED, "error")]
@@ -201,7 +237,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         evidence.append(f"Not tested: {format_ranges(untested)} (the scan's deadline ran out).")
     blocked = [r for r in tested if r.state in (PORT_FILTERED, PORT_UNREACHABLE)]
     refused = [r for r in tested if r.state == PORT_REFUSED]
-    expected = f"{low}-{high} open"
+    expected = f"{low}-{high} open on every firewall to the whole managed instance {subnet_destination(facts)}"
     if blocked:
         by_state = {
             state: format_ranges(r.port for r in blocked if r.state == state)
@@ -217,6 +253,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         yield failed(
             f"{len(blocked)} port(s) of {low}-{high} on {scan.host} are not open: " + "; ".join(parts) + why,
             target=target, observed=observed, expected=expected, evidence=evidence,
+            remediation=_remediation_to_subnet(facts, f"{low}-{high}"),
         )
         return
     if not tested:
@@ -235,7 +272,8 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
                       observed=observed, expected=expected, evidence=evidence)
         return
     yield passed(
-        f"All {len(results)} tested ports of {low}-{high} on {scan.host} are open",
+        f"All {len(results)} tested ports of {low}-{high} on {scan.host} are open at {scan.address}; the leg to "
+        f"the hosting node is proven only by {NETWORK_TEST}",
         target=target, observed=observed, expected=expected, evidence=evidence,
     )
 

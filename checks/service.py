@@ -14,8 +14,8 @@ from linkready.checks.databases import each_planned
 
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
 from linkready.facts import Facts
-from linkready.facts.sql import SqlDatabase
-from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, warned
+from linkready.facts.sql import AvailabilityGroup, SqlDatabase
+from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
 _SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql"
@@ -236,3 +236,69 @@ def _broker(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
             target=db.name, observed=observed, expected=expected,
         )
     return passed("Service Broker is not in use", target=db.name, observed=observed, expected=expected)
+
+
+#: What a multiple-database link does that this probe, reading one SQL Server instance, cannot see.
+MULTIDB_UNSEEN = (
+    "Read from one instance only: whether the availability group is a contained AG, whether its listener "
+    "address is the partner endpoint, and the databases and seeding state on the other replicas are not "
+    "verified here; check them on every replica (the documentation is silent on what the service validates "
+    "there)."
+)
+MULTIDB_UPDATE = (
+    "Updating a multiple-database link's database list replaces its membership: a database left out of the "
+    "update is removed from the link, so every update must list all of them."
+)
+
+
+@check(
+    id="SVC-020",
+    title="A multiple-database link plans every database of the SQL Server availability group it links",
+    area=Area.PLAN,
+    severity=Severity.HIGH,
+    rationale=(
+        "In multiple-database mode (preview) the link replicates the databases of one availability group on "
+        "SQL Server together, and an update to the link replaces its membership with the list it names. A "
+        "database of that AG left out of the plan is not replicated as the plan assumes; the documentation "
+        "does not say whether the service refuses such a link or leaves the database out."
+    ),
+    remediation=(
+        "List every database of the availability group in the link's databases, or move the databases that "
+        "must not be replicated out of the AG (ALTER AVAILABILITY GROUP ... REMOVE DATABASE) before creating "
+        "the link."
+    ),
+    docs=DOCS_OVERVIEW,
+    owner=Owner.DBA,
+    requires=("sql.availability_groups", "plan.links"),
+)
+def multidb_link_plans_whole_ag(facts: Facts, settings: Settings) -> Iterator[Result]:
+    assert facts.sql is not None and facts.sql.availability_groups is not None
+    links = [link for link in facts.plan.links if link.link_mode == "MultiDatabase"]
+    if not links:
+        yield skipped("Not applicable: no link is planned in multiple-database mode")
+        return
+    groups = [g for g in facts.sql.availability_groups if not g.is_distributed]
+    for link in links:
+        planned = {db.lower() for db in link.databases}
+        named = [g for g in groups if g.name.lower() == link.partner_ag_name.lower()]
+        holding = named or [g for g in groups if planned & {d.lower() for d in g.databases}]
+        yield _multidb_result(link.name, link.databases, holding, planned)
+
+
+def _multidb_result(link: str, databases: tuple[str, ...], holding: list[AvailabilityGroup],
+                    planned: set[str]) -> Result:
+    evidence = [MULTIDB_UPDATE, MULTIDB_UNSEEN]
+    observed = "; ".join(f"AG {g.name}: {', '.join(g.databases) or '(no database)'}" for g in holding) or "no AG"
+    expected = f"every database of the linked AG planned ({', '.join(databases) or 'none planned'})"
+    missing = [d for g in holding for d in g.databases if d.lower() not in planned]
+    if missing:
+        return failed(
+            f"{', '.join(missing)}: in the linked availability group but not in the plan of {link}; a "
+            "multiple-database link replicates the whole AG",
+            target=link, observed=observed, expected=expected, evidence=evidence,
+        )
+    if not holding:
+        return passed(f"No availability group holds the planned databases yet: the link's AG will hold exactly "
+                      f"{', '.join(databases)}", target=link, observed=observed, expected=expected, evidence=evidence)
+    return passed("Every database of the linked availability group is planned", target=link, observed=observed,
+                  expected=expected, evidence=evidence)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from linkready.checks.service import SERVICE_ERRORS
 from linkready.reports.causes import root_causes
 from linkready.reports.summary import summarize
 from markupsafe import Markup
@@ -168,11 +169,16 @@ class Block:
 
 @dataclass(frozen=True)
 class Item:
-    """A finding prepared for the template: unique anchor and numbered code blocks."""
+    """A finding prepared for the template: unique anchor, numbered code blocks, service error codes.
+
+    ``codes`` are the service's error code names the check prevents (``SERVICE_ERRORS``): printed on the
+    finding so that the search box, which matches a finding's text, finds a code a user already saw.
+    """
 
     f: Finding
     anchor: str
     blocks: tuple[Block, ...]
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,8 @@ def _areas(report: Report) -> tuple[list[AreaView], dict[int, str]]:
             unique = base if used[base] == 1 else f"{base}-{used[base]}"
             anchors[id(f)] = unique
             counts[f.status] += 1
-            item = Item(f, unique, _blocks(f.fix, counter) if f.status in ATTENTION else ())
+            item = Item(f, unique, _blocks(f.fix, counter) if f.status in ATTENTION else (),
+                        SERVICE_ERRORS.get(f.check_id, ()))
             (attention if f.status in ATTENTION else quiet).append(item)
         views.append(AreaView(area, f"area-{area.value}", tuple(attention), tuple(quiet),
                               {s: counts.get(s, 0) for s in STATUS_ORDER}))

@@ -136,6 +136,13 @@ def sql() -> SqlFacts:
                 not_after=datetime(2042, 7, 18, 23, 0, 23, tzinfo=UTC), key_length=4096,
                 pvt_key_encryption_type="NA", issuer_mappings=("*.database.windows.net",),
             ),
+            # Left from a pilot link to a test instance that was deleted since: SVC-022 warns.
+            SqlCertificate(
+                name="sqlmi-museum-pilot.7b3c1d9e0f2a.database.windows.net", certificate_id=259,
+                thumbprint="0x5C1A7E93D04B2F68A1C3E5079B2D4F6A8C0E1B3D", subject="DATABASE_MIRRORING",
+                issuer="DATABASE_MIRRORING", not_before=datetime(2025, 3, 4, 9, 0, tzinfo=UTC),
+                not_after=datetime(2026, 3, 4, 9, 0, tzinfo=UTC), key_length=2048, pvt_key_encryption_type="NA",
+            ),
         ),
         availability_groups=(),
         databases=(

@@ -120,6 +120,10 @@ def test_filters_and_search_change_visible_findings(pages: dict[str, Any], visit
     page.locator("#toolbar input[type=search]").fill("41973")
     wait_until_visible(page, ["CERT-003"])
 
+    # ... or by the service's own error code name, in any case: MI-001 passed, so the match is in a folded row
+    page.locator("#toolbar input[type=search]").fill("managedinstanceisbusy")
+    wait_until_visible(page, ["MI-001"])
+
     # Search finds PASS findings inside their folded group and opens it
     page.locator("#toolbar input[type=search]").fill("10.30.4.12")
     wait_until_visible(page, ["DNS-001"])

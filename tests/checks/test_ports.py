@@ -132,6 +132,33 @@ def test_net002_error_when_nothing_finished_and_when_partly_tested() -> None:
     assert any("Not tested: 11999" in e for e in partly.evidence)
 
 
+def test_net002_names_the_subnet_to_open_and_that_only_network_test_proves_the_node_leg() -> None:
+    passed_ = one("NET-002", facts(mi_ports=scan(all_range("open"))))
+    assert passed_.status is Status.PASS
+    assert "proven only by linkready network-test --print-tsql" in passed_.message
+    assert passed_.expected == "11000-11999 open on every firewall to the whole managed instance subnet 10.40.0.0/24"
+    node = [e for e in passed_.evidence if e.startswith("Node leg:")]
+    assert len(node) == 1 and "subnet 10.40.0.0/24, not only to 10.40.0.254" in node[0]
+    blocked = one("NET-002", facts(mi_ports=scan(all_range("filtered"))))
+    assert blocked.status is Status.FAIL
+    assert "to the whole managed instance subnet 10.40.0.0/24, not only the instance's address" in blocked.remediation
+
+
+def test_net001_fail_remediation_opens_the_whole_subnet() -> None:
+    f = one("NET-001", facts(mi_ports=scan({5022: "filtered"})))
+    assert f.status is Status.FAIL
+    assert "TCP 5022" in f.remediation and "subnet 10.40.0.0/24" in f.remediation
+    assert any(e.startswith("Node leg:") for e in f.evidence)
+
+
+def test_node_leg_names_why_the_subnet_prefix_is_unknown() -> None:
+    f = one("NET-002", facts(mi_ports=scan(all_range("filtered")), subnet=None,
+                             errors=(ProbeError("azure", "azure.subnet", "permission", "403 on the subnet"),)))
+    assert f.status is Status.FAIL  # the scan's own verdict does not depend on the subnet fact
+    assert "subnet (its prefix is unknown: azure.subnet could not be read: 403 on the subnet)" in f.remediation
+    assert "10.40.0.0/24" not in f.expected
+
+
 # -- NET-003 -----------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""SVC-001..004 on facts, and the service error code table they are listed in."""
+"""SVC-001..004 and SVC-020 on facts, and the service error code table they are listed in."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import pytest
 from linkready.checks import all_checks
 from linkready.checks.service import SERVICE_CODES, SERVICE_ERRORS, checks_preventing, code_named
 
+from linkready.facts import PlannedLink, ProbeError
+from linkready.facts.sql import AvailabilityGroup
+from tests.builders.checks import findings
 from tests.builders.sql_facts import LINK, SALES, database, facts, messages, statuses
 
 CASES = [
@@ -55,3 +58,37 @@ def test_codes_are_found_in_any_case() -> None:
     assert found is not None and found.name == "CannotUseReservedDatabaseName"
     assert checks_preventing(found.name) == ["SVC-001"]
     assert code_named("NoSuchCode") is None
+
+
+# -- SVC-020: multiple-database mode plans the whole availability group ---------------------------------
+
+MULTI = replace(LINK, name="link-shop", databases=("Sales",), link_mode="MultiDatabase", partner_ag_name="AG_Shop")
+SHOP = AvailabilityGroup("AG_Shop", is_distributed=False, basic_features=False, cluster_type="wsfc",
+                         databases=("Sales", "Inventory"))
+
+
+@pytest.mark.parametrize(("link", "groups", "expected"), [
+    (LINK, (SHOP,), "SKIP"),  # single-database links are DB-008's
+    (MULTI, (), "PASS"),  # no AG yet: the link's AG holds exactly the plan
+    (MULTI, (SHOP,), "FAIL"),
+    (replace(MULTI, databases=("Sales", "inventory")), (SHOP,), "PASS"),  # names compared without case
+    # Not named like the plan, but holding a planned database: still the AG the link would take
+    (replace(MULTI, partner_ag_name="AG_New"), (SHOP,), "FAIL"),
+    # A distributed AG lists the local AG's databases too; it is not the AG being linked
+    (MULTI, (replace(SHOP, is_distributed=True),), "PASS"),
+])
+def test_multidb_link_plans_whole_ag(link: PlannedLink, groups: tuple[AvailabilityGroup, ...], expected: str) -> None:
+    assert statuses("SVC-020", facts(availability_groups=groups, plan={"links": (link,)})) == [expected]
+
+
+def test_multidb_fail_names_the_missing_database_update_semantics_and_what_one_probe_cannot_see() -> None:
+    [f] = findings("SVC-020", facts(availability_groups=(SHOP,), plan={"links": (MULTI,)}))
+    assert f.message.startswith("Inventory: in the linked availability group but not in the plan of link-shop")
+    assert f.observed == "AG AG_Shop: Sales, Inventory"
+    assert any("replaces its membership" in e for e in f.evidence)
+    assert any("contained AG" in e and "listener" in e and "other replicas" in e for e in f.evidence)
+
+
+def test_multidb_unread_availability_groups_are_an_error() -> None:
+    error = ProbeError("sql", "sql.availability_groups", "permission", "VIEW SERVER STATE denied")
+    assert statuses("SVC-020", facts(availability_groups=None, plan={"links": (MULTI,)}, errors=(error,))) == ["ERROR"]

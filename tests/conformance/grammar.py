@@ -66,11 +66,15 @@ GUARDED_ROOT = re.compile(
     rf"(?P<declare>DECLARE (?P<var>@\w+) INT = CERT_ID\((?P=name)\)); "
     rf"EXEC sp_certificate_add_issuer (?P=var), N'\*\.[a-z.]+'; END")
 ALTER_STATE = re.compile(rf"ALTER ENDPOINT {NAME} {STATE}")  # ALTER may change the state alone
+# DROP AVAILABILITY GROUP group_name / DROP CERTIFICATE certificate_name (the leftovers' cleanup, SVC-021/022)
+DROP_AG = re.compile(rf"DROP AVAILABILITY GROUP {NAME}")
+DROP_CERT = re.compile(rf"DROP CERTIFICATE {NAME}")
 
 KINDS = {
     "endpoint": ENDPOINT, "endpoint state": ALTER_STATE, "certificate from binary": CERT_FROM_BINARY, "certificate": CERT_WITH_SUBJECT,
     "sp_certificate_add_issuer": ADD_ISSUER, "declare cert id": DECLARE_CERT_ID, "availability group": CREATE_AG,
     "distributed availability group": CREATE_DAG, "guarded root import": GUARDED_ROOT, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
+    "drop availability group": DROP_AG, "drop certificate": DROP_CERT,
 }
 
 

@@ -16,7 +16,7 @@ from tests.gate.junit import assert_junit_agrees
 from tests.standins.tds.conftest import PASSWORD, require_freetds, serve, source_config
 from tests.standins.tds.scenarios import SCENARIOS, Scenario
 
-ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
+ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-", "SVC-")
 
 
 def write_config(path: Path, port: int, scenario: Scenario) -> None:
@@ -28,6 +28,7 @@ databases = {json.dumps(list(scenario.databases))}
 instance_ag_name = "AG_Sales_MI"
 partner_ag_name = "AG_Sales"
 partner_endpoint = "TCP://127.0.0.1:5022"
+link_mode = "{scenario.link_mode}"
 
 [network]
 connect_timeout = 0.5

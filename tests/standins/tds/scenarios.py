@@ -373,6 +373,8 @@ class Scenario:
     description: str = ""
     #: [network] seeding_throughput_gb_per_hour for the run (None: not configured).
     throughput: float | None = None
+    #: The planned link's link_mode.
+    link_mode: str = "SingleDatabase"
 
 
 HEALTHY = Server()
@@ -463,6 +465,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
         HEALTHY, databases=(_SALES, Database("Inventory", 6)),
         availability_groups=(AvailabilityGroup("AG_Shop", ("Inventory", "Sales")),)),
         {"DB-008:Sales": "FAIL"}),
+    # Multiple-database mode links AG_Shop as a whole: Inventory is in it but not planned.
+    Scenario("multidb_ag_database_not_planned", replace(
+        HEALTHY, databases=(_SALES, Database("Inventory", 6)),
+        availability_groups=(AvailabilityGroup("AG_Shop", ("Inventory", "Sales")),)),
+        {"SVC-020:link-sales": "FAIL", "DB-008:Sales": "PASS"}, link_mode="MultiDatabase",
+        description="multiple-database link planning one of the two databases of its availability group"),
     # The tier comes from the Azure facts; without them In-Memory OLTP is a WARN (FAIL towards
     # General Purpose is proven in tests/checks/test_databases.py on facts with a GP instance).
     Scenario("database_inmemory_oltp", replace(
