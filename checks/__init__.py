@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "target_security",
     "target_capacity",
     "service",
+    "files",
 )
 
 

@@ -83,6 +83,11 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "DB-011": ("NameAlreadyExists",),
     "SVC-001": ("CannotUseReservedDatabaseName",),
     "SVC-002": ("CannotUseTrailingWhitespacesInDatabaseName",),
+    "SVC-005": ("ManagedInstanceFileExceededMaxAzureStorageFileSizeLimit",
+                "ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded",
+                "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
+    "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
+    "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
 }
 
 

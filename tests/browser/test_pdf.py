@@ -139,9 +139,9 @@ def test_cli_writes_a_pdf_and_fails_cleanly_without_an_engine(tmp_path: Path) ->
 
 
 #: The demo (10 FAIL, 4 WARN, 58 PASS) on paper: areas flow on, no forced page per area. Measured
-#: 10 pages on A4 and Letter (from 18, with SVC-001..004 added since); the issue's goal is 8 (see the
-#: closing note of issue 19).
-DEMO_MAX_PAGES = {"A4": 10, "Letter": 10}
+#: 10 pages on A4 and Letter (from 18, with SVC-001..004 added since); SVC-005..007 (five findings more)
+#: take Letter to 11. The issue's goal is 8 (see the closing note of issue 19).
+DEMO_MAX_PAGES = {"A4": 10, "Letter": 11}
 #: A page whose body has less ink than this is "mostly blank" (the last page may be short).
 MOSTLY_BLANK = 0.02
 

@@ -31,6 +31,7 @@ def test_a_hand_edit_is_detected(tmp_path: Path) -> None:
 def test_table_names_uncovered_codes_and_numbers() -> None:
     text = (ROOT / "docs" / "service-error-codes.md").read_text(encoding="utf-8")
     uncovered = text.split("## Codes no check covers yet", 1)[1].split("##", 1)[0]
-    assert "`ManagedInstanceLinkSourceDbHasDefunctFiles`" in uncovered
+    assert "`OperationCanNotStartDueToMiLink`" in uncovered
+    assert "`ManagedInstanceLinkSourceDbHasDefunctFiles`" not in uncovered
     assert "`CannotUseReservedDatabaseName`" not in uncovered
     assert "| 41973 | EP-003, CERT-001, CERT-003 |" in text

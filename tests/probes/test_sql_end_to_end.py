@@ -15,7 +15,7 @@ from tests.conftest import run_cli
 from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
 from tests.standins.tds.scenarios import SCENARIOS, Scenario
 
-ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-")
+ROOMS = ("SQL-", "EP-", "CERT-001", "CERT-002", "DB-0", "SEED-", "SVC-")
 
 
 def write_config(path: Path, port: int, scenario: Scenario) -> None:

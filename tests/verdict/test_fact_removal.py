@@ -21,6 +21,8 @@ ALLOWED: dict[str, str] = {
         "provenance text shown in the evidence, judged by no check",
     r"empty azure\.(links|failover_groups|operations)": "an empty list is a collected answer: none exist",
     r"(remove|empty) target\.(instance_name|location|tier|license_type)": "descriptive: shown, not judged",
+    r"(remove|empty) sql\.databases\[\d+\]\.files\[\d+\]\.(growth|max_size_mb)":
+        "a file's growth settings: shown in SVC-005's evidence, judged by no check",
 }
 KNOWN_GAPS = Path(__file__).with_name("known_gaps.txt")
 
