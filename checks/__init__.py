@@ -26,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "target_capacity",
     "service",
     "files",
+    "direction",
 )
 
 

@@ -88,6 +88,7 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
                 "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
+    "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
 }
 
 

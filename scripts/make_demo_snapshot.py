@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from linkready.facts import Collector, Facts, ProbeError
 from linkready.facts.azure import (
     AzureFacts,
+    EncryptionProtector,
     FailoverGroup,
     ManagedDatabase,
     ManagedInstance,
@@ -180,6 +181,7 @@ def azure() -> AzureFacts:
             hybrid_secondary_usage="Active", minimal_tls_version="1.2",
         ),
         databases=(ManagedDatabase("Archive", "Online", "SQL_Latin1_General_CP1_CI_AS"),),
+        encryption_protector=EncryptionProtector("ServiceManaged", "ServiceManaged", "", False),
         links=(),
         server_trust_certificates=(),
         endpoint_certificate_hex=der_hex(MI_CERT),

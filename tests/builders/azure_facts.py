@@ -11,6 +11,7 @@ from linkready.domain.netrules import default_rules
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import (
     AzureFacts,
+    EncryptionProtector,
     ExistingLink,
     FailoverGroup,
     LinkDatabase,
@@ -97,6 +98,7 @@ def azure(**changes: Any) -> AzureFacts:
                                                     CERTS.sql_endpoint.der_hex),),
         endpoint_certificate_hex=CERTS.mi_endpoint.der_hex,
         operations=(ManagementOperation("op-1", "UPDATE MANAGED SERVER", "Succeeded", NOW - timedelta(days=50)),),
+        encryption_protector=EncryptionProtector("ServiceManaged", "ServiceManaged", "", False),
         failover_groups=(FailoverGroup("fg-finance", ("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/"
                                                       "managedInstances/sqlmi-finance-weu",)),),
         subnet=Subnet(f"{NET}/virtualNetworks/vnet-sqlmi-weu/subnets/snet-sqlmi", ("10.20.1.0/24",),

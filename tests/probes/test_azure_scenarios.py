@@ -26,14 +26,16 @@ from tests.standins.arm.server import SCENARIOS, scenario_names
 
 MY_CHECKS = ("NSG-001", "NSG-002", "NSG-003", "NSG-004", "NSG-005", "MI-001", "MI-002", "MI-003", "MI-004", "MI-005",
              "MI-006", "MI-007", "MI-008", "MI-009", "CERT-003", "CERT-004", "CERT-005", "DB-011", "DB-012", "DB-013",
-             "SVC-005", "SVC-006")
+             "SVC-005", "SVC-006", "SVC-008")
+#: Checks the healthy scenario (SQL Server → instance, no failback) does not apply to.
+NOT_APPLICABLE_WHEN_HEALTHY = ("SVC-008",)
 SEVERITY = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKIP]
 SHIM = ProbeSpec("azure", "azure", "tests.standins.arm.probe_shim:probe")
 
 
 def scenario(name: str) -> dict[str, Any]:
     if name == "healthy":
-        return {"expect": {c: "PASS" for c in MY_CHECKS}}
+        return {"expect": {c: "SKIP" if c in NOT_APPLICABLE_WHEN_HEALTHY else "PASS" for c in MY_CHECKS}}
     data: dict[str, Any] = json.loads((SCENARIOS / f"{name}.json").read_text(encoding="utf-8"))
     return data
 
@@ -80,7 +82,8 @@ def collect_scenario(server: ArmStandIn, name: str) -> Facts:
                   "partner_ag_name": "ag-sales", "partner_endpoint": "TCP://10.10.2.4:5022"},
                  {"name": "link-orders", "databases": ["Orders"], "instance_ag_name": "mi-ag-orders",
                   "partner_ag_name": "ag-orders", "partner_endpoint": "TCP://10.10.2.4:5022"}],
-        "options": {"failback": bool(data.get("plan", {}).get("failback", False)), "probe_timeout": 60},
+        "options": {"failback": bool(data.get("plan", {}).get("failback", False)), "probe_timeout": 60,
+                    "initial_primary": data.get("plan", {}).get("initial_primary", "SQLServer")},
     })
     snapshot = collect(config, Secrets(), probes=[SHIM])
     assert server.methods() == {"GET"}, "the probe may only read"

@@ -23,6 +23,8 @@ ALLOWED: dict[str, str] = {
     r"(remove|empty) target\.(instance_name|location|tier|license_type)": "descriptive: shown, not judged",
     r"(remove|empty) sql\.databases\[\d+\]\.files\[\d+\]\.(growth|max_size_mb)":
         "a file's growth settings: shown in SVC-005's evidence, judged by no check",
+    r"(remove|empty) azure\.encryption_protector\..*":
+        "judged only when data replicates from the instance to SQL Server (SVC-008); the demo plan does not",
 }
 KNOWN_GAPS = Path(__file__).with_name("known_gaps.txt")
 
