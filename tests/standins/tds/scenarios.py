@@ -114,6 +114,8 @@ class Server:
     host: tuple[str, str, str] = ("Windows", "Windows Server 2019 Datacenter", "10.0")
     hadr_enabled: bool = True
     hadr_manager_status: int = 1
+    #: SERVERPROPERTY('IsClustered'): a failover cluster instance.
+    clustered: bool = False
     server_name: str = "SQLSTANDIN"
     instance_name: str | None = None
     collation: str = "SQL_Latin1_General_CP1_CI_AS"
@@ -200,7 +202,7 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
              C("version_text", "nvarchar(512)")],
             [(s.version, s.level, s.update_level, s.update_reference, s.edition, s.engine_edition,
               s.server_name.split("\\")[0], s.instance_name, s.collation, int(s.hadr_enabled),
-              s.hadr_manager_status if s.hadr_enabled else 0, 0, s.server_name, s.version_text)],
+              s.hadr_manager_status if s.hadr_enabled else 0, int(s.clustered), s.server_name, s.version_text)],
         )
     if name == "host_info":
         if s.major < 14:
@@ -478,6 +480,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("database_inmemory_oltp", replace(
         HEALTHY, databases=_db(filegroups=(Filegroup("PRIMARY"), Filegroup("IMOLTP", "FX", files=1)))),
         {"DB-007:Sales": "WARN"}),
+    Scenario("failover_cluster_instance", replace(HEALTHY, clustered=True), {"SVC-009": "WARN", "SQL-004": "PASS"},
+             description="SQL Server is a failover cluster instance (IsClustered = 1)"),
     Scenario("database_defunct_file", replace(HEALTHY, databases=_db(defunct_files=("Sales_2019",))),
              {"SVC-007:Sales": "FAIL", "SVC-005:Sales": "PASS"},
              description="a file removed while its filegroup was offline stays DEFUNCT"),
