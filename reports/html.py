@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from linkready.checks.service import SERVICE_ERRORS
 from linkready.reports.summary import summarize
 from markupsafe import Markup
 
@@ -89,6 +90,8 @@ def _build_environment() -> jinja2.Environment:
     env.filters["lower_first"] = lower_first
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
+    # Users search the report for the code the service returned (ManagedInstanceLinkSourceDbHasDefunctFiles).
+    env.filters["service_codes"] = lambda check_id: SERVICE_ERRORS.get(check_id, ())
     env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 

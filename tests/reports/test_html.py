@@ -320,3 +320,13 @@ def test_blockers_do_not_repeat_a_target_the_message_names(message: str, target:
     text = html.render(make_report([finding("NET-002", Status.FAIL, message, target=target)]))
     blockers = text.split('id="blockers-title"', 1)[1].split("</section>", 1)[0]
     assert (f"({target})" in blockers) is repeated
+
+
+def test_a_finding_names_the_service_codes_its_check_prevents() -> None:
+    # The search box matches a finding's text, so a code the service returned finds the check that prevents it.
+    page = html.render(make_report([finding("SVC-007", Status.FAIL, "Sales has 1 DEFUNCT file(s): Sales_2019"),
+                                    finding("SQL-005", Status.PASS, "A database master key exists in master")]))
+    cards = re.findall(r'<article class="f.*?</article>', page, re.S)
+    defunct = next(c for c in cards if "SVC-007" in c)
+    assert "Prevents service error <b>ManagedInstanceLinkSourceDbHasDefunctFiles</b>" in defunct
+    assert all("Prevents service error" not in c for c in cards if "SQL-005" in c)
