@@ -193,7 +193,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         return
     observed = _summary(results)
     tested = [r for r in results if r.state not in (PORT_UNTESTED, "error")]
-    evidence = [where, _scan_line(scan)]
+    evidence = [where, _scan_line(scan), node_leg(facts)]
     if scan.sampled:
         evidence.append(f"{len(results)} of {high - low + 1} ports were sampled; unsampled ports are not judged.")
     untested = [r.port for r in results if r.state in (PORT_UNTESTED, "error")]
@@ -201,7 +201,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
         evidence.append(f"Not tested: {format_ranges(untested)} (the scan's deadline ran out).")
     blocked = [r for r in tested if r.state in (PORT_FILTERED, PORT_UNREACHABLE)]
     refused = [r for r in tested if r.state == PORT_REFUSED]
-    expected = f"{low}-{high} open"
+    expected = f"{low}-{high} open to the whole managed instance subnet{subnet_prefixes(facts)}"
     if blocked:
         by_state = {
             state: format_ranges(r.port for r in blocked if r.state == state)
@@ -420,3 +420,17 @@ def directions_tested_are_stated(facts: Facts, settings: Settings) -> Iterator[R
             observed=observed, expected=expected, evidence=evidence, fix=fixes,
         )
 
+
+
+def subnet_prefixes(facts: Facts) -> str:
+    """" (<prefixes>)" of the managed instance subnet when read, for the firewall rule to open; "" otherwise."""
+    subnet = facts.azure.subnet if facts.azure else None
+    return f" ({', '.join(subnet.address_prefixes)})" if subnet and subnet.address_prefixes else ""
+
+
+def node_leg(facts: Facts) -> str:
+    """Why an open port on the instance address does not prove the path to the node that hosts the instance."""
+    return ("The scan reaches the instance's address; the link is redirected to the node that hosts it, "
+            f"elsewhere in the subnet{subnet_prefixes(facts)}. A firewall opened for the one address lets this "
+            "scan pass while the link fails: open the subnet's prefix on the on-premises firewall. Only the "
+            "documented SQL Agent network test (linkready network-test) proves the node leg.")

@@ -97,6 +97,19 @@ def test_net002_pass() -> None:
     assert f.observed == "open 11000-11999"
 
 
+def test_net002_names_the_subnet_to_open_and_the_test_that_proves_the_node_leg() -> None:
+    from linkready.facts.azure import AzureFacts, Subnet
+
+    bare = one("NET-002", facts(mi_ports=scan(all_range("open"))))
+    assert bare.status is Status.PASS and any("linkready network-test" in e for e in bare.evidence)
+    with_subnet = replace(facts(mi_ports=scan(all_range("open"))),
+                          azure=AzureFacts(subnet=Subnet("/x/subnets/mi", ("10.20.1.0/24",))))
+    f = one("NET-002", with_subnet)
+    assert "whole managed instance subnet (10.20.1.0/24)" in f.expected
+    assert any("open the subnet's prefix on the on-premises firewall" in e and "10.20.1.0/24" in e
+               for e in f.evidence)
+
+
 def test_net002_fail_lists_not_open_ranges_compressed() -> None:
     states = all_range("open", **{str(p): "filtered" for p in range(11500, 11600)})
     states.update({11999: "unreachable", 11998: "refused"})
