@@ -30,6 +30,8 @@ HEALTHY_NOT_PASS = {
     "DNS-003": "WARN",
     # No seeding throughput given in the target file.
     "SEED-001": "SKIP",
+    # SQL Server -> instance without failback: TDE from the instance to SQL Server does not apply.
+    "SVC-008": "SKIP",
 }
 SQL_SIDE_AREAS = {"sql", "endpoint", "certificates", "databases", "target"}
 
