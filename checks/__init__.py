@@ -36,6 +36,8 @@ MODULES: tuple[str, ...] = (
     "target_security",
     "target_capacity",
     "service",
+    "files",
+    "direction",
 )
 
 

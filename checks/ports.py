@@ -457,4 +457,3 @@ def directions_tested_are_stated(facts: Facts, settings: Settings) -> Iterator[R
             f"({forward_missing}) and managed instance -> SQL Server needs the printed T-SQL",
             observed=observed, expected=expected, evidence=evidence, fix=fixes,
         )
-

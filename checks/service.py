@@ -7,12 +7,14 @@ docs/service-error-codes.md read this table.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from linkready.checks.databases import each_planned
 
-from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
+from linkready.domain.docs import DOCS_ARC_PREP, DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
+from linkready.domain.endpoints import split_endpoint
 from linkready.facts import Facts
 from linkready.facts.sql import AvailabilityGroup, SqlDatabase
 from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, skipped, warned
@@ -24,6 +26,7 @@ SPEC_STABLE = f"{_SPECS}/{{stable/2023-08-01, preview/2025-08-01-preview}}/Distr
 SPEC_PREVIEW = f"{_SPECS}/preview/2025-08-01-preview/DistributedAvailabilityGroups.json"
 SPEC_OTHER = f"{_SPECS} database operations (not in the DistributedAvailabilityGroups lists)"
 UNVERIFIED = "named in issue 15; not found in the specs read so far (unverified)"
+ABBREVIATED = f"{SPEC_PREVIEW} (the name's prefix completed from an abbreviated note: verify)"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,25 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
           "a managed instance primary cannot also be in an auto-failover group", UNVERIFIED),
     _code("NextGenGPNotSupportedForCmwCustomers",
           "Next-gen General Purpose cannot use a custom maintenance window", SPEC_PREVIEW),
+    # The rest of the link-specific list (reference/mi-link-requirements.md section 12), each with the
+    # check that already judged the condition before the code was tabled here.
+    _code("ManagedInstanceLinkSourceDbHasHekatonFile", "the source database has In-Memory OLTP files the target "
+          "cannot hold"),
+    _code("ManagedInstanceLinkSourceDbHasMultipleLogFiles", "the source database has more than one log file"),
+    _code("ManagedInstanceLinkSourceDbHasFilestream", "the source database uses FILESTREAM or FileTable"),
+    _code("ManagedInstanceLinkForProvidedAvailabilityGroupsAlreadyExists",
+          "a link for the named availability groups already exists"),
+    _code("ManagedDatabaseNameInUse", "a database of that name already exists on the instance"),
+    _code("NoMoreSpaceInManagedInstance", "the instance has no storage left for the database"),
+    _code("StorageAccountFull", "the instance's storage is full"),
+    _code("DatabaseNumberLimitReached", "the instance holds as many databases as its tier allows"),
+    _code("InvalidCollation", "the collation is not valid for the operation"),
+    _code("DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing",
+          "a failover was asked while the secondary was not synchronizing", SPEC_PREVIEW),
+    _code("DistributedAvailabilityGroupFailoverLogSendQueueSizeTooBig",
+          "a failover was asked with too much log not yet sent", ABBREVIATED),
+    _code("DistributedAvailabilityGroupFailoverRedoQueueSizeTooBig",
+          "a failover was asked with too much log not yet redone", ABBREVIATED),
 )}
 
 #: Check ID → the service error codes it prevents. Every name here is a key of SERVICE_CODES (tested).
@@ -78,11 +100,32 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "DNS-003": ("UnableToResolveRemoteServer",),
     "MI-001": ("ManagedInstanceOperationInProgress", "ManagedInstanceUpdateSloInProgress", "ManagedInstanceIsBusy",
                "ConflictingServerOperation", "ManagedInstanceStoppingOrStopped", "ManagedInstanceStarting"),
-    "MI-006": ("ManagedInstanceHasGeoReplica",),
-    "MI-007": ("NameAlreadyExists",),
-    "DB-011": ("NameAlreadyExists",),
+    # MI-006 fails on any failover group membership, whichever side is primary.
+    "MI-006": ("ManagedInstanceHasGeoReplica", "DistributedAvailabilityGroupMiPrimaryWithGeodr"),
+    "DB-005": ("ManagedInstanceLinkSourceDbHasMultipleLogFiles",),
+    "DB-006": ("ManagedInstanceLinkSourceDbHasFilestream",),
+    "DB-007": ("ManagedInstanceLinkSourceDbHasHekatonFile",),
+    "MI-007": ("NameAlreadyExists", "ManagedInstanceLinkForProvidedAvailabilityGroupsAlreadyExists"),
+    "DB-011": ("NameAlreadyExists", "ManagedDatabaseNameInUse"),
+    "MI-004": ("NoMoreSpaceInManagedInstance", "StorageAccountFull"),
+    "DB-012": ("NoMoreSpaceInManagedInstance", "StorageAccountFull"),
+    "MI-005": ("DatabaseNumberLimitReached",),
+    "DB-013": ("InvalidCollation",),
+    "FO-001": ("DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing",),
+    "FO-003": ("DistributedAvailabilityGroupFailoverLogSendQueueSizeTooBig",
+               "DistributedAvailabilityGroupFailoverRedoQueueSizeTooBig"),
     "SVC-001": ("CannotUseReservedDatabaseName",),
     "SVC-002": ("CannotUseTrailingWhitespacesInDatabaseName",),
+    "SVC-005": ("ManagedInstanceFileExceededMaxAzureStorageFileSizeLimit",
+                "ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded",
+                "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
+    "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
+    "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
+    "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
+    # The target audit's scaling, storage and window changes: each says to make them before the link.
+    "TGT-010": ("OperationCanNotStartDueToMiLink",),
+    "TGT-011": ("OperationCanNotStartDueToMiLink",),
+    "TGT-012": ("NextGenGPNotSupportedForCmwCustomers", "OperationCanNotStartDueToMiLink"),
 }
 
 
@@ -302,3 +345,56 @@ def _multidb_result(link: str, databases: tuple[str, ...], holding: list[Availab
                       f"{', '.join(databases)}", target=link, observed=observed, expected=expected, evidence=evidence)
     return passed("Every database of the linked availability group is planned", target=link, observed=observed,
                   expected=expected, evidence=evidence)
+
+
+@check(
+    id="SVC-009",
+    title="A failover cluster instance as the link's SQL Server is planned with its virtual network name",
+    area=Area.SQL,
+    severity=Severity.MEDIUM,
+    rationale=(
+        "The link's documentation does not list failover cluster instances (FCI) among its limitations, but "
+        "the Azure Arc migration flow that builds on the link refuses an FCI source. On an FCI the availability "
+        "group moves with the instance between nodes: the partner endpoint must name the FCI's virtual network "
+        "name, the endpoint certificate and the master key move with it, and a cluster failover during seeding "
+        "restarts the seeding."
+    ),
+    remediation=(
+        "Use the FCI's virtual network name (SERVERPROPERTY('MachineName')) in the partner endpoint, keep the "
+        "database mirroring endpoint's port open on every node, and avoid cluster failovers while the link "
+        "seeds. Use the T-SQL or PowerShell scripts, not the Azure Arc migration flow."
+    ),
+    docs=DOCS_ARC_PREP,
+    owner=Owner.DBA,
+    requires=("sql.instance",),
+)
+def failover_cluster_instance_is_planned(facts: Facts, settings: Settings) -> Iterator[Result]:
+    instance = facts.sql.instance if facts.sql else None
+    assert instance is not None
+    observed = f"IsClustered = {int(instance.is_clustered)}"
+    expected = "a standalone instance, or an FCI planned with its virtual network name"
+    if not instance.is_clustered:
+        yield passed("SQL Server is not a failover cluster instance", observed=observed, expected=expected)
+        return
+    name = instance.machine_name
+    elsewhere = sorted({host for host in map(_endpoint_host, (link.partner_endpoint for link in facts.plan.links))
+                        if host and host.split(".")[0].lower() != name.lower()})
+    note = (f"; the partner endpoint names {', '.join(elsewhere)}, not the virtual network name {name}"
+            if elsewhere else "")
+    yield warned(
+        f"SQL Server is a failover cluster instance ({name}): the Azure Arc migration flow refuses it, and the "
+        f"link's documentation is silent on FCIs{note}",
+        observed=observed, expected=expected,
+    )
+
+
+def _endpoint_host(endpoint: str) -> str:
+    """The partner endpoint's host name; "" for an address (a cluster IP moves with the FCI too) or a bad value."""
+    parts = split_endpoint(endpoint)
+    if parts is None:
+        return ""
+    try:
+        ipaddress.ip_address(parts[0])
+    except ValueError:
+        return parts[0]
+    return ""

@@ -34,6 +34,13 @@ _WINDOWS = {
 # Capacity
 
 
+#: Scaling, storage and update-policy changes the target audit recommends cannot run while a link seeds.
+BEFORE_THE_LINK = (
+    "Make the change before creating the link: while a link seeds, the instance refuses scaling, storage "
+    "and update-policy changes (OperationCanNotStartDueToMiLink)."
+)
+
+
 @check(
     id="TGT-010",
     title="Managed instance vCores and memory match the SQL Server",
@@ -44,7 +51,10 @@ _WINDOWS = {
         "runs, a secondary that is much smaller than the primary falls behind on redo. Preparing for the "
         "link means matching CPU and memory with the SQL Server."
     ),
-    remediation="Scale the instance with 'az sql mi update --capacity' (vCores); memory follows vCores and hardware.",
+    remediation=(
+        "Scale the instance with 'az sql mi update --capacity' (vCores); memory follows vCores and hardware. "
+        + BEFORE_THE_LINK
+    ),
     docs=f"{MI_DOCS}/managed-instance-link-preparation",
     owner=Owner.AZURE,
     requires=("target", "target.v_cores", "sql.instance"),
@@ -156,7 +166,7 @@ def _valid_vcores(wanted: int) -> int:
         "growth and for tempdb. Sizing storage against the sum of the planned databases, side by side with "
         "what is already used, avoids a seeding that stops when storage runs out."
     ),
-    remediation="Raise the instance's storage with 'az sql mi update --storage'.",
+    remediation="Raise the instance's storage with 'az sql mi update --storage'. " + BEFORE_THE_LINK,
     docs=f"{MI_DOCS}/resource-limits",
     owner=Owner.AZURE,
     requires=("target", "target.storage_size_gb", "sql.databases", "plan.links"),
@@ -218,7 +228,10 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
         "window lets maintenance start at any time (8 AM to 5 PM local time included); a chosen window keeps "
         "it out of business hours and out of the seeding's way."
     ),
-    remediation="Pick the weekday or weekend window with 'az sql mi update --maint-config-id'.",
+    remediation=(
+        "Pick the weekday or weekend window with 'az sql mi update --maint-config-id' (not on Next-gen General "
+        "Purpose, which keeps the default window). " + BEFORE_THE_LINK
+    ),
     docs=DOCS_MAINTENANCE_WINDOW,
     owner=Owner.AZURE,
     requires=("target", "target.maintenance_configuration_id"),
@@ -227,6 +240,13 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
 def maintenance_window_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
     sub, group, name = placeholder_names(facts)
+    mi = facts.azure.managed_instance if facts.azure else None
+    if mi is not None and mi.is_general_purpose_v2:
+        # The service refuses a custom window there (NextGenGPNotSupportedForCmwCustomers): never recommend one.
+        yield skipped("Not applicable: Next-gen General Purpose cannot use a custom maintenance window "
+                      "(NextGenGPNotSupportedForCmwCustomers); plan the seeding knowing maintenance may start at any "
+                      "time", target=name)
+        return
     config = name_of(target.maintenance_configuration_id or "")
     for suffix, window in _WINDOWS.items():
         if config.upper().endswith(suffix):

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from linkready.facts import Collector, Facts, ProbeError
 from linkready.facts.azure import (
     AzureFacts,
+    EncryptionProtector,
     FailoverGroup,
     ManagedDatabase,
     ManagedInstance,
@@ -34,6 +35,7 @@ from linkready.facts.azure import (
 from linkready.facts.network import DnsAnswer, NetworkFacts, PortResult, PortScan, port_runs
 from linkready.facts.plan import PlanFacts, PlannedLink
 from linkready.facts.sql import (
+    DatabaseFile,
     MirroringEndpoint,
     SqlCertificate,
     SqlDatabase,
@@ -151,12 +153,17 @@ def sql() -> SqlFacts:
                 collation="SQL_Latin1_General_CP1_CI_AS", last_full_backup=NOW - timedelta(hours=20),
                 full_backup_after_recovery_change=True, log_file_count=1, adr_enabled=False,
                 data_size_mb=182_400.0, log_size_mb=24_576.0, log_used_percent=12.5, broker_enabled=True,
+                files=(DatabaseFile(1, "Membership", "ROWS", "ONLINE", 182_400.0, None, "256 MB"),
+                       DatabaseFile(2, "Membership_log", "LOG", "ONLINE", 24_576.0, 2_097_152.0, "512 MB")),
             ),
             SqlDatabase(
                 name="Ticketing", database_id=6, state="ONLINE", recovery_model="FULL", is_system=False,
                 collation="SQL_Latin1_General_CP1_CI_AS", last_full_backup=None,
                 last_copy_only_backup=NOW - timedelta(days=2), full_backup_after_recovery_change=False,
                 log_file_count=2, data_size_mb=64_000.0, log_size_mb=16_384.0, log_used_percent=81.0,
+                files=(DatabaseFile(1, "Ticketing", "ROWS", "ONLINE", 64_000.0, None, "10 %"),
+                       DatabaseFile(2, "Ticketing_log", "LOG", "ONLINE", 8_192.0, None, "64 MB"),
+                       DatabaseFile(3, "Ticketing_log2", "LOG", "ONLINE", 8_192.0, None, "64 MB")),
             ),
         ),
         permissions=("VIEW SERVER STATE", "VIEW ANY DEFINITION", "CONNECT SQL"),
@@ -182,6 +189,7 @@ def azure() -> AzureFacts:
             hybrid_secondary_usage="Active", minimal_tls_version="1.2",
         ),
         databases=(ManagedDatabase("Archive", "Online", "SQL_Latin1_General_CP1_CI_AS"),),
+        encryption_protector=EncryptionProtector("ServiceManaged", "ServiceManaged", "", False),
         links=(),
         server_trust_certificates=(),
         endpoint_certificate_hex=der_hex(MI_CERT),

@@ -22,3 +22,6 @@ DOCS_ROUTES = "https://learn.microsoft.com/azure/virtual-network/virtual-network
 DOCS_ENTRA_ADMIN = "https://learn.microsoft.com/azure/azure-sql/database/authentication-aad-configure"
 DOCS_DEFENDER = "https://learn.microsoft.com/azure/azure-sql/database/azure-defender-for-sql"
 DOCS_MAINTENANCE_WINDOW = "https://learn.microsoft.com/azure/azure-sql/database/maintenance-window"
+DOCS_RESOURCE_LIMITS = f"{_MI}/resource-limits"
+#: The known issue "Exceeding storage space with small database files" (premium disk rounding, 35 TB).
+DOCS_SMALL_FILES = f"{_MI}/doc-changes-updates-known-issues#exceeding-storage-space-with-small-database-files"

@@ -94,6 +94,18 @@ class ManagementOperation:
 
 
 @dataclass(frozen=True)
+class EncryptionProtector:
+    """The instance's TDE protector (managedInstances/encryptionProtector/current)."""
+
+    #: ServiceManaged or AzureKeyVault (customer-managed key).
+    server_key_type: str
+    server_key_name: str = ""
+    #: The key's Key Vault URI ("" for a service-managed key).
+    uri: str = ""
+    auto_rotation_enabled: bool | None = None
+
+
+@dataclass(frozen=True)
 class FailoverGroup:
     name: str
     managed_instances: tuple[str, ...]
@@ -186,6 +198,8 @@ class AzureFacts:
     endpoint_certificate_hex: str | None = None
     operations: tuple[ManagementOperation, ...] | None = None
     failover_groups: tuple[FailoverGroup, ...] | None = None
+    #: The TDE protector: which key encrypts the instance's databases.
+    encryption_protector: EncryptionProtector | None = None
     subnet: Subnet | None = None
     nsg: NetworkSecurityGroup | None = None
     route_table: RouteTable | None = None

@@ -113,6 +113,24 @@ class AvailabilityGroup:
 
 
 @dataclass(frozen=True)
+class DatabaseFile:
+    """One file of a database (a row of sys.master_files)."""
+
+    file_id: int
+    #: The logical name (what ALTER DATABASE ... REMOVE FILE takes).
+    name: str
+    #: ROWS, LOG, FILESTREAM, FULLTEXT (type_desc).
+    type: str
+    #: ONLINE, RESTORING, RECOVERING, RECOVERY_PENDING, SUSPECT, OFFLINE, DEFUNCT (state_desc).
+    state: str
+    size_mb: float
+    #: None: unlimited growth (max_size -1); 0: no growth allowed.
+    max_size_mb: float | None = None
+    #: "64 MB", "10 %" or "none" (growth, is_percent_growth).
+    growth: str = ""
+
+
+@dataclass(frozen=True)
 class SqlDatabase:
     name: str
     database_id: int
@@ -150,7 +168,9 @@ class SqlDatabase:
     log_generated_mb_per_day: float | None = None
     #: The median time between consecutive log backups (the cadence the backup job runs at), in minutes.
     log_backup_interval_minutes: float | None = None
-    #: Parts the probe could not read for this database, each "part: reason". Parts: files,
+    #: Every file of the database (sys.master_files); None when not collected (see the "master_files" part).
+    files: tuple[DatabaseFile, ...] | None = None
+    #: Parts the probe could not read for this database, each "part: reason". Parts: files, master_files,
     #: filegroups, backups, log_backups, recovery, tde, pvs, log_space. A check that needs a listed part is ERROR.
     unreadable: tuple[str, ...] = ()
 

@@ -11,6 +11,7 @@ from linkready.domain.netrules import default_rules
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.facts.azure import (
     AzureFacts,
+    EncryptionProtector,
     ExistingLink,
     FailoverGroup,
     LinkDatabase,
@@ -28,6 +29,7 @@ from linkready.facts.azure import (
     VirtualNetwork,
 )
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate, SqlDatabase, SqlFacts, SqlInstance
+from tests.builders.sql_facts import db_files
 from tests.standins.arm.certs import CertMaterial, link_certificates
 
 SUB = "6f0b3a4e-2c1d-4f7a-9b8e-1a2b3c4d5e6f"
@@ -96,6 +98,7 @@ def azure(**changes: Any) -> AzureFacts:
                                                     CERTS.sql_endpoint.der_hex),),
         endpoint_certificate_hex=CERTS.mi_endpoint.der_hex,
         operations=(ManagementOperation("op-1", "UPDATE MANAGED SERVER", "Succeeded", NOW - timedelta(days=50)),),
+        encryption_protector=EncryptionProtector("ServiceManaged", "ServiceManaged", "", False),
         failover_groups=(FailoverGroup("fg-finance", ("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/"
                                                       "managedInstances/sqlmi-finance-weu",)),),
         subnet=Subnet(f"{NET}/virtualNetworks/vnet-sqlmi-weu/subnets/snet-sqlmi", ("10.20.1.0/24",),
@@ -139,9 +142,11 @@ def sql(version: str = "16.0.4125.3", **changes: Any) -> SqlFacts:
             sql_cert(CERTS.azure_root, "AzureRootPKI", 258, ("*.database.windows.net",), pvt="NA"),
         ),
         databases=(SqlDatabase("Sales", 5, "ONLINE", "FULL", False, "SQL_Latin1_General_CP1_CI_AS",
-                               data_size_mb=102400.0, log_size_mb=20480.0),
+                               data_size_mb=102400.0, log_size_mb=20480.0,
+                               files=db_files("Sales", 102400.0, 20480.0)),
                    SqlDatabase("Orders", 6, "ONLINE", "FULL", False, "SQL_Latin1_General_CP1_CI_AS",
-                               data_size_mb=51200.0, log_size_mb=10240.0)),
+                               data_size_mb=51200.0, log_size_mb=10240.0,
+                               files=db_files("Orders", 51200.0, 10240.0))),
     )
     return replace(facts, **changes)
 

@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
-from linkready.facts.sql import MirroringEndpoint, SqlCertificate, SqlDatabase, SqlFacts, SqlInstance, TraceFlag
+from linkready.facts.sql import (
+    DatabaseFile,
+    MirroringEndpoint,
+    SqlCertificate,
+    SqlDatabase,
+    SqlFacts,
+    SqlInstance,
+    TraceFlag,
+)
 from tests.builders.checks import findings
 
 AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -24,10 +32,18 @@ CERT = SqlCertificate(name="Cert_SQL01_endpoint", certificate_id=256, thumbprint
 ENDPOINT = MirroringEndpoint(name="Hadr_endpoint", state="STARTED", role="ALL", port=5022, ip_address="ALL",
                              connection_auth="CERTIFICATE", encryption_algorithm="AES", is_encryption_enabled=True,
                              certificate_name=CERT.name, certificate_id=256)
+
+
+def db_files(name: str, data_mb: float, log_mb: float, *extra: DatabaseFile) -> tuple[DatabaseFile, ...]:
+    """A database's sys.master_files rows: one data file, one log file (64 MB growth, unlimited), then ``extra``."""
+    return (DatabaseFile(1, f"{name}_data", "ROWS", "ONLINE", data_mb, None, "64 MB"),
+            DatabaseFile(2, f"{name}_log", "LOG", "ONLINE", log_mb, None, "64 MB"), *extra)
+
+
 SALES = SqlDatabase(name="Sales", database_id=5, state="ONLINE", recovery_model="FULL", is_system=False,
                     collation="SQL_Latin1_General_CP1_CI_AS", last_full_backup=AS_OF - timedelta(hours=5),
                     full_backup_after_recovery_change=True, log_file_count=1, data_size_mb=2048, log_size_mb=512,
-                    log_used_percent=10.0)
+                    log_used_percent=10.0, files=db_files("Sales", 2048, 512))
 SQL = SqlFacts(
     instance=INSTANCE, master_key_present=True,
     trace_flags=(TraceFlag(1800, True, True), TraceFlag(9567, True, True), TraceFlag(12381, False, False)),

@@ -11,7 +11,7 @@ from linkready.checks.service import SERVICE_CODES, SERVICE_ERRORS, checks_preve
 from linkready.facts import PlannedLink, ProbeError
 from linkready.facts.sql import AvailabilityGroup
 from tests.builders.checks import findings
-from tests.builders.sql_facts import LINK, SALES, database, facts, messages, statuses
+from tests.builders.sql_facts import LINK, SALES, database, facts, instance, messages, statuses
 
 CASES = [
     ("SVC-001", facts(), "PASS"),
@@ -25,7 +25,19 @@ CASES = [
     ("SVC-003", facts(databases=database(name="Other")), "ERROR"),
     ("SVC-004", facts(databases=database(broker_enabled=False)), "PASS"),
     ("SVC-004", facts(databases=database(broker_enabled=True)), "WARN"),
+    ("SVC-009", facts(instance=instance(is_clustered=False)), "PASS"),
+    ("SVC-009", facts(instance=instance(is_clustered=True)), "WARN"),
+    ("SVC-009", facts(instance=None), "ERROR"),
 ]
+
+
+def test_fci_names_a_partner_endpoint_that_is_not_its_virtual_network_name() -> None:
+    node = facts(instance=instance(is_clustered=True, machine_name="SQLFCI01"),
+                 plan={"links": (replace(LINK, partner_endpoint="TCP://sqlnode01.corp.example:5022"),)})
+    assert "names sqlnode01.corp.example, not the virtual network name SQLFCI01" in messages("SVC-009", node)
+    own = facts(instance=instance(is_clustered=True, machine_name="SQLFCI01"),
+                plan={"links": (replace(LINK, partner_endpoint="TCP://sqlfci01.corp.example:5022"),)})
+    assert "not the virtual network name" not in messages("SVC-009", own)
 
 
 @pytest.mark.parametrize(("check_id", "f", "expected"), CASES)

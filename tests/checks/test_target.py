@@ -428,3 +428,14 @@ def test_tgt_011_uses_the_azure_probe_usage_when_the_target_has_none() -> None:
     facts = replace(make(replace(FINISHED, storage_size_gb=512, storage_used_gb=None)), azure=AzureFacts(mi))
     finding = one("TGT-011", facts)
     assert finding.status is Status.WARN and "200.0 GB used" in finding.observed
+
+
+def test_tgt_012_never_recommends_a_custom_window_on_next_gen_general_purpose() -> None:
+    from linkready.facts.azure import AzureFacts
+    from tests.builders.azure_facts import managed_instance
+
+    facts = replace(make(replace(FINISHED, maintenance_configuration_id="")),
+                    azure=AzureFacts(managed_instance=managed_instance(is_general_purpose_v2=True)))
+    finding = one("TGT-012", facts)
+    assert finding.status is Status.SKIP and "NextGenGPNotSupportedForCmwCustomers" in finding.message
+    assert not finding.fix

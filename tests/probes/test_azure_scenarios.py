@@ -17,7 +17,7 @@ from linkready.checks import get
 from linkready.config import parse_config
 from linkready.engine import collect, run_check
 from linkready.facts import Facts
-from linkready.facts.sql import SqlFacts
+from linkready.facts.sql import DatabaseFile, SqlDatabase, SqlFacts
 from linkready.model import Settings, Status
 from linkready.probes import ProbeSpec, Secrets
 from tests.builders.azure_facts import sql
@@ -25,14 +25,17 @@ from tests.standins.arm import ArmStandIn
 from tests.standins.arm.server import SCENARIOS, scenario_names
 
 MY_CHECKS = ("NSG-001", "NSG-002", "NSG-003", "NSG-004", "NSG-005", "MI-001", "MI-002", "MI-003", "MI-004", "MI-005",
-             "MI-006", "MI-007", "MI-008", "MI-009", "CERT-003", "CERT-004", "CERT-005", "DB-011", "DB-012", "DB-013")
+             "MI-006", "MI-007", "MI-008", "MI-009", "CERT-003", "CERT-004", "CERT-005", "DB-011", "DB-012", "DB-013",
+             "SVC-005", "SVC-006", "SVC-008")
+#: Checks the healthy scenario (SQL Server → instance, no failback) does not apply to.
+NOT_APPLICABLE_WHEN_HEALTHY = ("SVC-008",)
 SEVERITY = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKIP]
 SHIM = ProbeSpec("azure", "azure", "tests.standins.arm.probe_shim:probe")
 
 
 def scenario(name: str) -> dict[str, Any]:
     if name == "healthy":
-        return {"expect": {c: "PASS" for c in MY_CHECKS}}
+        return {"expect": {c: "SKIP" if c in NOT_APPLICABLE_WHEN_HEALTHY else "PASS" for c in MY_CHECKS}}
     data: dict[str, Any] = json.loads((SCENARIOS / f"{name}.json").read_text(encoding="utf-8"))
     return data
 
@@ -52,7 +55,18 @@ def sql_side(hints: dict[str, Any]) -> SqlFacts:
         certs = [c for c in certs if c.certificate_id != 258]
     dbs = tuple(replace(d, inmemory_filegroups=1, inmemory_files=1) if d.name == hints.get("inmemory_database") else d
                 for d in base.databases or ())
+    dbs = tuple(_with_files(d, hints) for d in dbs)
     return replace(base, certificates=tuple(certs), databases=dbs)
+
+
+def _with_files(db: SqlDatabase, hints: dict[str, Any]) -> SqlDatabase:
+    """``small_data_files``: that many extra 1 GB data files; ``data_file_gb``: the primary data file's size."""
+    files = list(db.files or ())
+    if "data_file_gb" in hints.get(db.name, {}):
+        files[0] = replace(files[0], size_mb=hints[db.name]["data_file_gb"] * 1024.0)
+    for i in range(hints.get(db.name, {}).get("small_data_files", 0)):
+        files.append(DatabaseFile(3 + i, f"{db.name}_{i}", "ROWS", "ONLINE", 1024.0))
+    return replace(db, files=tuple(files))
 
 
 def collect_scenario(server: ArmStandIn, name: str) -> Facts:
@@ -68,7 +82,8 @@ def collect_scenario(server: ArmStandIn, name: str) -> Facts:
                   "partner_ag_name": "ag-sales", "partner_endpoint": "TCP://10.10.2.4:5022"},
                  {"name": "link-orders", "databases": ["Orders"], "instance_ag_name": "mi-ag-orders",
                   "partner_ag_name": "ag-orders", "partner_endpoint": "TCP://10.10.2.4:5022"}],
-        "options": {"failback": bool(data.get("plan", {}).get("failback", False)), "probe_timeout": 60},
+        "options": {"failback": bool(data.get("plan", {}).get("failback", False)), "probe_timeout": 60,
+                    "initial_primary": data.get("plan", {}).get("initial_primary", "SQLServer")},
     })
     snapshot = collect(config, Secrets(), probes=[SHIM])
     assert server.methods() == {"GET"}, "the probe may only read"

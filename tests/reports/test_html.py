@@ -337,3 +337,13 @@ def test_a_blocker_reads_in_plain_words_first_and_keeps_the_technical_message() 
     assert f">{plain}</a> (Ticketing)" in blockers
     assert '<span class="tech">Not met: Ticketing has no full backup</span>' in blockers
     assert ".blockers .tech { display: none; }" in text.split("@media print", 1)[1]
+
+
+def test_a_finding_names_the_service_codes_its_check_prevents() -> None:
+    # The search box matches a finding's text, so a code the service returned finds the check that prevents it.
+    page = html.render(make_report([finding("SVC-007", Status.FAIL, "Sales has 1 DEFUNCT file(s): Sales_2019"),
+                                    finding("SQL-005", Status.PASS, "A database master key exists in master")]))
+    cards = re.findall(r'<article class="f.*?</article>', page, re.S)
+    defunct = next(c for c in cards if "SVC-007" in c)
+    assert "Prevents service error <b>ManagedInstanceLinkSourceDbHasDefunctFiles</b>" in defunct
+    assert all("Prevents service error" not in c for c in cards if "SQL-005" in c)

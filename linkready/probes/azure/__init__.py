@@ -35,6 +35,7 @@ from linkready.probes.azure.instance import (
     _permissions,
     _storage_used_gb,
     _trust,
+    encryption_protector,
 )
 from linkready.probes.azure.network import _read_network, _read_source_vm, _Source
 from linkready.probes.azure.reader import ArmReader as ArmReader
@@ -139,6 +140,8 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
                       lambda: _endpoint_certificate(sql.endpoint_certificates.get(rg, name, "DATABASE_MIRRORING")))
         f_ops = submit("azure.operations", f"{mi_id}/operations",
                        lambda: [_operation(o) for o in sql.managed_instance_operations.list_by_managed_instance(rg, name)])
+        f_tde = submit("azure.encryption_protector", f"{mi_id}/encryptionProtector/current",
+                       lambda: encryption_protector(sql.managed_instance_encryption_protectors.get(rg, name, "current")))
         f_perm = submit("azure.permissions", f"{mi_id}/providers/Microsoft.Authorization/permissions",
                         lambda: _permissions(reader, mi_id))
         f_used = submit("azure.managed_instance.storage_used_gb", f"{mi_id}/providers/Microsoft.Insights/metrics",
@@ -177,6 +180,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
             endpoint_certificate_hex=f_ep.result(),
             operations=_tuple(f_ops.result()),
             failover_groups=_tuple(f_fgs.result()) if f_fgs is not None else None,
+            encryption_protector=f_tde.result(),
             subnet=_result(network_futures.get("subnet")),
             nsg=_result(network_futures.get("nsg")),
             route_table=_result(network_futures.get("route_table")),

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkready.facts.azure import (
+    EncryptionProtector,
     ExistingLink,
     FailoverGroup,
     LinkDatabase,
@@ -148,6 +149,13 @@ def _operation(model: Any) -> ManagementOperation:
         operation=_s(props.operation_friendly_name) or _s(props.operation),
         state=_s(props.state),
         start_time=_dt(props.start_time),
+    )
+
+
+def encryption_protector(model: Any) -> EncryptionProtector:
+    return EncryptionProtector(
+        server_key_type=_s(model.server_key_type), server_key_name=_s(model.server_key_name), uri=_s(model.uri),
+        auto_rotation_enabled=model.auto_rotation_enabled,
     )
 
 

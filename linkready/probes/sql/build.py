@@ -11,6 +11,7 @@ from typing import Any
 from linkready.facts.sql import (
     AgReplica,
     AvailabilityGroup,
+    DatabaseFile,
     MirroringEndpoint,
     SqlCertificate,
     SqlDatabase,
@@ -203,6 +204,39 @@ def _availability_groups(g: Gathered) -> tuple[AvailabilityGroup, ...] | None:
     )
 
 
+PAGE_MB = 8 / 1024
+
+
+def _pages_mb(pages: Any) -> float:
+    return round(int(pages or 0) * PAGE_MB, 3)
+
+
+def database_file(r: Row) -> DatabaseFile:
+    """A sys.master_files row → the file as the checks see it (sizes in MB)."""
+    max_size = int(r["max_size"] if r["max_size"] is not None else -1)
+    growth = int(r["growth"] or 0)
+    if growth == 0:
+        growth_text = "none"
+    elif r["is_percent_growth"]:
+        growth_text = f"{growth} %"
+    else:
+        growth_text = f"{_pages_mb(growth):g} MB"
+    return DatabaseFile(
+        file_id=int(r["file_id"]), name=r["name"] or "", type=(r["type_desc"] or "").strip(),
+        state=(r["state_desc"] or "").strip(), size_mb=_pages_mb(r["size"]),
+        max_size_mb=None if max_size == -1 else _pages_mb(max_size), growth=growth_text,
+    )
+
+
+def _files_by_database(g: Gathered) -> dict[int, list[DatabaseFile]] | None:
+    if "master_files" not in g.rows:
+        return None
+    out: dict[int, list[DatabaseFile]] = {}
+    for r in g.rows["master_files"]:
+        out.setdefault(int(r["database_id"]), []).append(database_file(r))
+    return out
+
+
 @dataclass(frozen=True)
 class LogCadence:
     """What a week of log backups says about a database's log: how often, and how much."""
@@ -244,6 +278,7 @@ def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] |
         log_space.setdefault(r["database_name"], {})[r["counter_name"]] = int(r["cntr_value"] or 0)
     backups = {r["database_name"]: r for r in g.rows.get("backups", [])}
     log_backups = {r["database_name"]: r for r in g.rows.get("log_backups", [])}
+    per_file = _files_by_database(g)
     tde = {int(r["database_id"]): r for r in g.rows.get("tde", [])}
     pvs = {int(r["database_id"]): r["pvs_filegroup_id"] for r in g.rows.get("pvs", [])}
     ag_of: dict[str, tuple[str, int]] = {}
@@ -306,6 +341,7 @@ def _databases(g: Gathered, planned: Sequence[str]) -> tuple[SqlDatabase, ...] |
             log_backup_mb_7d=cadence.total_mb if cadence else None,
             log_generated_mb_per_day=cadence.mb_per_day if cadence else None,
             log_backup_interval_minutes=cadence.interval_minutes if cadence else None,
+            files=None if per_file is None else tuple(sorted(per_file.get(db_id, []), key=lambda f: f.file_id)),
             unreadable=tuple(unreadable),
         ))
     # Planned databases first, then the others, so a report reads in plan order.

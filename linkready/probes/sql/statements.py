@@ -153,6 +153,12 @@ STATEMENTS: tuple[Statement, ...] = (
         SELECT database_id, type, COUNT(*) AS files, SUM(CAST(size AS bigint)) * 8 / 1024 AS size_mb
         FROM sys.master_files GROUP BY database_id, type""",
        "sql.databases", VIEW_ANY_DEFINITION, hides_rows=True, part="files"),
+    # One row per file (size, max_size and growth in 8 KB pages; max_size -1 means unlimited): the file layout
+    # checks judge each file against the target tier's limits and look for DEFUNCT files.
+    _s("master_files", """
+        SELECT database_id, file_id, name, type_desc, state_desc, size, max_size, growth, is_percent_growth
+        FROM sys.master_files""",
+       "sql.databases", VIEW_ANY_DEFINITION, hides_rows=True, part="master_files"),
     _s("log_space", """
         SELECT RTRIM(instance_name) AS database_name, RTRIM(counter_name) AS counter_name, cntr_value
         FROM sys.dm_os_performance_counters

@@ -85,6 +85,10 @@ class Database:
     #: The log backup job's cadence over the last 7 days (None: no log backups), and the log it carries.
     log_backup_every_minutes: float | None = 30.0
     log_mb_per_day: float = 2048.0
+    #: Sizes (MB) of the data files when not an even split of data_mb over the ROWS filegroups' files.
+    data_files_mb: tuple[int, ...] | None = None
+    #: Logical names of extra data files left DEFUNCT (removed while their filegroup was offline).
+    defunct_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class Server:
     host: tuple[str, str, str] = ("Windows", "Windows Server 2019 Datacenter", "10.0")
     hadr_enabled: bool = True
     hadr_manager_status: int = 1
+    #: SERVERPROPERTY('IsClustered'): a failover cluster instance.
+    clustered: bool = False
     server_name: str = "SQLSTANDIN"
     instance_name: str | None = None
     collation: str = "SQL_Latin1_General_CP1_CI_AS"
@@ -198,7 +204,7 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
              C("version_text", "nvarchar(512)")],
             [(s.version, s.level, s.update_level, s.update_reference, s.edition, s.engine_edition,
               s.server_name.split("\\")[0], s.instance_name, s.collation, int(s.hadr_enabled),
-              s.hadr_manager_status if s.hadr_enabled else 0, 0, s.server_name, s.version_text)],
+              s.hadr_manager_status if s.hadr_enabled else 0, int(s.clustered), s.server_name, s.version_text)],
         )
     if name == "host_info":
         if s.major < 14:
@@ -288,6 +294,11 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
             if streams:
                 rows.append((d.database_id, 2, streams, 100))
         return _rs([C("database_id", "int"), C("type", "tinyint"), C("files", "int"), C("size_mb", "bigint")], rows)
+    if name == "master_files":
+        return _rs([C("database_id", "int"), C("file_id", "int"), C("name", NV), C("type_desc", "nvarchar(60)"),
+                    C("state_desc", "nvarchar(60)"), C("size", "int"), C("max_size", "int"), C("growth", "int"),
+                    C("is_percent_growth", "bit")],
+                   [row for d in s.databases if definitions for row in _master_files(d)])
     if name == "log_space":
         if not server_state:
             return _denied("VIEW SERVER STATE")
@@ -344,6 +355,20 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
                     C("filetables", "int")],
                    [(i, fg.name, fg.type, fg.files, db.filetables) for i, fg in enumerate(db.filegroups, start=1)])
     return _invalid_object(name)
+
+
+def _master_files(d: Database) -> list[tuple[object, ...]]:
+    """sys.master_files rows of one database: sizes in 8 KB pages, max_size -1 (unlimited), 64 MB growth.
+
+    The primary data file is file 1 and the first log file file 2, as SQL Server numbers them.
+    """
+    data_count = sum(f.files for f in d.filegroups if f.type == "FG")
+    data = d.data_files_mb or tuple(d.data_mb // max(data_count, 1) for _ in range(data_count))
+    rows = [(f"{d.name}_data{i or ''}", "ROWS", "ONLINE", mb) for i, mb in enumerate(data)]
+    logs = [(f"{d.name}_log{i or ''}", "LOG", "ONLINE", d.log_mb // d.log_files) for i in range(d.log_files)]
+    files = [*rows[:1], *logs[:1], *rows[1:], *logs[1:], *((n, "ROWS", "DEFUNCT", 0) for n in d.defunct_files)]
+    return [(d.database_id, file_id, name, kind, state, mb * 128, -1, 8192, False)
+            for file_id, (name, kind, state, mb) in enumerate(files, start=1)]
 
 
 def responder(server: Server) -> Responder:
@@ -476,6 +501,24 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("database_inmemory_oltp", replace(
         HEALTHY, databases=_db(filegroups=(Filegroup("PRIMARY"), Filegroup("IMOLTP", "FX", files=1)))),
         {"DB-007:Sales": "WARN"}),
+    Scenario("failover_cluster_instance", replace(HEALTHY, clustered=True), {"SVC-009": "WARN", "SQL-004": "PASS"},
+             description="SQL Server is a failover cluster instance (IsClustered = 1)"),
+    Scenario("database_defunct_file", replace(HEALTHY, databases=_db(defunct_files=("Sales_2019",))),
+             {"SVC-007:Sales": "FAIL", "SVC-005:Sales": "PASS"},
+             description="a file removed while its filegroup was offline stays DEFUNCT"),
+    # 2.5 TiB of log: over the 2 TB every tier allows, whatever the target (no Azure side in this run).
+    Scenario("database_log_over_2tb", replace(HEALTHY, databases=_db(log_mb=2_621_440)),
+             {"SVC-005:Sales": "FAIL", "SVC-007:Sales": "PASS"},
+             description="a 2.5 TiB log file: no managed instance tier holds it"),
+    # 300 files of 1 GB: within every size limit, but more than a General Purpose instance holds.
+    Scenario("database_300_small_files", replace(
+        HEALTHY, databases=_db(filegroups=(Filegroup("PRIMARY", files=300),), data_files_mb=(1024,) * 300)),
+        {"SVC-006": "WARN", "SVC-005:Sales": "PASS"},
+        description="300 small data files: too many for General Purpose (the tier was not read in this run)"),
+    Scenario("login_without_view_any_definition", replace(
+        HEALTHY, permissions=tuple(p for p in ALL_PERMISSIONS if p != "VIEW ANY DEFINITION")),
+        {"SVC-005:Sales": "ERROR", "SVC-007:Sales": "ERROR", "SVC-006": "ERROR"},
+        description="sys.master_files hides other databases' rows without VIEW ANY DEFINITION: files unknown"),
     Scenario("login_without_view_server_state", replace(
         HEALTHY, permissions=tuple(p for p in ALL_PERMISSIONS if p != "VIEW SERVER STATE")),
         {"SQL-007": "ERROR", "SQL-006": "ERROR", "SQL-001": "PASS", "EP-001": "PASS", "DB-010:Sales": "ERROR",

@@ -1,0 +1,93 @@
+"""Replication from the managed instance to SQL Server: what that direction needs (SVC-008).
+
+A link replicates from the managed instance to SQL Server when the instance is the initial primary, and
+after a failover when the plan fails back. DB-009 covers TDE from SQL Server to the instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linkready.domain.docs import DOCS_OVERVIEW
+from linkready.domain.sql_builds import parse_build
+from linkready.facts import Facts
+from linkready.facts.azure import EncryptionProtector
+from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, skipped, warned
+from linkready.registry import check
+
+#: SQL Server 2022 CU14: the first build whose Linux edition can use Azure Key Vault keys (EKM) for TDE.
+LINUX_AKV_MINIMUM = parse_build("16.0.4135.4")
+SERVICE_MANAGED = "ServiceManaged"
+AZURE_KEY_VAULT = "AzureKeyVault"
+
+
+def replicates_to_sql_server(facts: Facts) -> str:
+    """Why the plan replicates from the instance to SQL Server ("" when it does not)."""
+    if facts.plan.initial_primary == "ManagedInstance":
+        return "the managed instance is the initial primary"
+    if facts.plan.failback:
+        return "the plan fails back to SQL Server after a failover"
+    return ""
+
+
+@check(
+    id="SVC-008",
+    title="Databases replicated from the managed instance to SQL Server use a key SQL Server can open",
+    area=Area.MANAGED_INSTANCE,
+    severity=Severity.HIGH,
+    rationale=(
+        "A database the managed instance encrypts with its service-managed TDE key cannot be replicated to "
+        "SQL Server, which never holds that key: the service refuses with "
+        "DistributedAvailabilityGroupDbEncryptedWithSmk. With a customer-managed key in Azure Key Vault, SQL "
+        "Server must open the same key through the Key Vault EKM provider, which on Linux needs SQL Server "
+        "2022 CU14 or later."
+    ),
+    remediation=(
+        "Switch the instance's TDE protector to a customer-managed key in Azure Key Vault (az sql mi tde-key "
+        "set --server-key-type AzureKeyVault --kid <key URI>), give SQL Server access to that key through the "
+        "SQL Server Connector for Azure Key Vault (CREATE CRYPTOGRAPHIC PROVIDER, then an asymmetric key FROM "
+        "PROVIDER), or turn TDE off for the database before the link."
+    ),
+    docs=DOCS_OVERVIEW,
+    owner=Owner.AZURE,
+    requires=("azure.encryption_protector",),
+)
+def tde_key_reaches_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
+    why = replicates_to_sql_server(facts)
+    if not why:
+        yield skipped("Not applicable: data replicates from SQL Server to the managed instance only "
+                      "(DB-009 covers TDE in that direction)")
+        return
+    protector = facts.azure.encryption_protector if facts.azure else None
+    assert protector is not None
+    yield _judge(protector, facts, why)
+
+
+def _judge(protector: EncryptionProtector, facts: Facts, why: str) -> Result:
+    mi = facts.azure.managed_instance if facts.azure else None
+    target = mi.name if mi else ""
+    observed = f"TDE protector {protector.server_key_type}" + (f" ({protector.uri})" if protector.uri else "")
+    expected = "a customer-managed key (AzureKeyVault) that SQL Server can open"
+    kw = {"target": target, "observed": observed, "expected": expected}
+    if protector.server_key_type not in (SERVICE_MANAGED, AZURE_KEY_VAULT):
+        return errored(f"Could not evaluate: the TDE protector's key type is {protector.server_key_type!r}, "
+                       "neither ServiceManaged nor AzureKeyVault", target=target)
+    if protector.server_key_type == SERVICE_MANAGED:
+        message = (f"The instance encrypts its databases with the service-managed key and {why}: SQL Server cannot "
+                   "open that key (DistributedAvailabilityGroupDbEncryptedWithSmk). Managed instance databases "
+                   "are encrypted by default; the per-database TDE state is not read")
+        # Failing back is a later step of a plan that starts SQL Server → instance: warn, the link itself works.
+        return failed(message, **kw) if facts.plan.initial_primary == "ManagedInstance" else warned(message, **kw)
+    instance = facts.sql.instance if facts.sql else None
+    if instance is not None and instance.host_platform.lower() == "linux":
+        try:
+            build = parse_build(instance.product_version)
+        except ValueError:
+            build = None
+        if build is not None and not build.at_least(LINUX_AKV_MINIMUM):
+            return failed(f"SQL Server {build} on Linux cannot open an Azure Key Vault key (EKM for TDE needs "
+                          f"{LINUX_AKV_MINIMUM}, SQL Server 2022 CU14, or later) and {why}", **kw)
+    host = "" if instance is not None else " (the SQL Server's version and platform were not read)"
+    return warned(f"A customer-managed key protects the instance's databases and {why}: SQL Server must open "
+                  f"{protector.uri or protector.server_key_name} through the Azure Key Vault EKM provider; "
+                  f"linkready cannot see that access from here{host}", **kw)
