@@ -84,3 +84,21 @@ def test_sql006_advice_matches_the_evidence() -> None:
     assert statuses("SQL-005", facts(master_key_present=None, errors=(
         ProbeError("sql", "sql.master_key_present", "permission", "needs VIEW ANY DEFINITION"),))) == ["ERROR"]
     assert statuses("SQL-001", facts(SQL, instance=None)) == ["ERROR"]  # not collected is unknown
+
+
+@pytest.mark.parametrize(("key", "check_id"), [
+    ("is_sysadmin", "SQL-007"), ("has_sp_multidb_milink", "SQL-008"), ("multidb_mode_enabled", "SQL-008")])
+def test_a_snapshot_without_the_key_is_not_absent_or_off(key: str, check_id: str) -> None:
+    # Issue 13: the demo plans single-database links; without the key SQL-008 would read "missing"/"off"
+    # and pass, SQL-007 would read "not sysadmin". Unknown is neither: ERROR naming the key.
+    import json
+
+    from linkready.snapshot import loads
+    from tests.verdict.removal import demo_data
+
+    data = demo_data()
+    assert statuses(check_id, loads(json.dumps(data)).facts) != ["ERROR"]  # the key is what changes it
+    del data["facts"]["sql"][key]
+    facts_without = loads(json.dumps(data)).facts
+    assert statuses(check_id, facts_without) == ["ERROR"]
+    assert f"sql.{key}" in messages(check_id, facts_without)

@@ -112,7 +112,7 @@ def test_a_key_the_snapshot_lacks_is_not_collected_never_its_default() -> None:
     from linkready.engine import evaluate
     from linkready.facts import ErrorKind, FactState
     from linkready.model import Status
-    from linkready.policy import load_profile
+    from linkready.checks import load_profile
 
     data = json.loads(DEMO.read_text())
     del data["facts"]["sql"]["databases"][0]["has_filestream"]
@@ -131,7 +131,7 @@ def test_a_plan_key_the_snapshot_lacks_makes_every_link_check_unknown() -> None:
     # initial_primary absent would default to SQLServer: the direction every database check takes is a guess.
     from linkready.engine import evaluate
     from linkready.model import Status
-    from linkready.policy import load_profile
+    from linkready.checks import load_profile
 
     data = json.loads(DEMO.read_text())
     del data["facts"]["plan"]["initial_primary"]
