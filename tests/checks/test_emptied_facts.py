@@ -11,7 +11,7 @@ import pytest
 
 from linkready.snapshot import loads
 from tests.builders.sql_facts import messages, statuses
-from tests.verdict.removal import demo_data
+from tests.verdict.removal import demo_data, sound_certificates
 
 
 def _empty_vnet_space(f: dict[str, Any]) -> None:
@@ -41,4 +41,38 @@ def test_an_emptied_fact_errors_naming_it(change: Callable[[dict[str, Any]], Non
     change(data["facts"])
     facts = loads(json.dumps(data)).facts
     assert "ERROR" in statuses(check_id, facts)
+    assert named in messages(check_id, facts)
+
+
+def _lose_endpoint_cert_thumbprint(f: dict[str, Any]) -> None:
+    f["sql"]["certificates"][0]["thumbprint"] = ""
+
+
+def _lose_endpoint_cert_subject(f: dict[str, Any]) -> None:
+    f["sql"]["certificates"][0]["subject"] = ""
+
+
+def _lose_endpoint_name(f: dict[str, Any]) -> None:
+    f["sql"]["endpoints"][0]["name"] = ""
+
+
+def _lose_trusted_keys(f: dict[str, Any]) -> None:
+    f["azure"]["server_trust_certificates"][0].update(thumbprint="", public_blob_hex="")
+
+
+@pytest.mark.parametrize(("change", "check_id", "named"), [
+    (_lose_endpoint_cert_thumbprint, "CERT-001", "sql.certificates.thumbprint"),
+    (_lose_endpoint_cert_subject, "CERT-001", "sql.certificates.subject"),
+    (_lose_endpoint_name, "EP-001", "sql.endpoints.name"),
+    (_lose_trusted_keys, "CERT-003", "azure.server_trust_certificates.thumbprint and public_blob_hex"),
+])
+def test_a_lost_certificate_fact_errors_on_a_sound_endpoint(change: Callable[[dict[str, Any]], None],
+                                                           check_id: str, named: str) -> None:
+    # On the demo with its certificate faults repaired (tests/verdict/removal.py::sound_certificates), where
+    # every certificate check passes: the demo's own Windows-auth FAILs would hide these.
+    data = sound_certificates(demo_data())
+    assert statuses(check_id, loads(json.dumps(data)).facts) == ["PASS"]
+    change(data["facts"])
+    facts = loads(json.dumps(data)).facts
+    assert statuses(check_id, facts) == ["ERROR"]
     assert named in messages(check_id, facts)

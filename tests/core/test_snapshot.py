@@ -109,10 +109,11 @@ def test_schema_2_manifest_not_asked_skips_and_not_collected_errors() -> None:
 def test_a_key_the_snapshot_lacks_is_not_collected_never_its_default() -> None:
     # has_filestream defaults to False, which DB-005 would pass: an old or hand-edited snapshot that lacks
     # it says nothing, so every check that needs sql.databases is unknown, naming the missing key.
+    from linkready.checks import load_profile
+
     from linkready.engine import evaluate
     from linkready.facts import ErrorKind, FactState
     from linkready.model import Status
-    from linkready.checks import load_profile
 
     data = json.loads(DEMO.read_text())
     del data["facts"]["sql"]["databases"][0]["has_filestream"]
@@ -129,9 +130,10 @@ def test_a_key_the_snapshot_lacks_is_not_collected_never_its_default() -> None:
 
 def test_a_plan_key_the_snapshot_lacks_makes_every_link_check_unknown() -> None:
     # initial_primary absent would default to SQLServer: the direction every database check takes is a guess.
+    from linkready.checks import load_profile
+
     from linkready.engine import evaluate
     from linkready.model import Status
-    from linkready.checks import load_profile
 
     data = json.loads(DEMO.read_text())
     del data["facts"]["plan"]["initial_primary"]

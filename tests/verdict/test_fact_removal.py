@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from linkready.model import Verdict
 from tests.verdict.removal import (
+    CERT_CHECKS,
     baseline_findings,
     changed,
     demo_data,
     fact_paths,
     silent,
+    sound_certificates,
     verdict_of,
     waivers_for_baseline,
 )
@@ -37,6 +40,9 @@ ALLOWED: dict[str, str] = {
     r"empty azure\.permissions\[0\]\.not_actions":
         "ARM's answer for most roles (Owner, SQL Managed Instance Contributor): fewer denials is another consistent "
         "answer, and MI-009 judges the actions granted minus those denied (test_managed_instance::test_mi_009_rbac)",
+    r"empty (azure\.server_trust_certificates\[0\]\.(thumbprint|public_blob_hex)|sql\.certificates\[0\]\.public_der_hex)":
+        "CERT-003 matches a trusted certificate by thumbprint or by key, so either alone is a consistent answer; a "
+        "trusted certificate with neither ERRORs (tests/checks/test_emptied_facts.py)",
     r"empty plan\.(source_server|source_address|source_prefixes|mi_resource_id|cloud)":
         "optional config with a documented fallback (partner endpoint IPs, the Azure facts' id and DNS suffix)",
 }
@@ -57,17 +63,20 @@ def read_by_no_check(change: str, source: str) -> bool:
     """Rule: a field whose name no judging code reads (``.field``) cannot change a verdict; it is
     shown in reports only. Checked against the code, so a check that starts reading it ends the exemption."""
     leaf = re.sub(r"\[\d+\]", "", change.split(" ", 1)[1]).rsplit(".", 1)[-1]
-    return re.search(rf"\.{re.escape(leaf)}\b", source) is None
+    # ``ipaddress.ip_address(...)`` is the standard library, not a read of a field named ip_address.
+    return re.search(rf"(?<!\bipaddress)\.{re.escape(leaf)}\b", source) is None
 
 
-def _ready_paths() -> set[str]:
-    data = demo_data()
+def _ready_paths(data: dict[str, Any] | None = None, under: tuple[str, ...] = ("",)) -> set[str]:
+    data = demo_data() if data is None else data
     waivers, today = waivers_for_baseline(data)
     assert verdict_of(data, waivers, today) is Verdict.READY  # the baseline the test measures from
     baseline = baseline_findings(data, today)
     ready = set()
     for how in ("remove", "empty"):
         for path in fact_paths(data["facts"]):
+            if not path.startswith(under):
+                continue
             variant = changed(data, path, how)
             if variant is not None and silent(variant, waivers, today, baseline):
                 ready.add(f"{how} {path}")
@@ -84,6 +93,24 @@ def test_no_fact_goes_missing_silently() -> None:
     fixed = sorted(gaps - ready)
     assert not fixed, f"fixed: remove from {KNOWN_GAPS.name}: {fixed}"
     assert not gaps & allowed, "a known gap is also allowed: drop it from the gap list"
+
+
+#: The facts CERT-001..005, EP-* and FO-005 read: the demo's own certificate FAILs hide their removal.
+_CERT_FACTS = ("sql.certificates", "sql.endpoints", "azure.server_trust_certificates", "azure.endpoint_certificate_hex")
+
+
+def test_no_certificate_fact_goes_missing_silently_on_a_sound_endpoint() -> None:
+    # The demo's endpoint uses Windows auth, so every certificate change left CERT-001..005 failing with
+    # the same text; on the repaired endpoint they all PASS, so a lost certificate fact must move one.
+    data = sound_certificates(demo_data())
+    _, today = waivers_for_baseline(data)
+    cert = [f for f in baseline_findings(data, today).values() if f.check_id.startswith(CERT_CHECKS)]
+    assert cert and {f.status.name for f in cert} == {"PASS"}, "the repaired endpoint must pass every certificate check"
+    ready = _ready_paths(data, _CERT_FACTS)
+    source = _judging_source()
+    new = sorted(p for p in ready if not any(re.fullmatch(rule, p) for rule in ALLOWED)
+                 and not read_by_no_check(p, source))
+    assert not new, f"these certificate facts can go missing and the run stays Ready: {new}"
 
 
 def test_the_unread_field_rule_can_refuse() -> None:
