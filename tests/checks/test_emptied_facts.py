@@ -26,6 +26,10 @@ def _lose_weekly_ltr(f: dict[str, Any]) -> None:
     f["target"]["ltr_policies"][0]["weekly_retention"] = ""
 
 
+def _empty_provisioning_state(f: dict[str, Any]) -> None:
+    f["azure"]["managed_instance"]["provisioning_state"] = ""
+
+
 @pytest.mark.parametrize(("change", "check_id", "named"), [
     (_empty_vnet_space, "NSG-004", "azure.vnet.address_prefixes"),
     (_empty_vnet_space, "NSG-005", "azure.vnet.address_prefixes"),
@@ -33,6 +37,7 @@ def _lose_weekly_ltr(f: dict[str, Any]) -> None:
     (_empty_subnet_nsg, "NSG-002", "azure.subnet.nsg_id"),
     (_empty_subnet_nsg, "NSG-003", "azure.subnet.nsg_id"),
     (_lose_weekly_ltr, "TGT-003", "target.ltr_policies.weekly_retention"),
+    (_empty_provisioning_state, "MI-001", "azure.managed_instance.provisioning_state"),
 ])
 def test_an_emptied_fact_errors_naming_it(change: Callable[[dict[str, Any]], None], check_id: str,
                                           named: str) -> None:
