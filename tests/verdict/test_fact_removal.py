@@ -30,7 +30,10 @@ ALLOWED: dict[str, str] = {
     r"(remove|empty) collector(\..*)?": "where the probes ran: shown in the report, judged by no check",
     r"(remove|empty) (sql\.(login|driver|trace_flags_source)|azure\.(sql_api_version|dns_suffix))":
         "provenance text shown in the evidence, judged by no check",
-    r"empty azure\.(links|failover_groups|operations)": "an empty list is a collected answer: none exist",
+    r"empty azure\.(links|failover_groups|operations|vnet\.peerings)": "an empty list is a collected answer: none exist",
+    r"empty azure\.vnet\.dns_servers":
+        "the VNet uses Azure-provided DNS (a documented answer); DNS-003 takes the servers the network probe "
+        "queried (network.vnet_dns_servers) first and falls back to these",
     r"(remove|empty) target\.(instance_name|location|tier|license_type)": "descriptive: shown, not judged",
     r"remove [a-z_.]+(\[0\]\.[a-z_]+)*\[0\]":
         "one item fewer in a collected list is another consistent answer, judged on the items left (a planned "
