@@ -350,6 +350,11 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
         yield skipped("Not applicable: no SQL Server address or prefix is configured")
         return
     user = azure.route_table.routes if azure.route_table else ()
+    if lost := [r.name or "unnamed" for r in user if not r.next_hop_type]:
+        # ARM gives every route a next hop type: without it where the route sends traffic is unknown.
+        yield errored(f"Could not evaluate: route {', '.join(lost)} has no next hop type "
+                      "(azure.route_table.routes.next_hop_type): it was not read")
+        return
     routes, tagged = effective_routes(user, azure.vnet.address_prefixes, _connected_peer_prefixes(azure.vnet))
     for prefix in sources:
         for part, route in route_for_prefix(routes, prefix):

@@ -30,6 +30,10 @@ def _empty_provisioning_state(f: dict[str, Any]) -> None:
     f["azure"]["managed_instance"]["provisioning_state"] = ""
 
 
+def _lose_next_hop(f: dict[str, Any]) -> None:
+    f["azure"]["route_table"]["routes"][0]["next_hop_type"] = ""
+
+
 @pytest.mark.parametrize(("change", "check_id", "named"), [
     (_empty_vnet_space, "NSG-004", "azure.vnet.address_prefixes"),
     (_empty_vnet_space, "NSG-005", "azure.vnet.address_prefixes"),
@@ -38,6 +42,7 @@ def _empty_provisioning_state(f: dict[str, Any]) -> None:
     (_empty_subnet_nsg, "NSG-003", "azure.subnet.nsg_id"),
     (_lose_weekly_ltr, "TGT-003", "target.ltr_policies.weekly_retention"),
     (_empty_provisioning_state, "MI-001", "azure.managed_instance.provisioning_state"),
+    (_lose_next_hop, "NSG-004", "azure.route_table.routes.next_hop_type"),
 ])
 def test_an_emptied_fact_errors_naming_it(change: Callable[[dict[str, Any]], None], check_id: str,
                                           named: str) -> None:
