@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linkready.domain.docs import DOCS_BEST, DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
 MIN_RSA_BITS = 2048
@@ -25,6 +25,15 @@ def endpoint_certificate(facts: Facts) -> tuple[str, SqlCertificate | None] | No
     if cert is None and endpoint.certificate_name:
         cert = next((c for c in certs if c.name == endpoint.certificate_name), None)
     return endpoint.name, cert
+
+
+#: Columns sys.certificates / CERTENCODED always give for a certificate in master: empty = not read.
+_IDENTITY = ("name", "thumbprint", "subject", "issuer")
+
+
+def unread_identity(cert: SqlCertificate) -> list[str]:
+    """The identifying fields of ``cert`` that are empty; CERT-002/003/005 and FO-005 sit behind CERT-001."""
+    return [f for f in _IDENTITY if not getattr(cert, f)]
 
 
 @check(
@@ -55,6 +64,12 @@ def endpoint_certificate_is_valid(facts: Facts, settings: Settings) -> Iterator[
     if cert is None:
         yield failed(f"Endpoint {endpoint} has no certificate in master", target=endpoint,
                      observed="no certificate", expected="a certificate in master with a private key")
+        return
+    lost = unread_identity(cert)
+    if lost:
+        yield errored(f"Could not evaluate: certificate {cert.name or cert.certificate_id} has an empty "
+                      + ", ".join(f"sql.certificates.{f}" for f in lost)
+                      + " (sys.certificates never does): it was not read", target=endpoint)
         return
     now = facts.as_of
     warn_days = int(settings.get("cert_expiry_warn_days", 30))

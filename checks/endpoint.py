@@ -16,6 +16,7 @@ from linkready.model import (
     Result,
     Settings,
     Severity,
+    errored,
     failed,
     passed,
     skipped,
@@ -77,6 +78,9 @@ def mirroring_endpoint_exists(facts: Facts, settings: Settings) -> Iterator[Resu
     sql = facts.sql
     assert sql is not None and sql.endpoints is not None  # requires= guarantees both
     endpoints = sql.endpoints
+    if endpoints and not endpoints[0].name:  # sys.endpoints.name is NOT NULL: empty was not read
+        yield errored("Could not evaluate: the endpoint's name (sql.endpoints.name) is empty: it was not read")
+        return
     if endpoints:
         e = endpoints[0]
         yield passed(f"Endpoint {e.name} exists", target=e.name, observed=f"{e.name} on port {e.port}",

@@ -75,8 +75,13 @@ def instance_is_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
         yield failed(f"The managed instance is {mi.state}, not Ready", target=mi.name, observed=observed,
                      expected=expected, fix=fix)
         return
+    if not mi.provisioning_state:  # ARM always reports it: empty was not read, not "Succeeded"
+        yield errored("Could not evaluate: the instance's provisioning state "
+                      "(azure.managed_instance.provisioning_state) is empty: it was not read",
+                      target=mi.name, observed=observed, expected=expected)
+        return
     busy = [o for o in facts.azure.operations or () if o.state.lower() in BUSY_STATES] if facts.azure else []
-    if busy or mi.provisioning_state.lower() not in ("succeeded", ""):
+    if busy or mi.provisioning_state.lower() != "succeeded":
         ops = "; ".join(f"{o.operation} ({o.state}, started {o.start_time:%Y-%m-%d %H:%M} UTC)" if o.start_time
                         else f"{o.operation} ({o.state})" for o in busy)
         yield failed(f"A management operation is in progress on the instance: {ops or mi.provisioning_state}",

@@ -63,6 +63,11 @@ def source_prefixes(facts: Facts) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+#: Every VNet has at least one address prefix: none is a lost answer, not a VNet that overlaps nothing.
+_NO_VNET_SPACE = ("Could not evaluate: the MI VNet's address space is empty (azure.vnet.address_prefixes); "
+                  "every VNet has one, so it was not read")
+
+
 def _connected_peer_prefixes(vnet: VirtualNetwork | None) -> list[str]:
     if vnet is None:
         return []
@@ -155,6 +160,11 @@ def _judge_flows(facts: Facts, spans: Sequence[tuple[int, int]], towards_mi: boo
         # The subnet names an NSG but its rules are absent: inconsistent facts are unknown, not "no NSG".
         yield errored(f"Could not evaluate: the MI subnet names NSG {azure.subnet.nsg_id.rsplit('/', 1)[-1]} but "
                       "azure.nsg was not collected", target="MI subnet")
+    elif azure.nsg is not None and not azure.subnet.nsg_id:
+        # NSG rules without the subnet naming them: which NSG applies (if any) is unknown.
+        yield errored(f"Could not evaluate: NSG {azure.nsg.name} was collected but the MI subnet names no NSG "
+                      "(azure.subnet.nsg_id is empty): inconsistent facts", target="MI subnet")
+        return
     elif azure.nsg is None:
         what = ", ".join(_what(span, towards_mi) for span in spans)
         yield passed(f"The MI subnet has no NSG: Azure allows {what}", target="MI subnet",
@@ -332,11 +342,19 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
         return
     azure = facts.azure
     assert azure is not None and azure.vnet is not None
+    if not azure.vnet.address_prefixes:
+        yield errored(_NO_VNET_SPACE)
+        return
     sources = source_prefixes(facts)
     if not sources:
         yield skipped("Not applicable: no SQL Server address or prefix is configured")
         return
     user = azure.route_table.routes if azure.route_table else ()
+    if lost := [r.name or "unnamed" for r in user if not r.next_hop_type]:
+        # ARM gives every route a next hop type: without it where the route sends traffic is unknown.
+        yield errored(f"Could not evaluate: route {', '.join(lost)} has no next hop type "
+                      "(azure.route_table.routes.next_hop_type): it was not read")
+        return
     routes, tagged = effective_routes(user, azure.vnet.address_prefixes, _connected_peer_prefixes(azure.vnet))
     for prefix in sources:
         for part, route in route_for_prefix(routes, prefix):
@@ -376,6 +394,9 @@ def address_spaces_do_not_overlap(facts: Facts, settings: Settings) -> Iterator[
                                              "--delegations Microsoft.Sql/managedInstances"),))
     sources = source_prefixes(facts)
     vnet = azure.vnet
+    if vnet is not None and not vnet.address_prefixes:
+        yield errored(_NO_VNET_SPACE, target="address spaces")
+        return
     problems: list[str] = []
     same_vnet = bool(vnet and azure.source_vnet and azure.source_vnet.id.lower() == vnet.id.lower())
     for src in sources:

@@ -354,6 +354,12 @@ def probe_login_has_permissions(facts: Facts, settings: Settings) -> Iterator[Re
                and not ("CONTROL SERVER" in granted and not p.startswith("SELECT"))]
     if sql.is_sysadmin:
         missing = []
+    unread = facts.error_for("sql.is_sysadmin")
+    if unread is not None:  # sysadmin lifts every missing permission: unknown is not "lacks" and not "has"
+        yield errored(f"Could not evaluate: sql.is_sysadmin could not be read: {unread.reason}",
+                      observed=", ".join(sorted(granted)) or "no server permissions",
+                      expected=", ".join(NEEDED_PERMISSIONS))
+        return
     blocked = sorted({e.fact for e in facts.errors if e.probe == "sql" and e.kind == "permission"})
     observed = ", ".join(sorted(granted)) or "no server permissions"
     expected = ", ".join(NEEDED_PERMISSIONS)
@@ -397,6 +403,13 @@ def link_procedures_present(facts: Facts, settings: Settings) -> Iterator[Result
                 f"sp_multidb_milink {'present' if sql.has_sp_multidb_milink else 'missing'}")
     multidb = _multidb_planned(facts)
     expected = "sp_certificate_add_issuer present" + ("; sp_multidb_milink present and enabled" if multidb else "")
+    # Both are judged for every plan (a single-database plan FAILs when the mode is on), so a
+    # snapshot or probe that lost one cannot pass as "absent" / "off".
+    unread = facts.error_for("sql.has_sp_multidb_milink") or facts.error_for("sql.multidb_mode_enabled")
+    if unread is not None:
+        yield errored(f"Could not evaluate: {unread.fact} could not be read: {unread.reason}",
+                      observed=observed, expected=expected)
+        return
     if not sql.has_sp_certificate_add_issuer:
         yield failed("sys.sp_certificate_add_issuer is missing: the update that enables the link is not installed",
                      observed=observed, expected=expected)

@@ -152,6 +152,12 @@ def long_term_retention_is_configured(facts: Facts, settings: Settings) -> Itera
                 "seeded it",
                 target=database, observed="database not present", expected=expected, fix=(fix,),
             )
+        elif policy is not None and policy.unread():
+            yield errored(
+                f"Could not evaluate {database}'s long-term retention: "
+                + ", ".join(f"target.ltr_policies.{k}" for k in policy.unread()) + " not read",
+                target=database, observed=policy.describe(), expected=expected,
+            )
         elif policy is None or not policy.configured:
             yield warned(
                 f"{database} has no long-term retention: nothing older than the short-term window is kept",

@@ -97,6 +97,13 @@ def sql_certificate_trusted_by_mi(facts: Facts, settings: Settings) -> Iterator[
     _, cert = found
     assert facts.azure is not None and facts.azure.server_trust_certificates is not None
     trusted = facts.azure.server_trust_certificates
+    # ARM names every server trust certificate; it is matched by thumbprint or key, so it needs one of them.
+    lost = sorted({f for t in trusted for f in ("name",) if not t.name}
+                  | {"thumbprint and public_blob_hex" for t in trusted if not (t.thumbprint or t.public_blob_hex)})
+    if lost:
+        yield errored("Could not evaluate: a server trust certificate has an empty "
+                      + ", ".join(f"azure.server_trust_certificates.{f}" for f in lost), target=cert.name)
+        return
     want_tp = hexnorm(cert.thumbprint)
     want_key = public_key_id(cert.public_der_hex) if cert.public_der_hex else None
     match = next((t for t in trusted if hexnorm(t.thumbprint) == want_tp

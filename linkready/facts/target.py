@@ -40,6 +40,15 @@ class LtrPolicy:
             for d in (self.weekly_retention, self.monthly_retention, self.yearly_retention)
         )
 
+    def unread(self) -> tuple[str, ...]:
+        """Durations missing beside others that are present: ARM returns all three for a policy
+        (PT0S when off), so an empty one among set ones was lost, not "off". All empty = no policy."""
+        fields = {"weekly_retention": self.weekly_retention, "monthly_retention": self.monthly_retention,
+                  "yearly_retention": self.yearly_retention}
+        if all(not v for v in fields.values()):
+            return ()
+        return tuple(k for k, v in fields.items() if not v)
+
     def describe(self) -> str:
         parts = [
             f"{label} {value}"

@@ -121,3 +121,21 @@ def test_sql006_observed_names_both_states() -> None:
     # Not read is unknown, never "as at startup": an ERROR naming what is missing.
     unread = run_check(spec, facts(trace_flags=_flags((1800, True, None), (9567, True, None))), Settings({}))
     assert unread[0].status.name == "ERROR" and "running now: not read" in unread[0].observed
+
+
+@pytest.mark.parametrize(("key", "check_id"), [
+    ("is_sysadmin", "SQL-007"), ("has_sp_multidb_milink", "SQL-008"), ("multidb_mode_enabled", "SQL-008")])
+def test_a_snapshot_without_the_key_is_not_absent_or_off(key: str, check_id: str) -> None:
+    # Issue 13: the demo plans single-database links; without the key SQL-008 would read "missing"/"off"
+    # and pass, SQL-007 would read "not sysadmin". Unknown is neither: ERROR naming the key.
+    import json
+
+    from linkready.snapshot import loads
+    from tests.verdict.removal import demo_data
+
+    data = demo_data()
+    assert statuses(check_id, loads(json.dumps(data)).facts) != ["ERROR"]  # the key is what changes it
+    del data["facts"]["sql"][key]
+    facts_without = loads(json.dumps(data)).facts
+    assert statuses(check_id, facts_without) == ["ERROR"]
+    assert f"sql.{key}" in messages(check_id, facts_without)

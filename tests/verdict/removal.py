@@ -136,3 +136,25 @@ def verdict_of(data: dict[str, Any], waivers: list[Waiver], today: date) -> Verd
     except SnapshotError:
         return None
     return decide(evaluate(snapshot.facts, ALL, waivers, today=today), ALL)
+
+
+#: The demo's certificate faults (Windows-auth endpoint, the instance's key under another name, one root
+#: missing, no server trust certificate, an endpoint certificate expiring in 20 days), repaired.
+CERT_CHECKS = ("EP-", "CERT-", "FO-005")
+
+
+def sound_certificates(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo with a certificate-authenticated endpoint the managed instance trusts, so CERT-001..005,
+    EP-* and FO-005 all PASS and a certificate fact going missing is no longer hidden behind their FAILs."""
+    out = copy.deepcopy(data)
+    sql, azure = out["facts"]["sql"], out["facts"]["azure"]
+    endpoint_cert, mi_cert = sql["certificates"][0], sql["certificates"][1]
+    sql["endpoints"][0].update(connection_auth="CERTIFICATE", certificate_name=endpoint_cert["name"],
+                               certificate_id=endpoint_cert["certificate_id"])
+    endpoint_cert["not_after"] = "2030-12-10T09:30:00+00:00"  # past the failback window (FO-005)
+    mi_cert["name"] = out["facts"]["network"]["mi_fqdn"] or "sqlmi-museum-prod.7b3c1d9e0f2a.database.windows.net"
+    sql["certificates"].append({**sql["certificates"][2], "name": "DigiCertPKI", "certificate_id": 259,
+                                "subject": "DigiCert Global Root G2", "issuer": "DigiCert Global Root G2"})
+    azure["server_trust_certificates"] = [{"name": endpoint_cert["name"], "thumbprint": endpoint_cert["thumbprint"],
+                                           "public_blob_hex": endpoint_cert["public_der_hex"]}]
+    return out

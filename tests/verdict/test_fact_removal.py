@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from linkready.model import Verdict
 from tests.verdict.removal import (
+    CERT_CHECKS,
     baseline_findings,
     changed,
     demo_data,
     fact_paths,
     silent,
+    sound_certificates,
     verdict_of,
     waivers_for_baseline,
 )
@@ -27,7 +30,10 @@ ALLOWED: dict[str, str] = {
     r"(remove|empty) collector(\..*)?": "where the probes ran: shown in the report, judged by no check",
     r"(remove|empty) (sql\.(login|driver|trace_flags_source)|azure\.(sql_api_version|dns_suffix))":
         "provenance text shown in the evidence, judged by no check",
-    r"empty azure\.(links|failover_groups|operations)": "an empty list is a collected answer: none exist",
+    r"empty azure\.(links|failover_groups|operations|vnet\.peerings)": "an empty list is a collected answer: none exist",
+    r"empty azure\.vnet\.dns_servers":
+        "the VNet uses Azure-provided DNS (a documented answer); DNS-003 takes the servers the network probe "
+        "queried (network.vnet_dns_servers) first and falls back to these",
     r"(remove|empty) target\.(instance_name|location|tier|license_type)": "descriptive: shown, not judged",
     r"remove [a-z_.]+(\[0\]\.[a-z_]+)*\[0\]":
         "one item fewer in a collected list is another consistent answer, judged on the items left (a planned "
@@ -36,6 +42,15 @@ ALLOWED: dict[str, str] = {
         "the names the network probe looked up, shown in the evidence; the checks name each DNS answer's own host",
     r"empty network\.(mi_ports|sql_endpoint_port)\.runs\[0\]\.connect_ms":
         "a run without measured connect times (filtered ports have none): shown as evidence, judged by no check",
+    r"empty azure\.permissions\[0\]\.not_actions":
+        "ARM's answer for most roles (Owner, SQL Managed Instance Contributor): fewer denials is another consistent "
+        "answer, and MI-009 judges the actions granted minus those denied (test_managed_instance::test_mi_009_rbac)",
+    r"empty (azure\.server_trust_certificates\[0\]\.(thumbprint|public_blob_hex)|sql\.certificates\[0\]\.public_der_hex)":
+        "CERT-003 matches a trusted certificate by thumbprint or by key, so either alone is a consistent answer; a "
+        "trusted certificate with neither ERRORs (tests/checks/test_emptied_facts.py)",
+    r"(remove|empty) (sql\.(certificates|endpoints)|azure\.(server_trust_certificates|endpoint_certificate_hex))\b.*":
+        "walked on the sound endpoint (test_no_certificate_fact_goes_missing_silently_on_a_sound_endpoint), where the "
+        "demo's own certificate FAILs do not hide them",
     r"empty plan\.(source_server|source_address|source_prefixes|mi_resource_id|cloud)":
         "optional config with a documented fallback (partner endpoint IPs, the Azure facts' id and DNS suffix)",
     r"(remove|empty) sql\.databases\[\d+\]\.files\[\d+\]\.(growth|max_size_mb)":
@@ -60,17 +75,33 @@ def read_by_no_check(change: str, source: str) -> bool:
     """Rule: a field whose name no judging code reads (``.field``) cannot change a verdict; it is
     shown in reports only. Checked against the code, so a check that starts reading it ends the exemption."""
     leaf = re.sub(r"\[\d+\]", "", change.split(" ", 1)[1]).rsplit(".", 1)[-1]
-    return re.search(rf"\.{re.escape(leaf)}\b", source) is None
+    # ``ipaddress.ip_address(...)`` is the standard library, not a read of a field named ip_address.
+    return re.search(_FIELD_READ.format(leaf=re.escape(leaf)), source) is None
 
 
-def _ready_paths() -> set[str]:
-    data = demo_data()
+_FIELD_READ = r"(?<!\bipaddress)\.{leaf}\b"
+
+
+def shown_only(change: str, source: str) -> bool:
+    """Rule: a field the judging code reads only inside f-string braces (``f"... {x.sku_name} ..."``) is
+    printed, never compared or branched on, so it cannot change a verdict. Checked against the code like
+    :func:`read_by_no_check`: one read outside an f-string ends the exemption."""
+    leaf = re.escape(re.sub(r"\[\d+\]", "", change.split(" ", 1)[1]).rsplit(".", 1)[-1])
+    reads = [(line, m.start()) for line in source.splitlines() for m in re.finditer(_FIELD_READ.format(leaf=leaf), line)]
+    return bool(reads) and all(line.rfind("{", 0, at) > line.rfind("}", 0, at) and re.search(r"\bf[\"']", line[:at])
+                               for line, at in reads)
+
+
+def _ready_paths(data: dict[str, Any] | None = None, under: tuple[str, ...] = ("",)) -> set[str]:
+    data = demo_data() if data is None else data
     waivers, today = waivers_for_baseline(data)
     assert verdict_of(data, waivers, today) is Verdict.READY  # the baseline the test measures from
     baseline = baseline_findings(data, today)
     ready = set()
     for how in ("remove", "empty"):
         for path in fact_paths(data["facts"]):
+            if not path.startswith(under):
+                continue
             variant = changed(data, path, how)
             if variant is not None and silent(variant, waivers, today, baseline):
                 ready.add(f"{how} {path}")
@@ -80,7 +111,8 @@ def _ready_paths() -> set[str]:
 def test_no_fact_goes_missing_silently() -> None:
     ready = _ready_paths()
     source = _judging_source()
-    allowed = {p for p in ready if any(re.fullmatch(rule, p) for rule in ALLOWED) or read_by_no_check(p, source)}
+    allowed = {p for p in ready if any(re.fullmatch(rule, p) for rule in ALLOWED) or read_by_no_check(p, source)
+               or shown_only(p, source)}
     gaps = {line.strip() for line in KNOWN_GAPS.read_text().splitlines() if line.strip() and not line.startswith("#")}
     new = sorted(ready - allowed - gaps)
     assert not new, f"these facts can go missing and the run stays Ready: {new}"
@@ -89,12 +121,34 @@ def test_no_fact_goes_missing_silently() -> None:
     assert not gaps & allowed, "a known gap is also allowed: drop it from the gap list"
 
 
+#: The facts CERT-001..005, EP-* and FO-005 read: the demo's own certificate FAILs hide their removal.
+_CERT_FACTS = ("sql.certificates", "sql.endpoints", "azure.server_trust_certificates", "azure.endpoint_certificate_hex")
+
+
+def test_no_certificate_fact_goes_missing_silently_on_a_sound_endpoint() -> None:
+    # The demo's endpoint uses Windows auth, so every certificate change left CERT-001..005 failing with
+    # the same text; on the repaired endpoint they all PASS, so a lost certificate fact must move one.
+    data = sound_certificates(demo_data())
+    _, today = waivers_for_baseline(data)
+    cert = [f for f in baseline_findings(data, today).values() if f.check_id.startswith(CERT_CHECKS)]
+    assert cert and {f.status.name for f in cert} == {"PASS"}, "the repaired endpoint must pass every certificate check"
+    ready = _ready_paths(data, _CERT_FACTS)
+    source = _judging_source()
+    new = sorted(p for p in ready if not any(re.fullmatch(rule, p) for rule in ALLOWED)
+                 and not read_by_no_check(p, source))
+    assert not new, f"these certificate facts can go missing and the run stays Ready: {new}"
+
+
 def test_the_unread_field_rule_can_refuse() -> None:
     # The exemption must be able to fail: fields the checks do read are not exempt.
     source = _judging_source()
     assert not read_by_no_check("empty sql.databases[0].recovery_model", source)
     assert not read_by_no_check("empty azure.managed_instance.provisioning_state", source)
     assert read_by_no_check("empty target.entra_admins[0].tenant_id", source)
+    # The shown-only rule too: a field some check compares is not exempt, one only printed is.
+    assert not shown_only("empty azure.managed_instance.provisioning_state", source)
+    assert not shown_only("empty azure.vnet.peerings[0].state", source)
+    assert shown_only("empty azure.managed_instance.sku_name", source)
 
 
 def test_removing_a_whole_area_is_never_ready() -> None:
