@@ -101,7 +101,7 @@ def paired_responder(server: Server, mi_fqdn: str, delay: float = 0.0) -> Any:
         for row in scripted.rows:
             m = materials[int(str(row[1]))]
             rows.append((row[0], row[1], hashlib.sha1(m.der).digest(), m.subject_cn, m.issuer_cn,
-                         m.not_before.replace(tzinfo=None), m.not_after.replace(tzinfo=None), 2048, row[8], m.der))
+                         m.not_before.replace(tzinfo=None), m.not_after.replace(tzinfo=None), row[7], m.der))
         return ResultSet(scripted.columns, tuple(rows))
 
     return answer
