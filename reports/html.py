@@ -100,8 +100,6 @@ def _build_environment() -> jinja2.Environment:
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
     env.filters["plain"] = plain_title
-    # Users search the report for the code the service returned (ManagedInstanceLinkSourceDbHasDefunctFiles).
-    env.filters["service_codes"] = lambda check_id: SERVICE_ERRORS.get(check_id, ())
     env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 
