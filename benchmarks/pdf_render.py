@@ -101,13 +101,13 @@ def main() -> None:
             seconds, data = demo_pdf(Path(tmp) / f"demo{run}", env)
             demos.append(seconds)
     demo, empty = min(demos), min(empties)
-    print(f"PDF engine                                   {engine}")
-    print(f"demo PDF pages                               {_pages(data)} ({len(data) / 1e3:.0f} kB)")
-    print(f"empty page printed by the engine, best of {args.runs}  {empty:6.2f} s")
-    print(f"demo PDF (linkready demo --format pdf), best of {args.runs}  {demo:6.2f} s  (goal: < {DEMO_GOAL:g} s; "
-          f"runs: {', '.join(f'{s:.2f}' for s in demos)})")
-    print(f"ratio demo PDF / empty page                  {demo / empty:6.2f}  "
-          f"(linkready's own share: {demo - empty:.2f} s)")
+    runs = f"best of {args.runs}"
+    print(f"PDF engine                          {engine}")
+    print(f"demo PDF pages                      {_pages(data)} ({len(data) / 1e3:.0f} kB)")
+    print(f"empty page printed by the engine    {empty:6.2f} s  ({runs}: {', '.join(f'{s:.2f}' for s in empties)})")
+    print(f"demo PDF, linkready demo --format pdf  {demo:6.2f} s  ({runs}: {', '.join(f'{s:.2f}' for s in demos)}; "
+          f"goal: < {DEMO_GOAL:g} s)")
+    print(f"ratio demo PDF / empty page         {demo / empty:6.2f}  (linkready's own share: {demo - empty:.2f} s)")
     print(load_line())
     if args.findings:
         many_findings(args.findings)
