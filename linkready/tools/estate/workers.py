@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -75,6 +76,13 @@ def _worker(targets: Sequence[EstateTarget], run: TargetRunner, threads: int, co
     for thread in pool:
         thread.join()
     send.close()
+    # Every outcome is sent: end now. A normal exit would wait for every non-daemon thread, and a
+    # read abandoned at its deadline (an SDK or resolver thread) would hold the worker, and the
+    # estate, for that read's own timeout (the CLI's exit guard ends the process the same way).
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(0)
 
 
 def run_in_workers(
