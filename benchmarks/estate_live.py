@@ -46,8 +46,8 @@ the loopback plans have blockers, 0 unknown), main at the merge of the Azure roo
 Reading them: the estate is bounded by its slowest target plus the CPU the whole estate needs
 (evaluating and writing 150 report files, the Azure SDK's HTTPS requests). That CPU used to run in
 one interpreter, and the SDK was imported by fifty threads at once; now (issue 20) a live estate of
-8+ targets is spread over one forked worker process per core, after the SDKs, checks and templates
-are imported once (linkready/tools/estate/workers.py), and the stand-ins no longer parse every
+8+ targets is spread over one forked worker process per core, after the checks and templates are
+loaded once (linkready/tools/estate/workers.py), and the stand-ins no longer parse every
 statement with sqlglot for each target (they used as much CPU as linkready did). Measure on a quiet
 machine: with ~8 engineers on the 2 cores the ratio mostly reflects who else is running.
 """

@@ -7,9 +7,9 @@ Here the estate is shared by up to one process per core; each runs ``concurrency
 threads that take the next target from one shared counter, so the estate's concurrency bound and
 its order of starting are those of the thread pool.
 
-The processes are *forked* after the parent has imported what the targets need
-(:func:`linkready.tools.estate.runner.warm_up`), so nothing is imported twice and a worker starts in
-milliseconds. Each process has its own socket budget (``linkready.probes.tcp.SOCKETS``), sized from
+The processes are *forked* after the parent has loaded what every target shares (the engine, the
+checks, the compiled templates: :func:`linkready.tools.estate.runner.warm_up`), so a worker starts in
+milliseconds; each imports the probes' SDKs itself, overlapping its targets' network waits. Each process has its own socket budget (``linkready.probes.tcp.SOCKETS``), sized from
 its own descriptor limit, which the kernel counts per process. A worker never prompts (stdin is
 closed), ends when its parent goes away, and a worker that dies makes the targets it was running
 unknown ("worker failed") while the others finish them; the parent keeps the estate's order.
