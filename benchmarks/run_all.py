@@ -35,6 +35,8 @@ class Goal:
     met: tuple[str, float]  # ("<=", 1.2): the figure must be at most 1.2
     unit: str = ""
     quick_argv: tuple[str, ...] | None = None
+    #: A same-run comparison shown beside the figure (group 1, a number), e.g. a ratio to a baseline.
+    beside: tuple[str, str] | None = None  # (label, pattern)
 
 
 GOALS = (
@@ -57,6 +59,9 @@ GOALS = (
          r"first paint\s+([\d.]+) ms", ("<", 1500), " ms"),
     Goal("html long tasks", "longest task at load < 200 ms", ("html_render.py", "--runs", "1", "--browser"),
          r"longest (\d+) ms", ("<", 200), " ms"),
+    Goal("demo pdf", "demo PDF (linkready demo --format pdf) < 2 s", ("pdf_render.py", "--runs", "5"),
+         r"demo PDF, linkready demo --format pdf\s+([\d.]+) s", ("<", 2), " s", ("pdf_render.py", "--runs", "2"),
+         beside=("x an empty page printed by the same engine", r"ratio demo PDF / empty page\s+([\d.]+)")),
     Goal("nothing reachable", "check against silent endpoints <= 1.5 x its own timeouts", ("unreachable.py",),
          r"ratio run / own-timeout bound = ([\d.]+)", ("<=", 1.5), "x"),
 )
@@ -94,8 +99,10 @@ def main() -> None:
         value = float(match.group(1))
         op, limit = goal.met
         met = value <= limit if op == "<=" else value < limit
+        beside = re.search(goal.beside[1], output) if goal.beside else None
+        extra = f"{beside.group(1)} {goal.beside[0]}; " if beside and goal.beside else ""
         rows.append((goal.name, goal.goal, f"{value:g}{goal.unit}", "met" if met else "NOT met",
-                     f"{time.perf_counter() - started:.0f} s; {load}"))
+                     f"{extra}{time.perf_counter() - started:.0f} s; {load}"))
         print(f"  {goal.name}: {value:g}{goal.unit} ({'met' if met else 'NOT met'})", file=sys.stderr)
     width = max(len(r[1]) for r in rows) if rows else 10
     print(f"{'goal':<{width}}  {'measured':>12}  {'':7}  notes")

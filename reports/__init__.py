@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linkready.report import Report
-
 if TYPE_CHECKING:
+    # Annotations only: `linkready --help` and the side commands (probe-port, sql-build…) build the
+    # --format help from this table without loading the report model, the snapshot and every fact.
+    from linkready.report import Report
     from linkready.tools.diff import Diff
 
 

@@ -34,6 +34,16 @@ def _html_environment() -> Any:
     return html.environment()
 
 
+def warm_up() -> None:
+    """Compile the per-target and estate templates and import the formats once, before the targets run
+    (estate mode forks its live workers after this, so none of them compiles them again)."""
+    from linkready.reports import json_report, junit  # noqa: F401
+
+    environment = _html_environment()
+    for name in ("report.html", "estate.html"):
+        environment.get_template(name)
+
+
 def render_target(fmt: str, report: Report) -> str:
     """One target's report in a text format (``"json"``, ``"junit"``, ``"html"``…)."""
     from linkready.reports import Format, render

@@ -8,12 +8,9 @@ command runs outside standalone mode and this module maps each ending itself.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import sys
-import tempfile
 import threading
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,15 +24,33 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 EXIT_COULD_NOT_EVALUATE = 3
+#: Set by :func:`skip_teardown`: the command's output is all there is, so the process ends at once.
+_teardown_skipped = False
+
+
+def skip_teardown() -> None:
+    """End the process right after the command's output is flushed, without the interpreter's teardown.
+
+    For short commands whose whole run is measured against a native tool (``probe-port`` against
+    ``nmap``): freeing every module and object of an interpreter that is about to exit costs about
+    as much as importing the report model did. Only :func:`run` (the real process) acts on it.
+    """
+    global _teardown_skipped
+    _teardown_skipped = True
 
 
 def crash_log_dir() -> Path:
     """Where crash details go: $LINKREADY_LOG_DIR, else a linkready folder in the temp dir."""
+    import tempfile  # only on a crash: every command imports this module at start-up
+
     return Path(os.environ.get("LINKREADY_LOG_DIR") or Path(tempfile.gettempdir()) / "linkready")
 
 
 def write_crash_log(exc: BaseException) -> Path | None:
     """The traceback (secrets redacted) in a log file; None if even that cannot be written."""
+    import datetime as dt
+    import traceback
+
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     text = redact("".join(traceback.format_exception(exc)))
     directory = crash_log_dir()
@@ -107,7 +122,7 @@ def run(command: click.Command, **kwargs: Any) -> None:
         sys.stdout.flush()
     except (OSError, ValueError):
         silence_stdout()
-    if _lingering_threads():
+    if _teardown_skipped or _lingering_threads():
         # The report is out and the code decided: a read abandoned at its deadline (an SDK or
         # resolver thread that is not a daemon) must not hold the process open for its timeout.
         with contextlib.suppress(OSError, ValueError):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from linkready.commands import _common as common
-from linkready.reports.estate import print_summary, write_estate, write_target_files
+from linkready.reports.estate import print_summary, warm_up, write_estate, write_target_files
 from linkready.reports.pdf import PdfError
 from linkready.tools.estate import TARGET_FORMATS, EstateError, RunOptions, TargetOutcome, load_estate, run_estate
 
@@ -47,7 +47,7 @@ def run_command(
     directory = output or Path("linkready-estate")
     options = RunOptions(
         output=directory, live=live, profile=profile_name, waivers=tuple(common.waivers(waivers_path)),
-        formats=chosen, writer=write_target_files,
+        formats=chosen, writer=write_target_files, warm=warm_up,
     )
     branding = common.branding(None, customer, prepared_by, logo)
     progress = common.make_console(no_color, stderr=True)
