@@ -100,7 +100,7 @@ def render_junit(report: EstateReport) -> str:
     for outcome in report.outcomes:
         case = ET.SubElement(suite, "testcase", name=outcome.name, classname="linkready.estate", time="0")
         if outcome.verdict is Verdict.NOT_READY:
-            lines = [f"{f.check_id} {f.message}" + (f" [{f.target}]" if f.target else "") for f in outcome.blockers]
+            lines = [f"{f.check_id} {f.message}" + (f" [{f.target}]" if f.target else "") for f in outcome.failures]
             if not lines:  # the pipeline profile: WARN made it not ready
                 lines = [f"{f.check_id} {f.message}" for f in outcome.findings if f.status is Status.WARN]
             ET.SubElement(case, "failure", message=f"{outcome.name}: not ready ({len(lines)} blocker(s))",
@@ -233,7 +233,8 @@ def print_summary(report: EstateReport, console: Any) -> None:
     for column in ("Target", "Verdict", "FAIL", "WARN", "ERROR", "First blocker or reason"):
         table.add_column(column, overflow="fold")
     for o in report.outcomes:
-        first = o.reason or next((f"{f.check_id} {f.message}" for f in o.findings), "")
+        lead = o.first_blocker
+        first = o.reason or (f"{lead.check_id} {lead.message}" if lead else "")
         table.add_row(
             o.name, Text(o.verdict.value, style=VERDICT_STYLE[o.verdict]),
             str(o.counts.get("FAIL", 0)), str(o.counts.get("WARN", 0)), str(o.counts.get("ERROR", 0)), first,
