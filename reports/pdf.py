@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linkready.report import Report
+from linkready.report import FormatUnavailable, Report
 
 if TYPE_CHECKING:
     from linkready.tools.diff import Diff
@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = (
 TIMEOUT = 180.0
 
 
-class PdfError(RuntimeError):
+class PdfError(FormatUnavailable):
     """No PDF engine, or the engine failed. One line naming what to install or what went wrong."""
 
 

@@ -1,5 +1,5 @@
 """Estate summaries: the estate's blockers are root causes only (a FAIL blocked by another check is
-that check's consequence)."""
+that check's consequence); ``--name-template`` names each target's files and the estate's own."""
 
 from __future__ import annotations
 
@@ -62,3 +62,46 @@ def test_first_blocker_without_a_root_fail() -> None:
     warned = TargetOutcome("t", "t", "s", "snapshot", Verdict.READY, findings=(warn,))
     assert warned.blockers == [] and warned.first_blocker == warn
     assert TargetOutcome("t", "t", "s", "snapshot", Verdict.UNKNOWN).first_blocker is None
+
+
+def test_name_template_names_target_files_and_the_estate_files(demo_estate: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run_cli("evaluate", "--estate", str(demo_estate), "-o", str(out), "-q", "--customer", "Contoso",
+                   "--format", "json,html,csv", "--name-template", "{customer}-{server}-{verdict}")
+    assert done.returncode == 1, done.stderr
+    # the estate's own files: {server} reads the estate's name, the extension stays each format's
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+        "Contoso-Contoso-museums-not-ready.html", "Contoso-Contoso-museums-not-ready.json",
+        "Contoso-Contoso-museums-not-ready.xml"]
+    # each target's files: named from that target's report (its SQL Server), in its own folder
+    for slug in ("sqlprod01", "sqlprod02"):
+        assert sorted(p.name for p in (out / "targets" / slug).iterdir()) == [
+            "Contoso-sqlprod01.museum.local-not-ready.csv", "Contoso-sqlprod01.museum.local-not-ready.html",
+            "Contoso-sqlprod01.museum.local-not-ready.json"]
+    data = json.loads((out / "Contoso-Contoso-museums-not-ready.json").read_text("utf-8"))
+    assert data["targets"][0]["files"][1] == "targets/sqlprod01/Contoso-sqlprod01.museum.local-not-ready.html"
+    # the drill-down link follows the new name, and the estate's customer is on each target's report
+    page = (out / "Contoso-Contoso-museums-not-ready.html").read_text("utf-8")
+    assert 'href="targets/sqlprod01/Contoso-sqlprod01.museum.local-not-ready.html"' in page
+    target_page = (out / "targets" / "sqlprod01" / "Contoso-sqlprod01.museum.local-not-ready.html").read_text("utf-8")
+    assert "For <strong>Contoso</strong>" in target_page
+
+
+def test_without_a_template_the_estate_files_keep_their_names(demo_estate: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("evaluate", "--estate", str(demo_estate), "-o", str(out), "-q").returncode == 1
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["estate-junit.xml", "estate.html", "estate.json"]
+    assert sorted(p.name for p in (out / "targets" / "sqlprod02").iterdir()) == [
+        "linkready-junit.xml", "linkready-report.html", "linkready-report.json"]
+
+
+@pytest.mark.parametrize(("template", "says"), [("{customer}-{estate}", "unknown field {estate}"),
+                                                 ("{date", "expected '}'"), ("{date!r}", "no format spec")])
+def test_an_unknown_field_is_a_usage_error_in_estate_mode_too(demo_estate: Path, tmp_path: Path, template: str,
+                                                             says: str) -> None:
+    for command in ("evaluate", "check"):
+        done = run_cli(command, "--estate", str(demo_estate), "-o", str(tmp_path / "out"), "-q",
+                       "--name-template", template)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and says in done.stderr, (command, done.stderr)
+        assert done.stderr.startswith("linkready: error: --name-template")
+    assert not (tmp_path / "out").exists()
