@@ -213,7 +213,9 @@ def test_a_one_finding_report_is_one_clean_page(tmp_path: Path) -> None:
 
 #: 20 targets, each the demo snapshot: measured 30 A4 pages with 10 FAIL and 5 WARN per target (the
 #: summary, the blockers x targets matrix, then what needs attention per target, without the fix
-#: column); 33 once the SVC-005..022 checks added a WARN per target. It was 85 before the print CSS.
+#: column); 33 once the SVC-005..022 checks added a WARN per target; 34 (A4 and Letter) once each
+#: target's first blocker is its root cause (CERT-004's message, longer than CERT-001's "Blocked by
+#: EP-003"). It was 85 before the print CSS.
 ESTATE_MAX_PAGES = 35
 
 
