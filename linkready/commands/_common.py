@@ -71,7 +71,8 @@ def report_options(function: Any) -> Any:
                          help="Executive summary for the report: TEXT, or @FILE (default: written from the findings)."),
             click.option("--name-template", callback=_remember_name_template, expose_value=False,
                          help="Report file names, e.g. '{customer}-{server}-{date}' (fields: customer, server, "
-                              "instance, date, time, verdict, profile; default linkready-report)."),
+                              "instance, date, time, verdict, profile; default linkready-report). With --estate: "
+                              "each target's files and the estate's ({server} is the estate's name)."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
