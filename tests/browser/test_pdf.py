@@ -190,6 +190,17 @@ def test_demo_pdf_is_compact_and_keeps_the_first_page_whole(tmp_path: Path, pape
     assert sparse == [], f"mostly blank pages: {sparse}"
     text = run("pdftotext", str(path), "-")
     assert "▶" not in text and "►" not in text
+    # The evidence lines are in the appendix (after the last area), each card names it instead.
+    # (-layout keeps each card's footer on its lines; the default mode reads the appendix's two
+    # columns one after the other, and may drop a hyphen at a line end: compared without hyphens)
+    laid_out = squash(run("pdftotext", "-layout", str(path), "-")).split("Appendix:evidence")[0]
+    appendix = squash(text).replace("-", "").split("Appendix:evidence")[1]
+    evidenced = [f for f in report["findings"] if f["status"] in ("FAIL", "WARN", "ERROR", "WAIVED") and f["evidence"]]
+    assert evidenced and laid_out.count("Evidenceintheappendix") == len(evidenced)
+    for f in evidenced:
+        line = squash(f["evidence"][0]).replace("-", "")
+        assert line in appendix, (f["check_id"], line[:40])
+    assert "Evidence" not in laid_out.replace("Evidenceintheappendix", ""), "an Evidence row left in a card"
     cut = [n for n, grey in enumerate(greys, 1) if right_margin_ink(grey) > 0]
     assert cut == [], f"ink in the right margin (something cut) on pages {cut}"
 
