@@ -17,6 +17,11 @@ from linkready.snapshot import Snapshot
 STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED, Status.SKIP, Status.PASS)
 
 
+class FormatUnavailable(RuntimeError):
+    """A report format cannot be produced here: its engine is missing or failed (PDF: no browser,
+    xlsx: no openpyxl). One line naming what to install; the command line makes it a usage error."""
+
+
 @dataclass(frozen=True)
 class Branding:
     customer: str = ""
@@ -139,22 +144,30 @@ def check_name_template(template: str) -> str:
     return template
 
 
-def output_name(report: Report, template: str = DEFAULT_NAME) -> str:
-    """The file name stem for ``report`` (``{customer}-{server}-{date}`` → ``contoso-sql01-2026-12-02``).
+def name_from(template: str, values: dict[str, str], default: str = DEFAULT_NAME) -> str:
+    """``template`` filled from ``values`` (one per :data:`NAME_FIELDS`) as a safe file name stem.
 
     Values are reduced to letters, digits, '.', '_' and '-' so that a customer name or an instance
     name (``HOST\\INST``) can never make a path; an empty value reads ``unknown``.
     """
+    safe = {key: _UNSAFE.sub("-", value).strip("-.") or "unknown" for key, value in values.items()}
+    stem = _UNSAFE.sub("-", check_name_template(template).format_map(safe)).strip("-.")[:MAX_NAME]
+    return stem or default
+
+
+def moment_fields(at: datetime, verdict: Verdict) -> dict[str, str]:
+    """The ``{date}``, ``{time}`` and ``{verdict}`` fields of a report generated ``at``."""
+    return {"date": at.strftime("%Y-%m-%d"), "time": at.strftime("%H%M%S"),
+            "verdict": verdict.name.lower().replace("_", "-")}
+
+
+def output_name(report: Report, template: str = DEFAULT_NAME) -> str:
+    """The file name stem for ``report`` (``{customer}-{server}-{date}`` → ``contoso-sql01-2026-12-02``)."""
     plan = report.snapshot.facts.plan
-    values = {
+    return name_from(template, {
         "customer": report.branding.customer,
         "server": plan.source_server,
         "instance": name_of(plan.mi_resource_id) if plan.mi_resource_id else plan.mi_fqdn.split(".")[0],
-        "date": report.generated_at.strftime("%Y-%m-%d"),
-        "time": report.generated_at.strftime("%H%M%S"),
-        "verdict": report.verdict.name.lower().replace("_", "-"),
         "profile": report.profile,
-    }
-    safe = {key: _UNSAFE.sub("-", value).strip("-.") or "unknown" for key, value in values.items()}
-    stem = _UNSAFE.sub("-", check_name_template(template).format_map(safe)).strip("-.")[:MAX_NAME]
-    return stem or DEFAULT_NAME
+        **moment_fields(report.generated_at, report.verdict),
+    })

@@ -26,6 +26,7 @@ class Format(enum.StrEnum):
     SARIF = "sarif"
     PDF = "pdf"
     CSV = "csv"
+    XLSX = "xlsx"
 
     @property
     def spec(self) -> FormatSpec:
@@ -69,6 +70,7 @@ FORMATS: dict[Format, FormatSpec] = {
         FormatSpec(Format.SARIF, "sarif", "linkready.sarif"),
         FormatSpec(Format.PDF, "pdf", "linkready-report.pdf", binary=True, with_changes=True),
         FormatSpec(Format.CSV, "csv_export", "linkready-findings.csv"),
+        FormatSpec(Format.XLSX, "xlsx_export", "linkready-findings.xlsx", binary=True),
     )
 }
 _BY_NAME = {name: spec.format for spec in FORMATS.values() for name in (spec.format.value, *spec.aliases)}

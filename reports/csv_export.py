@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from linkready.model import Finding
 from linkready.report import Report
 
 COLUMNS = ("id", "status", "severity", "area", "owner", "target", "title", "message", "observed", "expected",
@@ -17,9 +18,17 @@ COLUMNS = ("id", "status", "severity", "area", "owner", "target", "title", "mess
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str) -> str:
+def _cell(value: str, formula_guard: bool = True) -> str:
     text = " ".join(value.replace("\x00", "").split())
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if formula_guard and text.startswith(_FORMULA_START) else text
+
+
+def row_values(f: Finding, *, formula_guard: bool = True) -> list[str]:
+    """One finding's cells in :data:`COLUMNS` order (``formula_guard``: the apostrophe for CSV; the
+    xlsx format stores text cells instead, which never run)."""
+    return [_cell(v, formula_guard) for v in (
+        f.check_id, f.status.value, f.severity.value, f.area.label, f.owner.value, f.target, f.title, f.message,
+        f.observed, f.expected, " ".join(str(n) for n in f.prevents), f.docs)]
 
 
 def render(report: Report) -> str:
@@ -27,7 +36,5 @@ def render(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for f in report.findings:
-        writer.writerow([_cell(v) for v in (
-            f.check_id, f.status.value, f.severity.value, f.area.label, f.owner.value, f.target, f.title, f.message,
-            f.observed, f.expected, " ".join(str(n) for n in f.prevents), f.docs)])
+        writer.writerow(row_values(f))
     return out.getvalue()

@@ -110,7 +110,7 @@ def render_junit(report: EstateReport) -> str:
     for outcome in report.outcomes:
         case = ET.SubElement(suite, "testcase", name=outcome.name, classname="linkready.estate", time="0")
         if outcome.verdict is Verdict.NOT_READY:
-            lines = [f"{f.check_id} {f.message}" + (f" [{f.target}]" if f.target else "") for f in outcome.blockers]
+            lines = [f"{f.check_id} {f.message}" + (f" [{f.target}]" if f.target else "") for f in outcome.failures]
             if not lines:  # the pipeline profile: WARN made it not ready
                 lines = [f"{f.check_id} {f.message}" for f in outcome.findings if f.status is Status.WARN]
             ET.SubElement(case, "failure", message=f"{outcome.name}: not ready ({len(lines)} blocker(s))",
@@ -158,7 +158,7 @@ def render_html(report: EstateReport, *, paper: str | None = None) -> str:
     from linkready.report import STATUS_ORDER
 
     template = _html_environment().get_template("estate.html")
-    html_file = Format.HTML.filename
+    html_suffix = Path(Format.HTML.filename).suffix
     verdict_class, verdict_icon, _ = html.VERDICT_STYLE[report.verdict]
     return str(template.render(
         report=report,
@@ -174,7 +174,8 @@ def render_html(report: EstateReport, *, paper: str | None = None) -> str:
         # The matrix: the most common blockers as columns, so it stays narrow enough for a phone.
         matrix=report.top_blockers(MATRIX_COLUMNS),
         slugs={o.name: o.slug for o in report.outcomes},
-        report_files={o.slug: next((p for p in o.files if p.endswith(html_file)), "") for o in report.outcomes},
+        # a target's HTML file, whatever --name-template named it
+        report_files={o.slug: next((p for p in o.files if p.endswith(html_suffix)), "") for o in report.outcomes},
         anchor=html.anchor,
         # what the shared stylesheet (_styles.html) needs
         statuses=STATUS_ORDER,
@@ -187,40 +188,80 @@ def render_html(report: EstateReport, *, paper: str | None = None) -> str:
 ESTATE_FILES = {"html": "estate.html", "json": "estate.json", "junit": "estate-junit.xml"}
 
 
-def write_target_files(report: Report, folder: Path, formats: tuple[str, ...]) -> tuple[str, ...]:
-    """One target's report files (the formats' own file names) in ``folder``; returns the names written.
+def write_target_files(report: Report, folder: Path, formats: tuple[str, ...], name: str = "") -> tuple[str, ...]:
+    """One target's report files in ``folder``; returns the names written. ``name`` is the file name
+    stem ``--name-template`` gave this target ("": the formats' own names); the extension stays.
 
     The estate runner calls this in its workers (``RunOptions.writer``), so each target renders in
     parallel; it is a module-level function because worker processes receive it by name.
     """
-    from linkready.reports import Format
+    from linkready.reports import Format, render_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     names = []
     for fmt in formats:
-        name = Format(fmt).filename
-        (folder / name).write_text(render_target(fmt, report), encoding="utf-8")
-        names.append(name)
+        chosen = Format(fmt)
+        filename = f"{name}{Path(chosen.filename).suffix}" if name else chosen.filename
+        if chosen.binary:  # xlsx (a PDF per target is never asked for: see commands/estate.py)
+            (folder / filename).write_bytes(render_bytes(chosen, report))
+        else:
+            (folder / filename).write_text(render_target(fmt, report), encoding="utf-8")
+        names.append(filename)
     return tuple(names)
 
 
 ESTATE_PDF = "estate.pdf"
 
 
-def write_estate(report: EstateReport, output: Path, *, pdf: bool = False) -> list[Path]:
-    """The estate-level files (HTML summary with drill-down, JSON, JUnit; with ``pdf`` the estate page
-    printed to estate.pdf, last, so a PdfError leaves the others written); per-target files exist already."""
+def estate_name(report: EstateReport, template: str) -> str:
+    """The estate files' name stem for ``--name-template``: the estate's own values. ``{server}``
+    and ``{instance}`` read the estate's name (the targets each have their own), ``{profile}`` the
+    profile every evaluated target used (``mixed`` when they differ)."""
+    from linkready.report import moment_fields, name_from
+
+    profiles = {o.profile for o in report.outcomes if o.profile}
+    return name_from(template, {
+        "customer": report.branding.customer,
+        "server": report.name,
+        "instance": report.name,
+        "profile": profiles.pop() if len(profiles) == 1 else ("mixed" if profiles else ""),
+        **moment_fields(report.generated_at, report.verdict),
+    }, default="estate")
+
+
+ESTATE_EXTRA = {"pdf": ESTATE_PDF, "xlsx": "estate.xlsx"}
+
+
+def estate_filenames(name: str = "") -> dict[str, str]:
+    """The estate-level file names: ``estate.html``… by default; ``<name>.html``… under a template."""
+    files = {**ESTATE_FILES, **ESTATE_EXTRA}
+    return {key: f"{name}{Path(filename).suffix}" for key, filename in files.items()} if name else files
+
+
+def write_estate(report: EstateReport, output: Path, *, pdf: bool = False, xlsx: bool = False,
+                 name: str = "") -> list[Path]:
+    """The estate-level files (HTML summary with drill-down, JSON, JUnit; with ``xlsx`` every target's
+    findings that need attention in one workbook; with ``pdf`` the estate page printed to estate.pdf,
+    last, so a PdfError leaves the others written); per-target files exist already. ``name`` is the
+    file name stem ``--name-template`` gave the estate (see :func:`estate_name`)."""
     output.mkdir(parents=True, exist_ok=True)
     renderers = {"html": render_html, "json": render_json, "junit": render_junit}
+    filenames = estate_filenames(name)
     written = []
-    for key, filename in ESTATE_FILES.items():
-        path = output / filename
-        path.write_text(renderers[key](report), encoding="utf-8")
+    for key, render in renderers.items():
+        path = output / filenames[key]
+        path.write_text(render(report), encoding="utf-8")
+        written.append(path)
+    if xlsx:
+        from linkready.reports.xlsx_export import render_estate
+
+        path = output / filenames["xlsx"]
+        path.write_bytes(render_estate(report.outcomes))
         written.append(path)
     if pdf:
         from linkready.reports.pdf import paper_size, render_html_pdf
 
-        path = output / ESTATE_PDF
+        path = output / filenames["pdf"]
         path.write_bytes(render_html_pdf(render_html(report, paper=paper_size())))
         written.append(path)
     return written
@@ -243,7 +284,8 @@ def print_summary(report: EstateReport, console: Any) -> None:
     for column in ("Target", "Verdict", "FAIL", "WARN", "ERROR", "First blocker or reason"):
         table.add_column(column, overflow="fold")
     for o in report.outcomes:
-        first = o.reason or next((f"{f.check_id} {f.message}" for f in o.findings), "")
+        lead = o.first_blocker
+        first = o.reason or (f"{lead.check_id} {lead.message}" if lead else "")
         table.add_row(
             o.name, Text(o.verdict.value, style=VERDICT_STYLE[o.verdict]),
             str(o.counts.get("FAIL", 0)), str(o.counts.get("WARN", 0)), str(o.counts.get("ERROR", 0)), first,

@@ -2,8 +2,10 @@
 
 WeasyPrint when it is importable; otherwise headless Chromium's ``--print-to-pdf`` (the Debian
 ``chromium`` package, or the browser named by ``LINKREADY_CHROMIUM``). The HTML's print CSS does
-the layout either way: page size, page breaks between areas, code blocks kept whole, the customer
-and page numbers in the page margins. ``LINKREADY_PAPER`` picks ``A4`` (default) or ``Letter``.
+the layout either way (``reports/templates/_styles.html``): page size; cover, executive summary and
+blockers on page 1; areas flowing on with no forced page each; passed checks in two columns; code
+blocks kept whole; the customer and page numbers in the page margins. ``LINKREADY_PAPER`` picks
+``A4`` (default) or ``Letter``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linkready.report import Report
+from linkready.report import FormatUnavailable, Report
 
 if TYPE_CHECKING:
     from linkready.tools.diff import Diff
@@ -36,7 +38,7 @@ CHROMIUM_FLAGS = (
 TIMEOUT = 180.0
 
 
-class PdfError(RuntimeError):
+class PdfError(FormatUnavailable):
     """No PDF engine, or the engine failed. One line naming what to install or what went wrong."""
 
 

@@ -71,7 +71,8 @@ def report_options(function: Any) -> Any:
                          help="Executive summary for the report: TEXT, or @FILE (default: written from the findings)."),
             click.option("--name-template", callback=_remember_name_template, expose_value=False,
                          help="Report file names, e.g. '{customer}-{server}-{date}' (fields: customer, server, "
-                              "instance, date, time, verdict, profile; default linkready-report)."),
+                              "instance, date, time, verdict, profile; default linkready-report). With --estate: "
+                              "each target's files and the estate's ({server} is the estate's name)."),
             click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                          help="PNG/SVG logo embedded in the HTML report."),
             click.option("--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -313,12 +314,17 @@ def _remember_name_template(ctx: click.Context, _param: click.Parameter, value: 
         fail_usage(str(exc))
 
 
+def name_template() -> str:
+    """The --name-template given (checked already), or "" (the formats' default names)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(_NAME_KEY, "")) if ctx is not None else ""
+
+
 def report_name(report: Report) -> str:
     """The file name stem --name-template asks for, or "" (the formats' default names)."""
     from linkready.report import output_name
 
-    ctx = click.get_current_context(silent=True)
-    template = str(ctx.meta.get(_NAME_KEY, "")) if ctx is not None else ""
+    template = name_template()
     return output_name(report, template) if template else ""
 
 
@@ -385,9 +391,9 @@ def changes(report: Report, baseline: Path | None) -> Any:
 def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, no_color: bool,
           default_formats: list[str], default_output: str, baseline: Path | None = None,
           target_file: Path | None = None) -> NoReturn:
+    from linkready.report import FormatUnavailable
     from linkready.reports import Format, ReportWriteError, parse_formats, write
     from linkready.reports.console import print_report
-    from linkready.reports.pdf import PdfError
 
     try:
         chosen = parse_formats(formats) if formats else parse_formats(",".join(default_formats))
@@ -398,7 +404,7 @@ def emit(report: Report, formats: str | None, output: Path | None, quiet: bool, 
         options = {Format.SARIF: sarif_options(target_file)} if Format.SARIF in chosen else None
         written = write(report, chosen, directory, changes=changes(report, baseline), options=options,
                         name=report_name(report))
-    except PdfError as exc:
+    except FormatUnavailable as exc:  # no PDF engine, no openpyxl: the other formats are written
         fail_usage(str(exc))
     except ReportWriteError as exc:
         fail_usage(output_problem(exc.path, exc.cause))

@@ -8,7 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from linkready.commands import _common as common
-from linkready.reports.estate import print_summary, warm_up, write_estate, write_target_files
+from linkready.reports.estate import (
+    estate_filenames,
+    estate_name,
+    print_summary,
+    warm_up,
+    write_estate,
+    write_target_files,
+)
 from linkready.reports.pdf import PdfError
 from linkready.tools.estate import TARGET_FORMATS, EstateError, RunOptions, TargetOutcome, load_estate, run_estate
 
@@ -43,11 +50,11 @@ def run_command(
     if profile_name:
         common.profile(profile_name)  # a bad --profile is a usage error, not 200 unknown targets
     chosen = _target_formats(formats) if formats else TARGET_FORMATS
-    want_pdf = formats is not None and "pdf" in _format_names(formats)
+    asked = _format_names(formats) if formats is not None else set()
     directory = output or Path("linkready-estate")
     options = RunOptions(
         output=directory, live=live, profile=profile_name, waivers=tuple(common.waivers(waivers_path)),
-        formats=chosen, writer=write_target_files, warm=warm_up,
+        formats=chosen, writer=write_target_files, warm=warm_up, name_template=common.name_template(),
     )
     branding = common.branding(None, customer, prepared_by, logo)
     progress = common.make_console(no_color, stderr=True)
@@ -59,10 +66,12 @@ def run_command(
                            highlight=False)
 
     report = run_estate(estate, options, branding=branding, on_done=on_done)
+    name = estate_name(report, options.name_template) if options.name_template else ""
     try:
-        written = write_estate(report, directory, pdf=want_pdf)
+        written = write_estate(report, directory, pdf="pdf" in asked, xlsx="xlsx" in asked, name=name)
     except PdfError as exc:
-        common.fail_usage(f"estate.pdf: {exc} (estate.html, estate.json and estate-junit.xml are written)")
+        files = estate_filenames(name)
+        common.fail_usage(f"{files['pdf']}: {exc} ({files['html']}, {files['json']} and {files['junit']} are written)")
     if not quiet:
         console = common.make_console(no_color)
         print_summary(report, console)
@@ -84,6 +93,13 @@ def _target_formats(text: str) -> tuple[str, ...]:
         chosen = parse_formats(text)
     except ValueError as exc:
         common.fail_usage(str(exc))
+    if Format.XLSX in chosen:
+        from linkready.reports.xlsx_export import XlsxError, require_openpyxl
+
+        try:
+            require_openpyxl()  # checked once here: in the workers it would make every target unknown
+        except XlsxError as exc:
+            common.fail_usage(str(exc))
     # The console format is the estate summary; PDF is the estate page printed once (estate.pdf: a
     # PDF per target would start a browser per target); every other format is written per target.
-    return tuple(f.value for f in chosen if f is not Format.CONSOLE and not f.binary)
+    return tuple(f.value for f in chosen if f not in (Format.CONSOLE, Format.PDF))

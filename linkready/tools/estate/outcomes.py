@@ -36,9 +36,24 @@ class TargetOutcome:
     files: tuple[str, ...] = ()
 
     @property
-    def blockers(self) -> list[Finding]:
+    def failures(self) -> list[Finding]:
+        """Every FAIL, root causes and their consequences alike (the JUnit failure text lists them all)."""
         return [f for f in self.findings if f.status is Status.FAIL]
 
+    @property
+    def blockers(self) -> list[Finding]:
+        """The root-cause FAILs. One fault, one blocker: a FAIL marked blocked-by another check is
+        that check's consequence (the engine's ``mark_root_causes``) and fixes itself with it."""
+        return [f for f in self.findings if f.status is Status.FAIL and not f.blocked_by]
+
+    @property
+    def first_blocker(self) -> Finding | None:
+        """What the estate names first for this target: its first root-cause FAIL; with none, the
+        first finding that needs attention and is no other finding's consequence."""
+        roots = self.blockers
+        if roots:
+            return roots[0]
+        return next((f for f in self.findings if not f.blocked_by), self.findings[0] if self.findings else None)
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,8 @@ class EstateReport:
         return self.verdict.exit_code
 
     def top_blockers(self, limit: int = 10) -> list[Blocker]:
-        """FAIL checks ranked by how many targets they block, then by severity."""
+        """Root-cause FAIL checks ranked by how many targets they block, then by severity. A FAIL
+        blocked by another check counts for that root cause only (it is not a blocker of its own)."""
         hits: dict[str, list[str]] = {}
         meta: dict[str, Finding] = {}
         for outcome in self.outcomes:

@@ -14,14 +14,14 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from linkready import __version__
 from linkready.model import Status, Verdict, Waiver
-from linkready.report import Branding, Report
+from linkready.report import Branding, Report, output_name
 from linkready.tools.estate.file import Estate, EstateTarget
 from linkready.tools.estate.outcomes import EstateReport, TargetOutcome
 from linkready.tools.estate.workers import fork_available, run_in_workers
@@ -35,9 +35,10 @@ LIVE_WORKERS_MIN_CONCURRENCY = 4
 #: Per-target files written under ``targets/<slug>/`` (the report formats' own file names).
 TARGET_FORMATS = ("json", "junit", "html")
 _ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)
-#: Writes one target's report files into a folder in the given formats and returns the file names
-#: (``linkready.reports.estate.write_target_files``). Module-level, so worker processes can receive it.
-TargetWriter = Callable[[Report, Path, tuple[str, ...]], tuple[str, ...]]
+#: Writes one target's report files into a folder in the given formats under a file name stem ("":
+#: the formats' own names) and returns the file names (``linkready.reports.estate.write_target_files``).
+#: Module-level, so worker processes can receive it.
+TargetWriter = Callable[[Report, Path, tuple[str, ...], str], tuple[str, ...]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,6 +63,10 @@ class RunOptions:
     writer: TargetWriter | None = None
     #: Prepares what ``writer`` needs (imports, compiled templates) once, before the workers start.
     warm: Callable[[], None] | None = None
+    #: ``--name-template`` (checked already): each target's file names, from that target's report.
+    name_template: str = ""
+    #: The estate's customer, consultant and logo, on every target's report too.
+    branding: Branding = field(default_factory=Branding)
 
 
 def _unknown(target: EstateTarget, mode: str, reason: str, started: float) -> TargetOutcome:
@@ -81,7 +86,8 @@ def _profile(name: str) -> Any:
 def _write_target_files(report: Report, target: EstateTarget, options: RunOptions) -> tuple[str, ...]:
     if options.writer is None:
         return ()
-    names = options.writer(report, options.output / "targets" / target.slug, options.formats)
+    name = output_name(report, options.name_template) if options.name_template else ""
+    names = options.writer(report, options.output / "targets" / target.slug, options.formats, name)
     return tuple(f"targets/{target.slug}/{name}" for name in names)
 
 
@@ -143,7 +149,7 @@ def run_target(target: EstateTarget, options: RunOptions) -> TargetOutcome:
             )
         else:
             snapshot = _live_snapshot(target, config)
-        report = make_report(snapshot, profile, options.waivers, now=options.now)
+        report = make_report(snapshot, profile, options.waivers, branding=options.branding, now=options.now)
         files = _write_target_files(report, target, options)
     except _TargetProblem as exc:
         return _unknown(target, mode, str(exc), started)
@@ -263,7 +269,8 @@ def run_estate(
 ) -> EstateReport:
     """Run every target in a bounded pool; results keep the estate file's order."""
     started = time.perf_counter()
-    options = replace(options, estate_profile=options.estate_profile or estate.profile)
+    options = replace(options, estate_profile=options.estate_profile or estate.profile,
+                      branding=branding or options.branding)
     kind = choose_executor(estate, options) if executor == "auto" else executor
     workers = min(estate.concurrency, len(estate.targets))
     processes = min(workers, os.cpu_count() or 1) if kind in ("process", "workers") else 1
@@ -291,7 +298,7 @@ def run_estate(
         tool_version=__version__,
         seconds=time.perf_counter() - started,
         executor=executor_text,
-        branding=branding or Branding(),
+        branding=options.branding,
     )
 
 
