@@ -17,9 +17,13 @@ COLUMNS = ("id", "status", "severity", "area", "owner", "target", "title", "mess
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str) -> str:
+def cell(value: str) -> str:
+    """A value as one defused CSV cell: whitespace collapsed, a formula lead-in quoted away."""
     text = " ".join(value.replace("\x00", "").split())
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_cell = cell
 
 
 def render(report: Report) -> str:
