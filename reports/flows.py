@@ -60,6 +60,12 @@ class RowView:
     command: str
     code_id: str
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The command cut before each option: the page wraps between ``--option value`` pairs, not inside."""
+        head, *options = self.command.split(" --")
+        return (head, *(f"--{option}" for option in options)) if self.command else ()
+
 
 @dataclass(frozen=True)
 class Section:
