@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from linkready.reports.csv_export import cell
 
@@ -50,6 +51,18 @@ def render(report: Report) -> str:
             _prefixes(f.destination, f.destination_note), f.protocol, f.ports, row.direction.value, row.where.value,
             row.place, row.state.value, row.observed, row.basis, f.purpose, one_line(row.command), f.docs)])
     return out.getvalue()
+
+
+def data(report: Report) -> dict[str, Any]:
+    """The JSON report's ``network_flows``: the CSV's rows with prefixes as lists and a one-line command."""
+    flows = table(report)
+    return {"rows": [{
+        "number": r.number, "source": r.flow.source_label, "source_prefixes": list(r.flow.source),
+        "destination": r.flow.destination_label, "destination_prefixes": list(r.flow.destination),
+        "protocol": r.flow.protocol, "ports": r.flow.ports, "direction": r.direction.value, "where": r.where.value,
+        "place": r.place, "state": r.state.value, "observed": r.observed, "observed_by": r.basis,
+        "purpose": r.flow.purpose, "az_command": one_line(r.command), "docs": r.flow.docs,
+    } for r in flows.rows], "notes": list(flows.notes)}
 
 
 @dataclass(frozen=True)

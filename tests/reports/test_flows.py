@@ -113,3 +113,23 @@ def test_unknown_is_never_shown_as_open() -> None:
     section = flows.section(report)
     assert section.rows and all(v.row.state is FlowState.NOT_OBSERVED for v in section.rows)
     assert all(v.status.value == "ERROR" for v in section.rows)
+
+
+def test_the_json_report_carries_the_same_rows_and_matches_its_schema() -> None:
+    import json
+
+    from linkready.reports import json_report
+
+    from tests.reports.minischema import problems
+    from tests.reports.test_json_junit import SCHEMA
+
+    report = demo_report()
+    data = json.loads(json_report.render(report))
+    assert problems(data, SCHEMA) == []
+    rows = data["network_flows"]["rows"]
+    csv_rows = list(csv.DictReader(io.StringIO(flows.render(report))))
+    assert [(r["number"], r["where"], r["state"], r["az_command"]) for r in rows] == [
+        (int(c["number"]), c["where"], c["state"], c["az_command"]) for c in csv_rows]
+    assert rows[3]["source_prefixes"] == ["10.20.1.0/24"] and rows[3]["state"] == "blocked"
+    bad = {**data, "network_flows": {**data["network_flows"], "rows": [{**rows[0], "state": "probably open"}]}}
+    assert problems(bad, SCHEMA), "the schema refuses a state that is not one of the four"
