@@ -86,6 +86,8 @@ class Section:
     notes: tuple[str, ...]
     counts: tuple[tuple[FlowState, int], ...]
     docs: tuple[str, ...]
+    #: Some row was observed; else the table is folded (on paper: one line) behind a summary.
+    observed: bool = True
 
 
 def one_line(command: str) -> str:
@@ -101,4 +103,5 @@ def section(report: Report) -> Section:
                  for r in flows.rows)
     counts = tuple((state, flows.count(state)) for state in FlowState if flows.count(state))
     docs = tuple(dict.fromkeys(r.flow.docs for r in flows.rows))
-    return Section(rows, flows.notes, counts, docs)
+    observed = any(r.state is not FlowState.NOT_OBSERVED for r in flows.rows)
+    return Section(rows, flows.notes, counts, docs, observed)

@@ -133,3 +133,12 @@ def test_the_json_report_carries_the_same_rows_and_matches_its_schema() -> None:
     assert rows[3]["source_prefixes"] == ["10.20.1.0/24"] and rows[3]["state"] == "blocked"
     bad = {**data, "network_flows": {**data["network_flows"], "rows": [{**rows[0], "state": "probably open"}]}}
     assert problems(bad, SCHEMA), "the schema refuses a state that is not one of the four"
+
+
+def test_a_table_with_nothing_observed_is_folded_on_screen_and_left_off_paper() -> None:
+    text = html.render(report_for(replace(DEMO, azure=None, network=None, errors=())))
+    section = text.split('<section class="flows unobserved" id="flows"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<details class="unseen"><summary>None of the \d+ flows could be observed', section)
+    assert ".flows.unobserved { display: none; }" in text  # in the print block: the findings say what is missing
+    observed = html.render(demo_report())
+    assert '<section class="flows" id="flows"' in observed and 'class="unseen"' not in observed
