@@ -6,12 +6,12 @@ NSG exactly as ARM returned it: priority order, first match wins, default rules 
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from linkready.domain.azcli import nsg_rule_create
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
-from linkready.domain.endpoints import parse_endpoint, sql_side_ports
+from linkready.domain.link_network import connected_peer_prefixes, planned_sql_ports, source_prefixes, vnet_context
 from linkready.domain.netrules import (
     Context,
     EffectiveRoute,
@@ -28,7 +28,7 @@ from linkready.domain.netrules import (
 from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE
 from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts
-from linkready.facts.azure import NetworkSecurityGroup, VirtualNetwork
+from linkready.facts.azure import NetworkSecurityGroup
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
 from linkready.registry import check
 
@@ -36,61 +36,9 @@ HADR = MI_REDIRECT_RANGE
 MIRRORING = (MI_ENDPOINT_PORT, MI_ENDPOINT_PORT)
 
 
-def planned_sql_ports(facts: Facts) -> tuple[int, ...]:
-    """The SQL Server side ports this plan needs (partner endpoints, else the endpoint's port)."""
-    endpoints = facts.sql.endpoints if facts.sql and facts.sql.endpoints else ()
-    return sql_side_ports((link.partner_endpoint for link in facts.plan.links), (e.port for e in endpoints))
-
-
-def source_prefixes(facts: Facts) -> list[str]:
-    """What SQL Server sends from: configured prefixes, else its address, else partner endpoint IPs."""
-    plan = facts.plan
-    if plan.source_prefixes:
-        return [str(ipaddress.ip_network(p, strict=False)) for p in plan.source_prefixes]
-    if plan.source_address:
-        try:
-            return [str(ipaddress.ip_network(plan.source_address))]
-        except ValueError:
-            pass
-    found: list[str] = []
-    for link in plan.links:
-        parsed = parse_endpoint(link.partner_endpoint)
-        if parsed:
-            try:
-                found.append(str(ipaddress.ip_network(parsed.host)))
-            except ValueError:
-                continue
-    return list(dict.fromkeys(found))
-
-
 #: Every VNet has at least one address prefix: none is a lost answer, not a VNet that overlaps nothing.
 _NO_VNET_SPACE = ("Could not evaluate: the MI VNet's address space is empty (azure.vnet.address_prefixes); "
                   "every VNet has one, so it was not read")
-
-
-def _connected_peer_prefixes(vnet: VirtualNetwork | None) -> list[str]:
-    if vnet is None:
-        return []
-    return [p for peer in vnet.peerings if peer.state.lower() == "connected" for p in peer.remote_address_prefixes]
-
-
-def _within(prefix: str, spaces: Sequence[str]) -> bool:
-    net = ipaddress.ip_network(prefix, strict=False)
-    return any(net.version == s.version and net.subnet_of(s)  # type: ignore[arg-type]
-               for s in (ipaddress.ip_network(x, strict=False) for x in spaces))
-
-
-def vnet_context(vnet: VirtualNetwork | None, sources: Sequence[str]) -> tuple[Context, str]:
-    """The VirtualNetwork tag for an NSG in ``vnet``, and a note when it had to stay unknown."""
-    if vnet is None:
-        return Context(None), "the VNet could not be read, so the VirtualNetwork tag is unknown"
-    space = [*vnet.address_prefixes, *_connected_peer_prefixes(vnet)]
-    outside = [s for s in sources if not _within(s, space)]
-    if outside and vnet.has_gateway:
-        # Prefixes a VPN/ExpressRoute gateway learns are part of the tag, but ARM does not list them.
-        return Context(None), (f"{', '.join(outside)} may reach the VNet through its gateway; whether the "
-                               "VirtualNetwork tag covers it cannot be read from ARM")
-    return Context(tuple(space)), ""
 
 
 @dataclass(frozen=True)
@@ -137,10 +85,8 @@ def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, na
     port_text = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
     return CodeBlock(
         "azcli",
-        f"az network nsg rule create --resource-group {group} --nsg-name {leg.nsg.name} \\\n"
-        f"  --name {name} --priority {prios[0]} --direction {leg.direction} --access Allow --protocol Tcp \\\n"
-        f"  --source-address-prefixes {' '.join(leg.sources)} --source-port-ranges '*' \\\n"
-        f"  --destination-address-prefixes {' '.join(leg.destinations)} --destination-port-ranges {port_text}",
+        nsg_rule_create(group=group, nsg_name=leg.nsg.name, name=name, priority=prios[0], direction=leg.direction,
+                        sources=leg.sources, destinations=leg.destinations, ports=port_text),
         f"Allow {port_text} ({leg.direction.lower()}) above the rule that blocks it",
     )
 
@@ -355,7 +301,7 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
         yield errored(f"Could not evaluate: route {', '.join(lost)} has no next hop type "
                       "(azure.route_table.routes.next_hop_type): it was not read")
         return
-    routes, tagged = effective_routes(user, azure.vnet.address_prefixes, _connected_peer_prefixes(azure.vnet))
+    routes, tagged = effective_routes(user, azure.vnet.address_prefixes, connected_peer_prefixes(azure.vnet))
     for prefix in sources:
         for part, route in route_for_prefix(routes, prefix):
             result = _route_result(prefix, part, route, facts)

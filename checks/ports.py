@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from linkready.domain.docs import DOCS_PREP, DOCS_TROUBLE
 from linkready.domain.endpoints import split_endpoint
+from linkready.domain.link_network import runs_on_sql_host
 from linkready.domain.network_tsql import tsql_for
 from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE, format_ranges
 from linkready.facts import Facts
@@ -39,21 +40,6 @@ _STATE_WORDS = {
     PORT_UNTESTED: "not tested (deadline)",
     "error": "error",
 }
-
-
-def _short(name: str) -> str:
-    return name.split(".", 1)[0].strip().lower()
-
-
-def runs_on_sql_host(facts: Facts) -> bool | None:
-    """Whether the probes ran on the SQL Server host: as recorded, else by comparing host names."""
-    known = facts.collector.runs_on_sql_host
-    if known is not None:
-        return known
-    instance = facts.sql.instance if facts.sql else None
-    if instance is None or not facts.collector.hostname or not instance.machine_name:
-        return None
-    return _short(facts.collector.hostname) == _short(instance.machine_name)
 
 
 def tested_from(facts: Facts, source_address: str = "") -> str:

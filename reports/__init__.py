@@ -27,6 +27,8 @@ class Format(enum.StrEnum):
     PDF = "pdf"
     CSV = "csv"
     XLSX = "xlsx"
+    #: The network flows table (one row per flow and place), for the network team's pipeline.
+    FLOWS_CSV = "flows-csv"
 
     @property
     def spec(self) -> FormatSpec:
@@ -56,6 +58,8 @@ class FormatSpec:
     binary: bool = False
     #: Can show "changes since <date>" when given a baseline diff.
     with_changes: bool = False
+    #: Added to a ``--name-template`` stem, so two formats with one extension keep two files.
+    stem_suffix: str = ""
 
 
 #: The one format table: names (in ``--format`` help order), aliases, files, binary, renderer module.
@@ -71,6 +75,7 @@ FORMATS: dict[Format, FormatSpec] = {
         FormatSpec(Format.PDF, "pdf", "linkready-report.pdf", binary=True, with_changes=True),
         FormatSpec(Format.CSV, "csv_export", "linkready-findings.csv"),
         FormatSpec(Format.XLSX, "xlsx_export", "linkready-findings.xlsx", binary=True),
+        FormatSpec(Format.FLOWS_CSV, "flows", "linkready-flows.csv", aliases=("flows",), stem_suffix="-flows"),
     )
 }
 _BY_NAME = {name: spec.format for spec in FORMATS.values() for name in (spec.format.value, *spec.aliases)}
@@ -154,7 +159,7 @@ def write(report: Report, formats: list[Format], directory: Path, *, changes: Di
     for fmt in formats:
         if fmt is Format.CONSOLE:
             continue
-        path = directory / (f"{name}{Path(fmt.filename).suffix}" if name else fmt.filename)
+        path = directory / (f"{name}{fmt.spec.stem_suffix}{Path(fmt.filename).suffix}" if name else fmt.filename)
         try:
             data = render_bytes(fmt, report, changes=changes, options=options)
         except Exception as exc:  # a bug in one format must not cost the others

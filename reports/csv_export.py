@@ -18,7 +18,8 @@ COLUMNS = ("id", "status", "severity", "area", "owner", "target", "title", "mess
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str, formula_guard: bool = True) -> str:
+def cell(value: str, formula_guard: bool = True) -> str:
+    """A value as one defused CSV cell: whitespace collapsed, a formula lead-in quoted away (``formula_guard``)."""
     text = " ".join(value.replace("\x00", "").split())
     return "'" + text if formula_guard and text.startswith(_FORMULA_START) else text
 
@@ -26,7 +27,7 @@ def _cell(value: str, formula_guard: bool = True) -> str:
 def row_values(f: Finding, *, formula_guard: bool = True) -> list[str]:
     """One finding's cells in :data:`COLUMNS` order (``formula_guard``: the apostrophe for CSV; the
     xlsx format stores text cells instead, which never run)."""
-    return [_cell(v, formula_guard) for v in (
+    return [cell(v, formula_guard) for v in (
         f.check_id, f.status.value, f.severity.value, f.area.label, f.owner.value, f.target, f.title, f.message,
         f.observed, f.expected, " ".join(str(n) for n in f.prevents), f.docs)]
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from linkready.checks.service import SERVICE_ERRORS
 from linkready.reports.causes import root_causes
+from linkready.reports.flows import section as flows_section
 from linkready.reports.summary import summarize
 from markupsafe import Markup
 
@@ -339,6 +340,7 @@ def view(report: Report, *, changes: Diff | None = None, paper: str | None = Non
         "total": len(report.findings),
         "blocking_total": len(report.blockers()),
         "executive": summarize(report),
+        "flows": flows_section(report),
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from linkready.reports import flows
+
 from linkready.report import Report
 from linkready.serde import to_data
 
@@ -29,6 +31,7 @@ def report_data(report: Report) -> dict[str, Any]:
         "checks": {"selected": report.checks_selected, "ran": report.checks_ran},
         "counts": {status.value: count for status, count in report.counts.items()},
         "findings": [to_data(finding) for finding in report.findings],
+        "network_flows": flows.data(report),
     }
 
 

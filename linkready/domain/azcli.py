@@ -72,3 +72,30 @@ def link_set_replication_mode(target: str, *, name: str, replication_mode: str) 
 def partner_cert_create(target: str, *, name: str, blob: str) -> str:
     """Trust SQL Server's endpoint certificate on the managed instance (server trust certificate)."""
     return f"az sql mi partner-cert create {target} \\\n  --name {shell_quote(name)} \\\n  --public-blob {blob}"
+
+
+def nsg_rule_create(
+    *,
+    group: str,
+    nsg_name: str,
+    name: str,
+    priority: int,
+    direction: str,
+    sources: Sequence[str],
+    destinations: Sequence[str],
+    ports: str,
+    description: str = "",
+) -> str:
+    """``az network nsg rule create``: allow TCP ``ports`` from ``sources`` to ``destinations``.
+
+    The NSG checks' fixes and the network flows table both print it; the priority and the name are
+    the caller's to choose free (``netrules.free_priorities``, ``flows``), the parser checks the rest.
+    """
+    tail = f" \\\n  --description {shell_quote(description)}" if description else ""
+    return (
+        f"az network nsg rule create --resource-group {shell_quote(group)} --nsg-name {shell_quote(nsg_name)} \\\n"
+        f"  --name {shell_quote(name)} --priority {priority} --direction {direction} --access Allow --protocol Tcp \\\n"
+        f"  --source-address-prefixes {' '.join(sources)} --source-port-ranges '*' \\\n"
+        f"  --destination-address-prefixes {' '.join(destinations)} --destination-port-ranges {ports}"
+        + tail
+    )

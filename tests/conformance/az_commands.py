@@ -5,7 +5,8 @@ Three sources, so that neither a scenario nobody built nor a code path nobody re
   typed dummy chosen from the expression, e.g. a resource ID for ``_mi_id(...)``, a number for a size);
 - every ``azcli`` fix of every finding for the demo snapshot and the fact builders' scenarios;
 - every runbook shape (one-way, failback, managed instance as initial primary, multiple-database mode,
-  Sync, each sovereign cloud, certificates still to be created).
+  Sync, each sovereign cloud, certificates still to be created);
+- every ``az network nsg rule create`` of the network flows table for the flow scenarios below.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from pathlib import Path
 from linkready.checks import all_checks
 
 from linkready.domain.azcli import ENDPOINT_BLOB_SHELL
+from linkready.domain.flows import network_flows
 from linkready.engine import run_check
 from linkready.facts import Facts
+from linkready.facts.azure import NetworkSecurityGroup, SecurityRule
 from linkready.model import Settings, Verdict
 from linkready.snapshot import loads
 from linkready.tools.runbook import CLOUD_SUFFIXES, generate
@@ -153,6 +156,34 @@ def runbook_commands() -> Iterator[tuple[str, str]]:
                 yield f"runbook {name} variable {variable}", inner
 
 
+def flow_scenarios() -> dict[str, Facts]:
+    """Facts whose network flows table prints NSG commands: the demo, a SQL Server VM whose NSG blocks,
+    a reverse port other than 5022, and two blocked legs on one NSG and direction."""
+    demo = loads((ROOT / "linkready" / "data" / "demo_snapshot.json").read_text()).facts
+    assert demo.azure is not None and demo.azure.nsg is not None
+    vm_nsg = NetworkSecurityGroup(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sql (prod)/providers/"
+        "Microsoft.Network/networkSecurityGroups/nsg-sql.vm_01", "nsg-sql.vm_01",
+        (SecurityRule("deny-all-out", 200, "Outbound", "Deny", "*", ("*",), ("*",), ("*",), ("*",)),
+         SecurityRule("deny-all-in", 200, "Inbound", "Deny", "*", ("*",), ("*",), ("*",), ("*",))))
+    closed = tuple(r for r in demo.azure.nsg.rules if not r.name.startswith("allow-link"))
+    return {
+        "demo": demo,
+        "vm-nsg": replace(demo, azure=replace(demo.azure, source_vm_nsgs=(vm_nsg,), source_vm_nic_id="nic"),
+                          errors=()),
+        "other-port": replace(demo, plan=replace(demo.plan, links=tuple(
+            replace(x, partner_endpoint="TCP://10.20.1.10:5023") for x in demo.plan.links))),
+        "all-closed": replace(demo, azure=replace(demo.azure, nsg=replace(demo.azure.nsg, rules=closed))),
+    }
+
+
+def flow_commands() -> Iterator[tuple[str, str]]:
+    for name, facts in flow_scenarios().items():
+        for row in network_flows(facts).rows:
+            if row.command:
+                yield f"flows {name} row {row.number}", row.command
+
+
 def shell_snippets() -> Iterator[tuple[str, str]]:
     for inner in re.findall(r"\$\((az [^)]*)\)", ENDPOINT_BLOB_SHELL.format(target="--resource-group rg-x --mi mi-x")):
         yield "domain/azcli.py ENDPOINT_BLOB_SHELL", inner
@@ -176,7 +207,8 @@ def to_arguments(command: str) -> list[list[str]]:
 
 def every_command() -> list[tuple[str, list[str]]]:
     seen: dict[tuple[str, ...], str] = {}
-    for where, command in (*static_commands(), *finding_commands(), *runbook_commands(), *shell_snippets()):
+    for where, command in (*static_commands(), *finding_commands(), *runbook_commands(), *flow_commands(),
+                           *shell_snippets()):
         for args in to_arguments(command):
             seen.setdefault(tuple(args), where)
     return [(where, list(args)) for args, where in seen.items()]

@@ -14,6 +14,7 @@ import pytest
 from linkready.reports import html
 from linkready.reports.estate import render_html
 
+from linkready.domain.flows import FlowState
 from linkready.model import Status, Verdict
 from linkready.report import Branding
 from linkready.tools.diff import compare, side_from_report
@@ -193,7 +194,9 @@ REPORTS = {
     "estate page": estate_page,
 }
 #: Words a badge may carry: a finding's status, and on the estate page a target's verdict.
-BADGE_WORDS = {name: {s.value for s in Status} | ({v.value for v in Verdict} if name == "estate page" else set())
+#: The network flows table's badges say the flow's state (open, blocked, undecided, not observed) in words.
+BADGE_WORDS = {name: {s.value for s in Status} | {s.value for s in FlowState}
+               | ({v.value for v in Verdict} if name == "estate page" else set())
                for name in REPORTS}
 
 

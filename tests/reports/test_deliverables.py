@@ -60,8 +60,8 @@ def test_csv_has_one_row_per_finding_and_defuses_formulas(tmp_path: Path) -> Non
     assert len(rows) == len(report.findings)
     assert list(rows[0]) == list(csv_export.COLUMNS)
     assert {r["id"] for r in rows} == {f.check_id for f in report.findings}
-    assert csv_export._cell("=HYPERLINK(\"x\")").startswith("'=")
-    assert csv_export._cell("-1") == "'-1"
+    assert csv_export.cell("=HYPERLINK(\"x\")").startswith("'=")
+    assert csv_export.cell("-1") == "'-1"
     done = run_cli("demo", "-o", str(tmp_path), "--format", "csv,json", "-q")
     assert done.returncode == 1, done.stderr
     data = (tmp_path / "linkready-findings.csv").read_text("utf-8")
