@@ -76,10 +76,10 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
     "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
-    # A link for bi-directional failover needs matching database formats (the update policy) on both sides; and
-    # the scaling, storage, window and update-policy changes these recommend cannot start while a link seeds:
-    # each says to make them before the link, and the runbook's prerequisites repeat it (BLOCKED_WHILE_SEEDING).
-    "MI-003": ("CloudLifterChimeraBoxAndMiOnDifferentDbVersionsFailoverModeManual", "OperationCanNotStartDueToMiLink"),
+    # A link for bi-directional failover needs matching database formats (the update policy) on both sides.
+    "MI-003": ("CloudLifterChimeraBoxAndMiOnDifferentDbVersionsFailoverModeManual",),
+    # The scaling, storage and window changes the target audit recommends cannot start while a link seeds: each
+    # says to make them before the link, and the runbook's prerequisites repeat it (BLOCKED_WHILE_SEEDING).
     "TGT-010": ("OperationCanNotStartDueToMiLink",),
     "TGT-011": ("OperationCanNotStartDueToMiLink",),
     "TGT-012": ("NextGenGPNotSupportedForCmwCustomers", "OperationCanNotStartDueToMiLink"),
