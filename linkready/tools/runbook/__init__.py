@@ -7,7 +7,9 @@ order (reference §2.5, §3), one phase builder each, in ``PHASES`` order:
 1. SQL Server (``01-sqlserver.sql``, sqlcmd mode; :mod:`.security`, :mod:`.links`): database master
    key if missing, the endpoint certificate, the database mirroring endpoint (certificate auth,
    AES), the managed instance's endpoint certificate imported under the MI FQDN, the Azure root CAs
-   mapped with ``sp_certificate_add_issuer``, then per link an availability group and a distributed one.
+   mapped with ``sp_certificate_add_issuer``, then per link an availability group and a distributed one
+   (with the managed instance as initial primary: the AG starts empty, is granted CREATE ANY DATABASE so that
+   seeding can create the database on SQL Server, and the instance's LISTENER_URL names the database).
 2. Managed instance (``02-managed-instance.sh``, az CLI; :mod:`.links`): trust SQL Server's endpoint
    certificate (``az sql mi partner-cert create``), then ``az sql mi link create``.
 3. Verification (``03-verify.sql``; :mod:`.verify`): replica and database synchronisation, seeding progress.
