@@ -78,9 +78,14 @@ def _prerequisites(runbook: Runbook) -> list[str]:
         return []
     out = ["## Before you start", "", SEEDING_REFUSES, ""]
     for item in runbook.prerequisites:
+        where = f" ({item.target})" if item.target else ""
+        if not item.known:
+            reason = item.message.removeprefix("Could not evaluate: ")
+            out.append(f"- `{item.check_id}` {item.title}{where}: could not tell ({reason}); check it before "
+                       "creating the link.")
+            continue
         # The finding's fix when it has one (the commands to copy); its remediation text otherwise.
-        out.append(f"- `{item.check_id}` {item.message}" + (f" ({item.target})" if item.target else "")
-                   + ("." if item.fix else f". {item.remediation}"))
+        out.append(f"- `{item.check_id}` {item.message}{where}" + ("." if item.fix else f". {item.remediation}"))
         for block in item.fix:
             language = {"azcli": "bash", "shell": "bash", "tsql": "sql"}.get(block.language, "")
             out += ["", f"  ```{language}", *(f"  {line}" for line in block.code.splitlines()), "  ```"]

@@ -388,10 +388,24 @@ def test_the_report_s_findings_are_used_when_they_cover_the_check() -> None:
 
 
 def test_no_prerequisite_without_a_recommended_change() -> None:
-    runbook = build(replace(DEMO.facts, target=None))
+    assert DEMO.facts.sql is not None and DEMO.facts.sql.instance is not None and DEMO.facts.target is not None
+    # The instance as large as the SQL Server: TGT-010 passes, and no other blocked change is recommended.
+    matched = replace(DEMO.facts, target=replace(DEMO.facts.target, v_cores=16, memory_size_gb=128.0))
+    runbook = build(matched)
     assert runbook.prerequisites == ()
     files = written(runbook)
     assert "Before you start" not in files["runbook.md"] and "Before you start" not in files["02-managed-instance.sh"]
+
+
+def test_target_facts_not_collected_say_the_runbook_could_not_tell() -> None:
+    # Unknown is never "nothing to do": without the target facts TGT-010..012 are ERROR, and each says so.
+    runbook = build(replace(DEMO.facts, target=None))
+    assert [(p.check_id, p.known) for p in runbook.prerequisites] == [
+        ("TGT-010", False), ("TGT-011", False), ("TGT-012", False)]
+    section = written(runbook)["runbook.md"].split("## Before you start", 1)[1].split("\n## ", 1)[0]
+    assert ("`TGT-010` Managed instance vCores and memory match the SQL Server: could not tell (target was not "
+            "collected") in section
+    assert "Could not evaluate" not in section
 
 
 def test_cli_audit_profile_runbook_says_to_scale_first(tmp_path: Path) -> None:

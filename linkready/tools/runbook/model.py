@@ -66,6 +66,10 @@ class Prerequisite:
     message: str
     remediation: str
     fix: tuple[CodeBlock, ...] = ()
+    #: False when the check could not be evaluated (ERROR): whether the change is needed is unknown.
+    known: bool = True
+    #: The check's title: what an unknown line could not tell.
+    title: str = ""
 
 
 @dataclass(frozen=True)

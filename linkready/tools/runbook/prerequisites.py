@@ -24,6 +24,8 @@ SEEDING_REFUSES = (
     "has finished."
 )
 _RECOMMENDS = (Status.WARN, Status.FAIL)
+#: Unknown is never "nothing to do": a check that could not run says so among the prerequisites.
+_UNKNOWN = (Status.ERROR,)
 
 
 def blocked_while_seeding() -> tuple[str, ...]:
@@ -32,7 +34,7 @@ def blocked_while_seeding() -> tuple[str, ...]:
 
 
 def before_the_link(facts: Facts, findings: Iterable[Finding], settings: Settings) -> tuple[Prerequisite, ...]:
-    """One prerequisite per WARN/FAIL of those checks.
+    """One prerequisite per WARN/FAIL of those checks, and one per ERROR (whether the change is needed is unknown).
 
     The gating profile may leave them out (the target audit is not in preflight): a check the findings do not
     cover is run here on the same facts, because the change it recommends must come before the link whichever
@@ -48,7 +50,8 @@ def before_the_link(facts: Facts, findings: Iterable[Finding], settings: Setting
         found += [f for spec in missing for f in run_check(spec, facts, settings)]
     order = {check_id: n for n, check_id in enumerate(wanted)}
     return tuple(
-        Prerequisite(check_id=f.check_id, target=f.target, message=f.message, remediation=f.remediation, fix=f.fix)
+        Prerequisite(check_id=f.check_id, target=f.target, message=f.message, remediation=f.remediation, fix=f.fix,
+                     known=f.status not in _UNKNOWN, title=f.title)
         for f in sorted(found, key=lambda f: (order[f.check_id], f.target))
-        if f.status in _RECOMMENDS
+        if f.status in _RECOMMENDS or f.status in _UNKNOWN
     )
