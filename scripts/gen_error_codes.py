@@ -37,7 +37,8 @@ def render() -> str:
         "",
         "The codes a link operation (`DistributedAvailabilityGroups_CreateOrUpdate`, `Failover`, `SetRole`, and the "
         "preview's `AddDatabases`/`RemoveDatabases`) can return, read from the operations' error lists in "
-        f"{sc.SPEC_REPO} `{sc.SPEC_DIR}/{{{sc.STABLE}, {sc.PREVIEW}}}/{sc.SPEC_FILE}` (both read in full). "
+        f"{sc.SPEC_REPO} `{sc.SPEC_DIR}/{{{sc.STABLE}, {sc.PREVIEW}}}/{sc.SPEC_FILE}` (at commits "
+        f"{sc.READ_AT[sc.STABLE][:12]} and {sc.READ_AT[sc.PREVIEW][:12]}). "
         "The link troubleshooting page (" + sc.TROUBLESHOOTING + ") names none of them: it lists SQL Server error "
         "numbers (below). `linkready explain CODE` prints the same.",
         "",

@@ -2,9 +2,10 @@
 
 Read from Azure/azure-rest-api-specs, ``specification/sql/resource-manager/Microsoft.Sql/<version>/
 DistributedAvailabilityGroups.json``: each operation's ``default`` response description lists the codes it can
-return ("*** Error Responses: *** ... 400 Name - message"). Both versions were read in full (2026-12-02): stable
-2023-08-01 at commit f32731100203 (an older stored copy, 033b90238477, predates most link codes) and
-2025-08-01-preview at commit 3578295a63a1. The link troubleshooting page (MicrosoftDocs/sql-docs
+return ("*** Error Responses: *** ... 400 Name - message"). Read 2026-12-02: the lists of CreateOrUpdate, Failover
+and SetRole in both versions and of the preview's AddDatabases and RemoveDatabases (the other operations carry the
+generic instance-wide list only) — stable 2023-08-01 at commit f32731100203 (an older stored copy, 033b90238477,
+predates most link codes and has no Failover/SetRole) and 2025-08-01-preview at commit 3578295a63a1. The link troubleshooting page (MicrosoftDocs/sql-docs
 azure-sql/managed-instance/managed-instance-link-troubleshoot-how-to.md, ms.date 06/25/2026) names none of these
 codes: it lists SQL Server error numbers (41962 ... 47521, 1408, 1412) and the link states LinkInitError and
 LinkCreationError.
