@@ -1,103 +1,33 @@
 """Service error codes and the checks that prevent them, plus checks named after service refusals (SVC-001..004).
 
 ``prevents`` in the model holds SQL error numbers only; the service's own error code names (what users
-search for) live here, in ``SERVICE_ERRORS``, until the model carries them. ``explain`` and
-docs/service-error-codes.md read this table.
+search for) are mapped to checks here, in ``SERVICE_ERRORS``, until the model carries them. The codes themselves
+(meaning, spec source) are link knowledge: ``linkready.domain.service_codes``. ``explain`` and
+docs/service-error-codes.md read both.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from linkready.checks.databases import each_planned
 
 from linkready.domain.docs import DOCS_ARC_PREP, DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
 from linkready.domain.endpoints import split_endpoint
+from linkready.domain.service_codes import SERVICE_CODES, ServiceCode, code_named
 from linkready.facts import Facts
 from linkready.facts.sql import AvailabilityGroup, SqlDatabase
 from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
-_SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsoft.Sql"
-#: Where each code was read (error lists in the operations' "default" response descriptions).
-SPEC_STABLE = f"{_SPECS}/{{stable/2023-08-01, preview/2025-08-01-preview}}/DistributedAvailabilityGroups.json"
-SPEC_PREVIEW = f"{_SPECS}/preview/2025-08-01-preview/DistributedAvailabilityGroups.json"
-SPEC_OTHER = f"{_SPECS} database operations (not in the DistributedAvailabilityGroups lists)"
-UNVERIFIED = "named in issue 15; not found in the specs read so far (unverified)"
-ABBREVIATED = f"{SPEC_PREVIEW} (the name's prefix completed from an abbreviated note: verify)"
+__all__ = ["SERVICE_CODES", "SERVICE_ERRORS", "ServiceCode", "checks_preventing", "code_named"]
 
-
-@dataclass(frozen=True)
-class ServiceCode:
-    """One service error code: what it means and where it is documented."""
-
-    name: str
-    meaning: str
-    source: str
-
-
-def _code(name: str, meaning: str, source: str = SPEC_STABLE) -> ServiceCode:
-    return ServiceCode(name, meaning, source)
-
-
-#: Every service error code we know that a link operation (DistributedAvailabilityGroups_CreateOrUpdate,
-#: SetRole, Failover) can return for a reason a readiness check can see. Codes of the generic list that
-#: concern creating or moving the instance itself (subnets, SKUs, passwords) are left out.
-SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
-    _code("OperationCanNotStartDueToMiLink",
-          "a management operation cannot start while a database is being created through a link"),
-    _code("ManagedInstanceExceedMaxAzureStorage",
-          "total allocated storage of a General Purpose instance would exceed its limit"),
-    _code("ManagedInstanceFileExceededMaxAzureStorageFileSizeLimit",
-          "a database file exceeds the General Purpose file size limit"),
-    _code("UnableToResolveRemoteServer", "the partner server name cannot be resolved"),
-    _code("ManagedInstanceOperationInProgress", "another operation is in progress on the instance"),
-    _code("ManagedInstanceUpdateSloInProgress", "a service tier change is in progress on the instance"),
-    _code("ManagedInstanceIsBusy", "the instance is busy"),
-    _code("ConflictingServerOperation", "an operation is in progress for the server"),
-    _code("ManagedInstanceStoppingOrStopped", "the instance is stopping or stopped"),
-    _code("ManagedInstanceStarting", "the instance is starting"),
-    _code("ManagedInstanceHasGeoReplica", "the instance has a geo-replicated secondary"),
-    _code("NameAlreadyExists", "the name already exists"),
-    _code("CannotUseReservedDatabaseName", "a reserved database name was used", SPEC_OTHER),
-    _code("CannotUseTrailingWhitespacesInDatabaseName", "a database name ends with white space", SPEC_OTHER),
-    _code("ManagedInstanceLinkSourceDbHasDefunctFiles", "the source database has DEFUNCT files", UNVERIFIED),
-    _code("ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb",
-          "the source database has more files than the target allows", UNVERIFIED),
-    _code("ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded",
-          "a database exceeds Next-gen General Purpose's per-database file limit", SPEC_PREVIEW),
-    _code("DistributedAvailabilityGroupDbEncryptedWithSmk",
-          "a database encrypted with a service-managed key cannot replicate to SQL Server", UNVERIFIED),
-    _code("DistributedAvailabilityGroupMiPrimaryWithGeodr",
-          "a managed instance primary cannot also be in an auto-failover group", UNVERIFIED),
-    _code("NextGenGPNotSupportedForCmwCustomers",
-          "Next-gen General Purpose cannot use a custom maintenance window", SPEC_PREVIEW),
-    # The rest of the link-specific list (reference/mi-link-requirements.md section 12), each with the
-    # check that already judged the condition before the code was tabled here.
-    _code("ManagedInstanceLinkSourceDbHasHekatonFile", "the source database has In-Memory OLTP files the target "
-          "cannot hold"),
-    _code("ManagedInstanceLinkSourceDbHasMultipleLogFiles", "the source database has more than one log file"),
-    _code("ManagedInstanceLinkSourceDbHasFilestream", "the source database uses FILESTREAM or FileTable"),
-    _code("ManagedInstanceLinkForProvidedAvailabilityGroupsAlreadyExists",
-          "a link for the named availability groups already exists"),
-    _code("ManagedDatabaseNameInUse", "a database of that name already exists on the instance"),
-    _code("NoMoreSpaceInManagedInstance", "the instance has no storage left for the database"),
-    _code("StorageAccountFull", "the instance's storage is full"),
-    _code("DatabaseNumberLimitReached", "the instance holds as many databases as its tier allows"),
-    _code("InvalidCollation", "the collation is not valid for the operation"),
-    _code("DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing",
-          "a failover was asked while the secondary was not synchronizing", SPEC_PREVIEW),
-    _code("DistributedAvailabilityGroupFailoverLogSendQueueSizeTooBig",
-          "a failover was asked with too much log not yet sent", ABBREVIATED),
-    _code("DistributedAvailabilityGroupFailoverRedoQueueSizeTooBig",
-          "a failover was asked with too much log not yet redone", ABBREVIATED),
-)}
-
-#: Check ID → the service error codes it prevents. Every name here is a key of SERVICE_CODES (tested).
+#: Check ID → the service error codes it prevents. Every name here is a key of SERVICE_CODES (tested). A code
+#: no check prevents either says why none can (``ServiceCode.unpreventable``) or is listed as a gap in
+#: docs/service-error-codes.md.
 SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
-    "DNS-003": ("UnableToResolveRemoteServer",),
+    "DNS-003": ("UnableToResolveRemoteServer", "ManagedInstanceLinkConnectivityIsNotEstablished"),
     "MI-001": ("ManagedInstanceOperationInProgress", "ManagedInstanceUpdateSloInProgress", "ManagedInstanceIsBusy",
                "ConflictingServerOperation", "ManagedInstanceStoppingOrStopped", "ManagedInstanceStarting"),
     # MI-006 fails on any failover group membership, whichever side is primary.
@@ -105,12 +35,36 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "DB-005": ("ManagedInstanceLinkSourceDbHasMultipleLogFiles",),
     "DB-006": ("ManagedInstanceLinkSourceDbHasFilestream",),
     "DB-007": ("ManagedInstanceLinkSourceDbHasHekatonFile",),
+    "DB-008": ("CloudLifterChimeraAvailabilityGroupConnectionCannotBeEstablished",),
+    "DB-009": ("ManagedInstanceLinkTdeCertificateMissing",),
     "MI-007": ("NameAlreadyExists", "ManagedInstanceLinkForProvidedAvailabilityGroupsAlreadyExists"),
     "DB-011": ("NameAlreadyExists", "ManagedDatabaseNameInUse"),
     "MI-004": ("NoMoreSpaceInManagedInstance", "StorageAccountFull"),
     "DB-012": ("NoMoreSpaceInManagedInstance", "StorageAccountFull"),
     "MI-005": ("DatabaseNumberLimitReached",),
     "DB-013": ("InvalidCollation",),
+    # The certificates the service names in its own words (the SQL errors 41973/41974 of the same conditions).
+    "CERT-003": ("ManagedInstanceLinkCertificateNotFoundOnManagedInstance",),
+    "CERT-004": ("ManagedInstanceLinkCertificateNotFoundOnSqlServer",),
+    # Replication that does not start in time (error 41962 on SQL Server): the network path both ways.
+    "EP-005": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "DNS-001": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "DNS-002": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NET-001": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NET-002": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NET-003": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NSG-001": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NSG-002": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NSG-003": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    "NSG-004": ("ManagedInstanceLinkConnectivityIsNotEstablished",),
+    # The request linkready builds from the plan: names, partner endpoint, database list.
+    "PLAN-001": ("InvalidDistributedAvailabilityGroupsCreateOrUpdateRequestInstanceAvailabilityGroupName",
+                 "InvalidDistributedAvailabilityGroupsCreateOrUpdateRequestPartnerAvailabilityGroupName",
+                 "InstanceAvailabilityGroupNamePartnerAvailabilityGroupNameMatch",
+                 "CloudLifterChimeraAvailabilityGroupConnectionCannotBeEstablished"),
+    "PLAN-002": ("InvalidDistributedAvailabilityGroupsCreateOrUpdateRequestPartnerEndpoint",
+                 "ManagedInstanceLinkConnectivityIsNotEstablished"),
+    "PLAN-003": ("InvalidDistributedAvailabilityGroupsCreateOrUpdateRequestDatabases",),
     "FO-001": ("DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing",),
     "FO-003": ("DistributedAvailabilityGroupFailoverLogSendQueueSizeTooBig",
                "DistributedAvailabilityGroupFailoverRedoQueueSizeTooBig"),
@@ -122,16 +76,17 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
     "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
-    # The target audit's scaling, storage and window changes: each says to make them before the link.
+    # A link for bi-directional failover needs matching database formats (the update policy) on both sides.
+    "MI-003": ("CloudLifterChimeraBoxAndMiOnDifferentDbVersionsFailoverModeManual",),
+    # The scaling, storage and window changes the target audit recommends cannot start while a link seeds: each
+    # says to make them before the link, and the runbook's prerequisites repeat it (BLOCKED_WHILE_SEEDING).
     "TGT-010": ("OperationCanNotStartDueToMiLink",),
     "TGT-011": ("OperationCanNotStartDueToMiLink",),
     "TGT-012": ("NextGenGPNotSupportedForCmwCustomers", "OperationCanNotStartDueToMiLink"),
 }
 
-
-def code_named(text: str) -> ServiceCode | None:
-    """The service code spelled ``text`` in any case, or None."""
-    return {name.lower(): c for name, c in SERVICE_CODES.items()}.get(text.strip().lower())
+#: The service code a management operation on the instance fails with while a link seeds.
+BLOCKED_WHILE_SEEDING = "OperationCanNotStartDueToMiLink"
 
 
 def checks_preventing(code: str) -> list[str]:

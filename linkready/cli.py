@@ -294,8 +294,13 @@ def explain(check_id: str) -> None:
         elif code is not None:
             ids = checks_preventing(code.name)
             preventing = [s for s in specs if s.id in ids]
-            heading = f"{code.name}: {code.meaning}.\nSource: {code.source}\n\n" + (
-                "Prevented by:" if preventing else "No check prevents it yet.")
+            if preventing:
+                verdict = "Prevented by:"
+            elif code.unpreventable:
+                verdict = f"No check can prevent it: {code.unpreventable}."
+            else:
+                verdict = "No check prevents it yet." + (f" A check would read: {code.gap}." if code.gap else "")
+            heading = f"{code.name} (HTTP {code.status}): {code.meaning}.\nSource: {code.source}\n\n{verdict}"
         else:
             common.fail_usage(f"unknown check, error number or service error code {check_id!r} "
                               "(see `linkready checks`)")

@@ -22,7 +22,7 @@ from linkready.checks.service import SERVICE_ERRORS
 from linkready.reports.causes import root_causes
 from linkready.reports.flows import section as flows_section
 from linkready.reports.summary import summarize
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from linkready.model import Area, CodeBlock, Finding, Owner, Status, Verdict
 from linkready.report import STATUS_ORDER, Report
@@ -101,6 +101,7 @@ def _build_environment() -> jinja2.Environment:
     env.filters["unknown_reason"] = unknown_reason
     env.filters["n"] = thousands
     env.filters["plain"] = plain_title
+    env.filters["camel_breaks"] = camel_breaks
     env.tests["mentioned_in"] = lambda target, message: mentions(message, target)
     return env
 
@@ -127,6 +128,15 @@ def lower_first(text: str) -> str:
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
+
+
+def camel_breaks(code: str) -> Markup:
+    """A service error code with a line-break opportunity between its words (``Managed<wbr>Instance...``).
+
+    The codes are 40-90 characters without a space: a narrow column would otherwise break them anywhere. <wbr>
+    adds no text, so the search box (which matches a finding's text) still finds the code as the user typed it.
+    """
+    return Markup(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "<wbr>", str(escape(code))))
 
 
 def unknown_reason(message: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.tools.runbook import SQL_CERT_VARIABLE, Runbook
+from linkready.tools.runbook.prerequisites import SEEDING_REFUSES
 
 
 def files(runbook: Runbook) -> dict[str, str]:
@@ -53,8 +54,11 @@ def render_sql(runbook: Runbook, script: str) -> str:
 
 
 def render_shell(runbook: Runbook) -> str:
-    lines = ["#!/usr/bin/env bash", *_banner(runbook, "#"), "# Run after 01-sqlserver.sql, signed in with `az login`.",
-             "set -euo pipefail", ""]
+    lines = ["#!/usr/bin/env bash", *_banner(runbook, "#"), "# Run after 01-sqlserver.sql, signed in with `az login`."]
+    if runbook.prerequisites:
+        checks = ", ".join(dict.fromkeys(p.check_id for p in runbook.prerequisites))
+        lines += [f"# Before you start (runbook.md): make the changes {checks} recommend first.", f"# {SEEDING_REFUSES}"]
+    lines += ["set -euo pipefail", ""]
     for step in (s for s in runbook.steps if s.script == "mi"):
         lines.append(f"# Step {step.number}: {step.title}")
         if step.note:
@@ -66,6 +70,27 @@ def render_shell(runbook: Runbook) -> str:
             lines += [f"# Verify {step.number}:", command]
         lines.append("")
     return "\n".join(lines)
+
+
+def _prerequisites(runbook: Runbook) -> list[str]:
+    """The changes to make before the link, each with the finding's fix (the instance refuses them while seeding)."""
+    if not runbook.prerequisites:
+        return []
+    out = ["## Before you start", "", SEEDING_REFUSES, ""]
+    for item in runbook.prerequisites:
+        where = f" ({item.target})" if item.target else ""
+        if not item.known:
+            reason = item.message.removeprefix("Could not evaluate: ")
+            out.append(f"- `{item.check_id}` {item.title}{where}: could not tell ({reason}); check it before "
+                       "creating the link.")
+            continue
+        # The finding's fix when it has one (the commands to copy); its remediation text otherwise.
+        out.append(f"- `{item.check_id}` {item.message}{where}" + ("." if item.fix else f". {item.remediation}"))
+        for block in item.fix:
+            language = {"azcli": "bash", "shell": "bash", "tsql": "sql"}.get(block.language, "")
+            out += ["", f"  ```{language}", *(f"  {line}" for line in block.code.splitlines()), "  ```"]
+    out.append("")
+    return out
 
 
 def render_markdown(runbook: Runbook) -> str:
@@ -88,6 +113,7 @@ def render_markdown(runbook: Runbook) -> str:
         out += ["## Blocking findings (fix first)", ""]
         out += [f"- `{f.check_id}` {f.message}" + (f" ({f.target})" if f.target else "") for f in runbook.blockers]
         out.append("")
+    out += _prerequisites(runbook)
     out += ["## Files", "",
             "| File | Where | How |", "|---|---|---|",
             f"| `01-sqlserver.sql` | SQL Server, as sysadmin | `sqlcmd -S {runbook.server} -E -i 01-sqlserver.sql` "

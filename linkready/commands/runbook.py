@@ -31,13 +31,14 @@ def command(snapshot_path: Path, output: Path, force: bool, profile_name: str, w
     from linkready.commands._common import profile as _profile
     from linkready.commands._common import waivers as _waivers
     from linkready.engine import make_report
-    from linkready.model import Verdict
+    from linkready.model import Settings, Verdict
     from linkready.reports.runbook import files as written
     from linkready.tools.runbook import RunbookError, generate
 
     snapshot = _load_snapshot(snapshot_path)
     now = datetime.now(UTC)
-    report = make_report(snapshot, _profile(profile_name), _waivers(waivers), now=now)
+    profile = _profile(profile_name)
+    report = make_report(snapshot, profile, _waivers(waivers), now=now)
     if report.verdict is not Verdict.READY and not force:
         blockers = report.blockers()
         detail = ", ".join(f.check_id for f in blockers[:5]) or "findings could not be evaluated"
@@ -51,6 +52,7 @@ def command(snapshot_path: Path, output: Path, force: bool, profile_name: str, w
         runbook = generate(
             snapshot.facts, verdict=report.verdict, digest=snapshot.digest, generated_at=now,
             forced=report.verdict is not Verdict.READY, blockers=tuple(report.blockers()),
+            findings=report.findings, settings=Settings(profile.thresholds),
         )
     except RunbookError as exc:
         fail_usage(str(exc))

@@ -124,6 +124,10 @@ def test_filters_and_search_change_visible_findings(pages: dict[str, Any], visit
     page.locator("#toolbar input[type=search]").fill("managedinstanceisbusy")
     wait_until_visible(page, ["MI-001"])
 
+    # ... or by a link-specific code, which the page breaks between its words with <wbr> (no text added)
+    page.locator("#toolbar input[type=search]").fill("ManagedInstanceLinkCertificateNotFoundOnManagedInstance")
+    wait_until_visible(page, ["CERT-003"])
+
     # Search finds PASS findings inside their folded group and opens it
     page.locator("#toolbar input[type=search]").fill("10.30.4.12")
     wait_until_visible(page, ["DNS-001"])

@@ -1,7 +1,7 @@
 """The documented T-SQL syntax of each DDL kind linkready prints, as anchored patterns.
 
 Written from the syntax blocks of Microsoft's reference pages (CREATE ENDPOINT, ALTER ENDPOINT,
-CREATE CERTIFICATE, sp_certificate_add_issuer, CREATE AVAILABILITY GROUP, DBCC TRACEON). Only the
+CREATE CERTIFICATE, sp_certificate_add_issuer, CREATE AVAILABILITY GROUP, ALTER AVAILABILITY GROUP, DBCC TRACEON). Only the
 subset linkready uses is accepted: anything else is a defect until checked against the page.
 """
 
@@ -48,9 +48,13 @@ DECLARE_CERT_ID = re.compile(r"DECLARE @\w+ INT = CERT_ID\(N?'[^']+'\)")
 AG_REPLICA = (r"ENDPOINT_URL = N?'TCP://[^']+:\d+', FAILOVER_MODE = MANUAL, AVAILABILITY_MODE = "
               r"(?:SYNCHRONOUS|ASYNCHRONOUS)_COMMIT, BACKUP_PRIORITY = \d+, SECONDARY_ROLE \(ALLOW_CONNECTIONS = "
               r"(?:NO|READ_ONLY|ALL)\), SEEDING_MODE = (?:AUTOMATIC|MANUAL)")
+# FOR [ DATABASE database_name [ ,...n ] ] REPLICA ON ...: the database list is optional (an AG that receives its
+# database by automatic seeding, as SQL Server's AG does when the managed instance is the initial primary).
 CREATE_AG = re.compile(
-    rf"CREATE AVAILABILITY GROUP {NAME}(?: WITH \(CLUSTER_TYPE = NONE\))? FOR DATABASE {NAME}(?:, {NAME})* "
+    rf"CREATE AVAILABILITY GROUP {NAME}(?: WITH \(CLUSTER_TYPE = NONE\))? FOR(?: DATABASE {NAME}(?:, {NAME})*)? "
     rf"REPLICA ON {STRING} WITH \({AG_REPLICA}\)")
+# ALTER AVAILABILITY GROUP group_name { ... | GRANT CREATE ANY DATABASE | DENY CREATE ANY DATABASE | ... }
+GRANT_CREATE_DATABASE = re.compile(rf"ALTER AVAILABILITY GROUP {NAME} GRANT CREATE ANY DATABASE")
 DAG_PART = (rf"{STRING} WITH \(LISTENER_URL = {STRING}, AVAILABILITY_MODE = (?:SYNCHRONOUS|ASYNCHRONOUS)_COMMIT, "
             r"FAILOVER_MODE = MANUAL, SEEDING_MODE = (?:AUTOMATIC|MANUAL)(?:, SESSION_TIMEOUT = \d+)?\)")
 CREATE_DAG = re.compile(rf"CREATE AVAILABILITY GROUP {NAME} WITH \(DISTRIBUTED\) AVAILABILITY GROUP ON "
@@ -75,6 +79,7 @@ KINDS = {
     "sp_certificate_add_issuer": ADD_ISSUER, "declare cert id": DECLARE_CERT_ID, "availability group": CREATE_AG,
     "distributed availability group": CREATE_DAG, "guarded root import": GUARDED_ROOT, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
     "drop availability group": DROP_AG, "drop certificate": DROP_CERT,
+    "grant create any database": GRANT_CREATE_DATABASE,
 }
 
 

@@ -80,7 +80,7 @@ def test_every_generated_ddl_statement_matches_the_documented_grammar() -> None:
     assert not wrong, "\n\n".join(wrong[:10])
     kinds = {kind_of(s) for _, s in statements}
     assert {"endpoint", "certificate from binary", "guarded root import", "availability group",
-            "distributed availability group"} <= kinds
+            "distributed availability group", "grant create any database"} <= kinds
     # The runbook maps a root CA only inside the guard (a second sp_certificate_add_issuer fails the script).
     assert not [s for where, s in statements if where.startswith("runbook") and kind_of(s) == "sp_certificate_add_issuer"]
 
@@ -96,6 +96,14 @@ def test_every_generated_ddl_statement_matches_the_documented_grammar() -> None:
     "AVAILABILITY_MODE = ASYNC, FAILOVER_MODE = MANUAL, SEEDING_MODE = AUTOMATIC), N'b' WITH (LISTENER_URL = "
     "N'tcp://m:5022', AVAILABILITY_MODE = ASYNCHRONOUS_COMMIT, FAILOVER_MODE = MANUAL, SEEDING_MODE = AUTOMATIC)",
     "DBCC TRACEON 1800",
+    # GRANT belongs to ALTER AVAILABILITY GROUP only, and names CREATE ANY DATABASE in full.
+    "ALTER AVAILABILITY GROUP [a] GRANT CREATE DATABASE",
+    "CREATE AVAILABILITY GROUP [a] WITH (CLUSTER_TYPE = NONE) FOR REPLICA ON N'S' WITH (ENDPOINT_URL = N'TCP://h:5022', "
+    "FAILOVER_MODE = MANUAL, AVAILABILITY_MODE = SYNCHRONOUS_COMMIT, BACKUP_PRIORITY = 50, SECONDARY_ROLE "
+    "(ALLOW_CONNECTIONS = NO), SEEDING_MODE = AUTOMATIC) GRANT CREATE ANY DATABASE",
+    "CREATE AVAILABILITY GROUP [a] FOR DATABASE REPLICA ON N'S' WITH (ENDPOINT_URL = N'TCP://h:5022', FAILOVER_MODE = "
+    "MANUAL, AVAILABILITY_MODE = SYNCHRONOUS_COMMIT, BACKUP_PRIORITY = 50, SECONDARY_ROLE (ALLOW_CONNECTIONS = NO), "
+    "SEEDING_MODE = AUTOMATIC)",
     # A guard on one certificate that maps another, or maps without the guard's BEGIN … END.
     "IF NOT EXISTS (SELECT 1 FROM master.sys.certificates WHERE name = N'DigiCertPKI') BEGIN CREATE CERTIFICATE "
     "[DigiCertPKI] FROM BINARY = 0xAB; DECLARE @x_id INT = CERT_ID(N'MicrosoftPKI'); "

@@ -16,10 +16,11 @@ from sqlglot import exp
 
 from linkready.facts import Facts
 from linkready.facts.azure import TrustCertificate
-from linkready.facts.sql import MirroringEndpoint
-from linkready.model import Verdict
+from linkready.facts.sql import AvailabilityGroup, MirroringEndpoint
+from linkready.model import Status, Verdict
 from linkready.snapshot import dumps, loads
 from linkready.tools.runbook import MASTER_KEY_VARIABLE, Runbook, RunbookError, generate
+from tests.builders.reports import finding
 from tests.conftest import ROOT, run_cli
 
 DEMO = loads((ROOT / "linkready" / "data" / "demo_snapshot.json").read_text())
@@ -93,10 +94,14 @@ def check_ddl(statement: str) -> None:
     elif head.startswith("CREATE AVAILABILITY GROUP") and "DISTRIBUTED" in statement:
         urls = re.findall(r"LISTENER_URL = N'([^']+)'", statement)
         assert len(urls) == 2 and re.fullmatch(r"TCP://[^:]+:\d+", urls[0])
-        assert re.fullmatch(r"tcp://[a-z0-9.-]+\.database\.windows\.net:5022;Server=\[[a-z0-9-]+\]", urls[1])
+        assert re.fullmatch(r"tcp://[a-z0-9.-]+\.database\.windows\.net:5022;Server=\[[a-z0-9-]+\]"
+                            r"(;Database=\[(?:[^\]]|\]\])+\])?", urls[1])
     elif head.startswith("CREATE AVAILABILITY GROUP"):
-        assert re.search(r"FOR DATABASE \[[^\]]+\]", statement) and "REPLICA ON N'" in statement
+        # FOR DATABASE ... REPLICA ON, or FOR REPLICA ON alone when the database comes from the managed instance.
+        assert re.search(r"FOR (DATABASE \[[^\]]+\]\s+)?REPLICA ON N'", statement), statement
         assert "SEEDING_MODE = AUTOMATIC" in statement
+    elif head.startswith("ALTER AVAILABILITY GROUP"):
+        assert re.fullmatch(r"ALTER AVAILABILITY GROUP \[(?:[^\]]|\]\])+\] GRANT CREATE ANY DATABASE", statement)
     elif head.startswith("IF NOT EXISTS") and "sp_certificate_add_issuer" in statement:
         # A root CA imported and mapped only when absent (tests/conformance/grammar.py checks the form).
         blob = re.search(r"FROM BINARY = (\S+);", statement)
@@ -317,3 +322,95 @@ def test_cli_missing_fact_is_exit_2(tmp_path: Path) -> None:
 def test_structural_checks_catch_broken_ddl(statement: str) -> None:
     with pytest.raises((AssertionError, ValueError)):
         check_ddl(statement)
+
+
+# --- the managed instance as initial primary (issue 15) -------------------------------------------
+
+MI_FIRST = replace(DEMO.facts, plan=replace(DEMO.facts.plan, initial_primary="ManagedInstance"))
+
+
+def test_mi_initial_primary_grants_create_any_database_after_an_empty_ag() -> None:
+    runbook = build(MI_FIRST)
+    sql = written(runbook)["01-sqlserver.sql"]
+    assert_sql_is_valid(sql)
+    for link in DEMO.facts.plan.links:
+        create = next(s for s in runbook.steps if s.commands[0].startswith(f"CREATE AVAILABILITY GROUP [{link.partner_ag_name}]"))
+        grant = next(s for s in runbook.steps if s.commands == (
+            f"ALTER AVAILABILITY GROUP [{link.partner_ag_name}] GRANT CREATE ANY DATABASE",))
+        dag = next(s for s in runbook.steps if s.commands[0].startswith(f"CREATE AVAILABILITY GROUP [{link.name}]"))
+        # SQL Server's AG starts empty: the database is seeded into it from the managed instance.
+        assert "FOR REPLICA ON" in create.commands[0] and "FOR DATABASE" not in create.commands[0]
+        # The grant comes after the AG exists and before the distributed AG: ordered as Microsoft's scripts.
+        order = [s.number for s in runbook.steps]
+        assert order.index(create.number) < order.index(grant.number) < order.index(dag.number)
+        assert grant.script == "sql" and "No catalog view" in grant.why
+        (database,) = link.databases
+        assert f";Server=[{runbook.title.split(' → ')[1]}];Database=[{database}]'" in dag.commands[0]
+
+
+def test_the_grant_is_a_step_even_when_the_ag_exists() -> None:
+    assert MI_FIRST.sql is not None
+    groups = tuple(AvailabilityGroup(link.partner_ag_name, False, False, "NONE", ()) for link in MI_FIRST.plan.links)
+    runbook = build(replace(MI_FIRST, sql=replace(MI_FIRST.sql, availability_groups=groups)))
+    assert all(f"Availability group {link.partner_ag_name} exists" in runbook.in_place for link in MI_FIRST.plan.links)
+    grants = [s for s in runbook.steps if "GRANT CREATE ANY DATABASE" in s.commands[0]]
+    assert len(grants) == len(MI_FIRST.plan.links)
+
+
+def test_sql_server_initial_primary_has_no_grant_and_no_database_in_the_listener() -> None:
+    sql = written(build())["01-sqlserver.sql"]
+    assert "GRANT CREATE ANY DATABASE" not in sql and ";Database=" not in sql
+    assert sql.count("FOR DATABASE [") == len(DEMO.facts.plan.links)
+
+
+# --- prerequisites: changes the instance refuses while a link seeds ---------------------------------
+
+def test_a_recommended_scaling_is_a_prerequisite_before_the_link() -> None:
+    # The demo's instance has fewer vCores than the SQL Server: TGT-010 recommends scaling up, which the instance
+    # refuses while a link seeds. The preflight profile does not run TGT-010, so the runbook runs it itself.
+    runbook = build()
+    assert [p.check_id for p in runbook.prerequisites] == ["TGT-010"]
+    files = written(runbook)
+    markdown = files["runbook.md"]
+    section = markdown.split("## Before you start", 1)[1].split("\n## ", 1)[0]
+    assert "OperationCanNotStartDueToMiLink" in section and "`TGT-010`" in section
+    assert "az sql mi update" in section  # the finding's own fix, to copy
+    assert markdown.index("## Before you start") < markdown.index("## Steps")
+    assert "Before you start" in files["02-managed-instance.sh"].split("set -euo pipefail", 1)[0]
+
+
+def test_the_report_s_findings_are_used_when_they_cover_the_check() -> None:
+    # A PASS the gating report already holds wins over re-running the check on the facts (no line then).
+    passed_10 = finding("TGT-010", Status.PASS, "vCores and memory match")
+    assert build(findings=(passed_10,)).prerequisites == ()
+    warned_11 = finding("TGT-011", Status.WARN, "Storage leaves no room to grow")
+    assert [p.check_id for p in build(findings=(passed_10, warned_11)).prerequisites] == ["TGT-011"]
+
+
+def test_no_prerequisite_without_a_recommended_change() -> None:
+    assert DEMO.facts.sql is not None and DEMO.facts.sql.instance is not None and DEMO.facts.target is not None
+    # The instance as large as the SQL Server: TGT-010 passes, and no other blocked change is recommended.
+    matched = replace(DEMO.facts, target=replace(DEMO.facts.target, v_cores=16, memory_size_gb=128.0))
+    runbook = build(matched)
+    assert runbook.prerequisites == ()
+    files = written(runbook)
+    assert "Before you start" not in files["runbook.md"] and "Before you start" not in files["02-managed-instance.sh"]
+
+
+def test_target_facts_not_collected_say_the_runbook_could_not_tell() -> None:
+    # Unknown is never "nothing to do": without the target facts TGT-010..012 are ERROR, and each says so.
+    runbook = build(replace(DEMO.facts, target=None))
+    assert [(p.check_id, p.known) for p in runbook.prerequisites] == [
+        ("TGT-010", False), ("TGT-011", False), ("TGT-012", False)]
+    section = written(runbook)["runbook.md"].split("## Before you start", 1)[1].split("\n## ", 1)[0]
+    assert ("`TGT-010` Managed instance vCores and memory match the SQL Server: could not tell (target was not "
+            "collected") in section
+    assert "Could not evaluate" not in section
+
+
+def test_cli_audit_profile_runbook_says_to_scale_first(tmp_path: Path) -> None:
+    snapshot = ROOT / "linkready" / "data" / "demo_snapshot.json"
+    result = run_cli("runbook", str(snapshot), "-o", str(tmp_path / "rb"), "--profile", "audit", "--force")
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "rb" / "runbook.md").read_text()
+    assert "## Before you start" in markdown and "OperationCanNotStartDueToMiLink" in markdown

@@ -47,6 +47,11 @@ def _more_shapes(base: Facts) -> Iterator[tuple[str, Facts]]:
                    for name, is_distributed in ((link.partner_ag_name, False), (link.name, True)))
     yield "ags-exist", replace(base, sql=replace(sql, availability_groups=groups))
     yield "mi-not-collected", replace(base, azure=None, plan=replace(base.plan, mi_fqdn="mi.abc.database.windows.net"))
+    # The managed instance as initial primary on a SQL Server that supports it (2022 CU10+, SQLServer2022 policy):
+    # an empty AG, GRANT CREATE ANY DATABASE, the database named in the instance's listener URL.
+    yield "mi-initial-primary-2022", replace(
+        base, plan=replace(base.plan, initial_primary="ManagedInstance"),
+        sql=replace(sql, instance=replace(instance, product_version="16.0.4125.3")))
 
 
 def shapes() -> dict[str, Facts]:

@@ -7,10 +7,15 @@ order (reference §2.5, §3), one phase builder each, in ``PHASES`` order:
 1. SQL Server (``01-sqlserver.sql``, sqlcmd mode; :mod:`.security`, :mod:`.links`): database master
    key if missing, the endpoint certificate, the database mirroring endpoint (certificate auth,
    AES), the managed instance's endpoint certificate imported under the MI FQDN, the Azure root CAs
-   mapped with ``sp_certificate_add_issuer``, then per link an availability group and a distributed one.
+   mapped with ``sp_certificate_add_issuer``, then per link an availability group and a distributed one
+   (with the managed instance as initial primary: the AG starts empty, is granted CREATE ANY DATABASE so that
+   seeding can create the database on SQL Server, and the instance's LISTENER_URL names the database).
 2. Managed instance (``02-managed-instance.sh``, az CLI; :mod:`.links`): trust SQL Server's endpoint
    certificate (``az sql mi partner-cert create``), then ``az sql mi link create``.
 3. Verification (``03-verify.sql``; :mod:`.verify`): replica and database synchronisation, seeding progress.
+
+Before the first step (:mod:`.prerequisites`): the changes findings recommend that the instance refuses while a
+link seeds (scaling, storage, maintenance window, update policy: ``OperationCanNotStartDueToMiLink``).
 
 Every value comes from the facts. The only value the user supplies is the master key password
 (a sqlcmd scripting variable, read from the environment) — linkready never invents a secret.
@@ -27,8 +32,8 @@ from datetime import datetime
 from linkready.domain import resource_ids
 from linkready.domain.endpoints import certificate_name_for
 from linkready.facts import Facts
-from linkready.model import Finding, Verdict
-from linkready.tools.runbook import links, security, verify
+from linkready.model import Finding, Settings, Verdict
+from linkready.tools.runbook import links, prerequisites, security, verify
 from linkready.tools.runbook.model import (
     CLOUD_SUFFIXES,
     MASTER_KEY_VARIABLE,
@@ -37,13 +42,14 @@ from linkready.tools.runbook.model import (
     SQL_CERT_VARIABLE,
     Context,
     Piece,
+    Prerequisite,
     Runbook,
     RunbookError,
     Step,
 )
 
-__all__ = ["CLOUD_SUFFIXES", "MASTER_KEY_VARIABLE", "MI_CERT_VARIABLE", "PHASES", "SQL_CERT_VARIABLE", "Runbook",
-           "RunbookError", "Step", "certificate_name_for", "generate"]
+__all__ = ["CLOUD_SUFFIXES", "MASTER_KEY_VARIABLE", "MI_CERT_VARIABLE", "PHASES", "SQL_CERT_VARIABLE", "Prerequisite",
+           "Runbook", "RunbookError", "Step", "certificate_name_for", "generate"]
 
 #: The phases in the order their steps run; each returns its piece of the runbook.
 PHASES: tuple[Callable[[Context], Piece], ...] = (
@@ -67,8 +73,14 @@ def generate(
     generated_at: datetime,
     forced: bool = False,
     blockers: tuple[Finding, ...] = (),
+    findings: tuple[Finding, ...] = (),
+    settings: Settings | None = None,
 ) -> Runbook:
-    """The runbook for every planned link. Raises RunbookError when an essential fact is missing."""
+    """The runbook for every planned link. Raises RunbookError when an essential fact is missing.
+
+    ``findings`` are the gating report's (the prerequisites are read from them); ``settings`` the profile's
+    thresholds for the checks the prerequisites run when the profile left them out.
+    """
     ctx = context(facts, generated_at)
     pieces = [phase(ctx) for phase in PHASES]
     return Runbook(
@@ -81,6 +93,7 @@ def generate(
         in_place=tuple(item for piece in pieces for item in piece.in_place),
         variables=tuple(dict.fromkeys(v for piece in pieces for v in piece.variables)),
         blockers=blockers,
+        prerequisites=prerequisites.before_the_link(facts, findings, settings or Settings({})),
         server=facts.plan.source_server or ctx.server,
         facts_summary={
             "SQL Server": f"{ctx.server} ({ctx.version}, {ctx.edition})",

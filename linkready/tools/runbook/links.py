@@ -22,12 +22,16 @@ def availability_groups(ctx: Context) -> Piece:
     """Per link, SQL Server's availability group and then the distributed one, unless they exist."""
     steps: list[Step] = []
     in_place: list[str] = []
+    mi_first = mi_is_initial_primary(ctx)
     for link in ctx.facts.plan.links:
         host, port = endpoint_for_link(link.partner_endpoint)
         if link.partner_ag_name.lower() in ctx.existing_ags:
             in_place.append(f"Availability group {link.partner_ag_name} exists")
         else:
             steps.append(_availability_group(ctx, link, f"TCP://{host}:{port}"))
+        if mi_first:
+            # Not readable beforehand (no catalog view shows it), so never "in place": always a step.
+            steps.append(_grant_create_database(link))
         if link.name.lower() in ctx.existing_ags:
             in_place.append(f"Distributed availability group {link.name} exists")
         else:
@@ -35,20 +39,33 @@ def availability_groups(ctx: Context) -> Piece:
     return Piece(steps=tuple(steps), in_place=tuple(in_place))
 
 
+def mi_is_initial_primary(ctx: Context) -> bool:
+    """The plan seeds from the managed instance to SQL Server."""
+    return ctx.facts.plan.initial_primary == "ManagedInstance"
+
+
 def _availability_group(ctx: Context, link: PlannedLink, endpoint_url: str) -> Step:
-    databases = ", ".join(quote_name(db) for db in link.databases)
     old = ctx.major <= 13  # SQL Server 2016 has no CLUSTER_TYPE
     cluster = "" if old else "WITH (CLUSTER_TYPE = NONE)\n"
+    if mi_is_initial_primary(ctx):
+        # The database comes from the managed instance: SQL Server's AG starts empty (FOR REPLICA ON, no DATABASE).
+        title = f"Create availability group {link.partner_ag_name} (empty: {', '.join(link.databases)} comes "
+        title += "from the managed instance)"
+        databases, seeding = "", f"Automatic seeding creates {', '.join(link.databases)} here from the managed instance."
+    else:
+        title = f"Create availability group {link.partner_ag_name} for {', '.join(link.databases)}"
+        databases = "DATABASE " + ", ".join(quote_name(db) for db in link.databases) + "\n"
+        seeding = "Automatic seeding copies the database to the managed instance."
     return step(
-        f"Create availability group {link.partner_ag_name} for {', '.join(link.databases)}",
+        title,
         "sql",
         "The link replicates an availability group on SQL Server"
         + (" (SQL Server 2016 has no CLUSTER_TYPE option: the AG needs the failover cluster)."
            if old else " with no cluster manager (CLUSTER_TYPE = NONE).")
-        + " Automatic seeding copies the database to the managed instance.",
+        + f" {seeding}",
         [
             f"CREATE AVAILABILITY GROUP {quote_name(link.partner_ag_name)}\n"
-            f"{cluster}FOR DATABASE {databases}\n"
+            f"{cluster}FOR {databases}"
             f"REPLICA ON {quote_string(ctx.server)} WITH (\n"
             f"    ENDPOINT_URL = {quote_string(endpoint_url)},\n"
             "    FAILOVER_MODE = MANUAL,\n"
@@ -64,6 +81,27 @@ def _availability_group(ctx: Context, link: PlannedLink, endpoint_url: str) -> S
             f"WHERE ag.name = {quote_string(link.partner_ag_name)}",
         ],
     )
+
+
+def _grant_create_database(link: PlannedLink) -> Step:
+    """ALTER AVAILABILITY GROUP ... GRANT CREATE ANY DATABASE: SQL Server may then create the seeded database."""
+    return step(
+        f"Let availability group {link.partner_ag_name} create {', '.join(link.databases)} on SQL Server",
+        "sql",
+        "With the managed instance as initial primary, automatic seeding creates the database on SQL Server, which "
+        "the availability group may do only once it is granted CREATE ANY DATABASE (Microsoft's link scripts, "
+        "managed instance initial primary). No catalog view shows the grant beforehand, so this step is always here.",
+        [f"ALTER AVAILABILITY GROUP {quote_name(link.partner_ag_name)} GRANT CREATE ANY DATABASE"],
+        note="03-verify.sql shows it worked: seeding reaches SQL Server and the database appears there.",
+    )
+
+
+def _mi_listener_url(ctx: Context, link: PlannedLink) -> str:
+    """The managed instance side's LISTENER_URL; with the instance as initial primary it names the database."""
+    url = f"tcp://{ctx.mi_fqdn}:5022;Server=[{ctx.mi_name}]"
+    if mi_is_initial_primary(ctx) and len(link.databases) == 1:
+        url += f";Database={quote_name(link.databases[0])}"
+    return url
 
 
 def _distributed_group(ctx: Context, link: PlannedLink, endpoint_url: str) -> Step:
@@ -85,7 +123,7 @@ def _distributed_group(ctx: Context, link: PlannedLink, endpoint_url: str) -> St
             "        SESSION_TIMEOUT = 20\n"
             "    ),\n"
             f"    {quote_string(link.instance_ag_name)} WITH (\n"
-            f"        LISTENER_URL = {quote_string(f'tcp://{ctx.mi_fqdn}:5022;Server=[{ctx.mi_name}]')},\n"
+            f"        LISTENER_URL = {quote_string(_mi_listener_url(ctx, link))},\n"
             f"        AVAILABILITY_MODE = {commit},\n"
             "        FAILOVER_MODE = MANUAL,\n"
             "        SEEDING_MODE = AUTOMATIC\n"

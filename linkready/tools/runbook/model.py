@@ -10,7 +10,7 @@ from linkready.domain.azcli import shell_quote
 from linkready.domain.clouds import CLOUDS
 from linkready.facts import Facts
 from linkready.facts.sql import MirroringEndpoint, SqlCertificate
-from linkready.model import Finding, Verdict
+from linkready.model import CodeBlock, Finding, Verdict
 
 MASTER_KEY_VARIABLE = "MASTER_KEY_PASSWORD"
 MI_CERT_VARIABLE = "MI_ENDPOINT_CERT_HEX"
@@ -58,6 +58,21 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class Prerequisite:
+    """A change a finding recommends that must be made before the link (the instance refuses it while seeding)."""
+
+    check_id: str
+    target: str
+    message: str
+    remediation: str
+    fix: tuple[CodeBlock, ...] = ()
+    #: False when the check could not be evaluated (ERROR): whether the change is needed is unknown.
+    known: bool = True
+    #: The check's title: what an unknown line could not tell.
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Runbook:
     title: str
     verdict: Verdict
@@ -70,6 +85,8 @@ class Runbook:
     #: Variables the user sets before running (name, how to obtain it).
     variables: tuple[tuple[str, str], ...] = ()
     blockers: tuple[Finding, ...] = ()
+    #: Changes to make before the first step (empty: none applies).
+    prerequisites: tuple[Prerequisite, ...] = ()
     facts_summary: dict[str, str] = field(default_factory=dict)
     server: str = ""
 
