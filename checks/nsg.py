@@ -10,6 +10,8 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from linkready.checks._directions import NETWORK_PATH
+
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
 from linkready.domain.endpoints import parse_endpoint, sql_side_ports
 from linkready.domain.netrules import (
@@ -244,6 +246,7 @@ _NSG_RATIONALE = (
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [MIRRORING], True)
@@ -261,6 +264,7 @@ def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [HADR], True)
@@ -279,6 +283,7 @@ def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Re
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_5022_from_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [(p, p) for p in planned_sql_ports(facts)], False)
@@ -334,6 +339,7 @@ def _route_result(prefix: str, part: str, route: EffectiveRoute | None, facts: F
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet", "azure.vnet"),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
     error = facts.error_for("azure.route_table")
@@ -379,6 +385,7 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
+    directions=NETWORK_PATH,
 )
 def address_spaces_do_not_overlap(facts: Facts, settings: Settings) -> Iterator[Result]:
     azure = facts.azure
