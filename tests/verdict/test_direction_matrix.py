@@ -23,6 +23,7 @@ from linkready.model import Directions, Finding
 from linkready.snapshot import loads
 from tests.conftest import ROOT
 from tests.verdict.removal import ALL, demo_data
+from tests.verdict.test_contradictions import contradictions
 
 #: (initial_primary, failback) for the three directions of docs/direction-matrix.md.
 DIRECTIONS = {"sql_first": ("SQLServer", False), "mi_first": ("ManagedInstance", False),
@@ -59,6 +60,10 @@ FACT_SETS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
+#: (fact set, direction) -> the findings, for the contradiction scan.
+_FINDINGS: dict[tuple[str, str], list[Finding]] = {}
+
+
 def _judged(fact_set: str) -> dict[str, dict[str, list[tuple[str, ...]]]]:
     """direction -> check ID -> its findings, reduced to what a reader sees."""
     out: dict[str, dict[str, list[tuple[str, ...]]]] = {}
@@ -68,6 +73,7 @@ def _judged(fact_set: str) -> dict[str, dict[str, list[tuple[str, ...]]]]:
         data["facts"]["plan"].update(initial_primary=primary, failback=failback)
         snapshot = loads(json.dumps(data))
         findings: list[Finding] = evaluate(snapshot.facts, ALL, today=snapshot.collected_at.date())
+        _FINDINGS[(fact_set, direction)] = findings
         by_check: dict[str, list[tuple[str, ...]]] = {}
         for f in findings:
             by_check.setdefault(f.check_id, []).append((f.status.value, f.target, f.message, f.observed, f.expected))
@@ -128,3 +134,10 @@ def test_the_doc_names_every_check_once() -> None:
     text = (ROOT / "docs" / "direction-matrix.md").read_text(encoding="utf-8")
     for spec in all_checks():
         assert text.count(f"{spec.id} ") + text.count(f"{spec.id},") + text.count(f"{spec.id}|") >= 1, spec.id
+
+
+def test_no_direction_report_contradicts_itself(judged: dict[str, Any]) -> None:
+    problems = [f"{fact_set}, {direction}: {p}" for (fact_set, direction), findings in _FINDINGS.items()
+                for p in contradictions(findings)]
+    assert len(_FINDINGS) == len(FACT_SETS) * len(DIRECTIONS)
+    assert not problems, problems
