@@ -72,3 +72,25 @@ SEEDED_ONTO_THE_INSTANCE = Directions.sensitive(
              "disk space for the copies it receives is not read)",
     failback="as with SQL Server first",
 )
+
+#: MI-002.
+TIER_FOR_THE_DATABASES = Directions.sensitive(
+    sql_first="the tier, and Business Critical for planned databases that use In-Memory OLTP on SQL Server",
+    mi_first="the tier only: the databases already live on the instance",
+    failback="as with SQL Server first",
+)
+
+#: MI-003.
+UPDATE_POLICY = Directions.sensitive(
+    sql_first="a policy SQL Server can replicate to: the matching one, a later one or Always-up-to-date "
+              "(SQL Server 2025 cannot use the SQL Server 2022 policy)",
+    mi_first="the policy matching SQL Server's version (2022 or 2025), never Always-up-to-date; SQL Server "
+             "2016-2019 cannot be the secondary",
+    failback="as with the instance first: failing back needs the matching policy",
+)
+
+#: MI-005.
+DATABASE_COUNT = Directions.insensitive(
+    "counts what the plan adds to the instance: planned databases already on it (as a plan with the instance "
+    "as initial primary needs) are not counted twice"
+)

@@ -8,10 +8,13 @@ from collections.abc import Iterator
 
 from linkready.checks._azure import mi_parts, sql_major
 from linkready.checks._directions import (
+    DATABASE_COUNT,
     INSTANCE_STATE,
     LEFTOVERS,
     NOTHING_SEEDED_ONTO_THE_INSTANCE,
     SEEDED_ONTO_THE_INSTANCE,
+    TIER_FOR_THE_DATABASES,
+    UPDATE_POLICY,
     mi_is_initial_primary,
 )
 
@@ -22,7 +25,6 @@ from linkready.facts.azure import ExistingLink, ManagedInstance
 from linkready.model import (
     Area,
     CodeBlock,
-    Directions,
     Owner,
     Result,
     Settings,
@@ -133,11 +135,7 @@ def instance_is_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
-    directions=Directions.sensitive(
-        sql_first="the tier, and Business Critical for planned databases that use In-Memory OLTP on SQL Server",
-        mi_first="the tier only: the databases already live on the instance",
-        failback="as with SQL Server first",
-    ),
+    directions=TIER_FOR_THE_DATABASES,
 )
 def tier_is_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -179,13 +177,7 @@ def tier_is_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_UPDATE_POLICY,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
-    directions=Directions.sensitive(
-        sql_first="a policy SQL Server can replicate to: the matching one, a later one or Always-up-to-date "
-                  "(SQL Server 2025 cannot use the SQL Server 2022 policy)",
-        mi_first="the policy matching SQL Server's version (2022 or 2025), never Always-up-to-date; SQL Server "
-                 "2016-2019 cannot be the secondary",
-        failback="as with the instance first: failing back needs the matching policy",
-    ),
+    directions=UPDATE_POLICY,
 )
 def update_policy_fits_plan(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -311,10 +303,7 @@ def storage_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_EXTEND,
     owner=Owner.AZURE,
     requires=("azure.managed_instance", "azure.databases"),
-    directions=Directions.insensitive(
-        "counts what the plan adds to the instance: planned databases already on it (as a plan with the instance "
-        "as initial primary needs) are not counted twice"
-    ),
+    directions=DATABASE_COUNT,
 )
 def database_count_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
