@@ -74,6 +74,15 @@ def _links_error(facts: Facts) -> Result | None:
     return None
 
 
+def primary_of(link: ExistingLink) -> str:
+    """The side that is primary now, from the link's own roles (the instance first, or after a failover)."""
+    return "the managed instance" if link.instance_role.lower() == "primary" else "SQL Server"
+
+
+def secondary_of(link: ExistingLink) -> str:
+    return "SQL Server" if link.instance_role.lower() == "primary" else "the managed instance"
+
+
 def _mi_target(facts: Facts) -> str:
     group, name = mi_parts(facts)
     return f"--resource-group {group} --instance-name {name}"
@@ -126,7 +135,7 @@ def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[
             if db.connected_state.upper() != "CONNECTED":
                 yield failed(
                     f"{db.name} is {db.connected_state or 'not reported as connected'}: a planned failover would "
-                    "be refused; a forced one would lose the log the managed instance has not received",
+                    f"be refused; a forced one would lose the log {secondary_of(link)} has not received",
                     target=target, observed=observed, expected="CONNECTED, HEALTHY", evidence=evidence,
                 )
             elif db.synchronization_health.upper() != "HEALTHY":
@@ -194,7 +203,7 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
         else:
             yield warned(
                 f"The link replicates {mode}: switch it to Sync on both sides and wait for SYNCHRONIZED before "
-                "a planned failover (commits on SQL Server then wait for the managed instance)",
+                f"a planned failover (commits on {primary_of(link)} then wait for {secondary_of(link)})",
                 target=link.name, observed=mode, expected="Sync before the failover", fix=fix,
             )
 
