@@ -74,15 +74,6 @@ def _links_error(facts: Facts) -> Result | None:
     return None
 
 
-def primary_of(link: ExistingLink) -> str:
-    """The side that is primary now, from the link's own roles (the instance first, or after a failover)."""
-    return "the managed instance" if link.instance_role.lower() == "primary" else "SQL Server"
-
-
-def secondary_of(link: ExistingLink) -> str:
-    return "SQL Server" if link.instance_role.lower() == "primary" else "the managed instance"
-
-
 def _mi_target(facts: Facts) -> str:
     group, name = mi_parts(facts)
     return f"--resource-group {group} --instance-name {name}"
@@ -135,7 +126,7 @@ def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[
             if db.connected_state.upper() != "CONNECTED":
                 yield failed(
                     f"{db.name} is {db.connected_state or 'not reported as connected'}: a planned failover would "
-                    f"be refused; a forced one would lose the log {secondary_of(link)} has not received",
+                    "be refused; a forced one would lose the log the secondary has not received",
                     target=target, observed=observed, expected="CONNECTED, HEALTHY", evidence=evidence,
                 )
             elif db.synchronization_health.upper() != "HEALTHY":
@@ -203,7 +194,7 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
         else:
             yield warned(
                 f"The link replicates {mode}: switch it to Sync on both sides and wait for SYNCHRONIZED before "
-                f"a planned failover (commits on {primary_of(link)} then wait for {secondary_of(link)})",
+                "a planned failover (commits on the primary then wait for the secondary)",
                 target=link.name, observed=mode, expected="Sync before the failover", fix=fix,
             )
 
