@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import SQL_SERVER_SETUP
+
 from linkready.domain.docs import DOCS_BEST, DOCS_SCRIPTS
 from linkready.facts import Facts
 from linkready.facts.sql import SqlCertificate
@@ -54,6 +56,7 @@ def unread_identity(cert: SqlCertificate) -> list[str]:
     owner=Owner.DBA,
     requires=("sql.endpoints", "sql.certificates"),
     prevents=(41973,),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_certificate_is_valid(facts: Facts, settings: Settings) -> Iterator[Result]:
     found = endpoint_certificate(facts)
@@ -150,6 +153,7 @@ def _public_key_summary(cert: SqlCertificate) -> tuple[str, int | None, str | No
     owner=Owner.DBA,
     requires=("sql.endpoints", "sql.certificates"),
     tags=("best-practice",),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_certificate_key_is_strong(facts: Facts, settings: Settings) -> Iterator[Result]:
     found = endpoint_certificate(facts)

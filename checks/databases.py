@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from linkready.checks._directions import SEEDED_FROM_SQL_SERVER
+
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TDE, DOCS_TROUBLE
 from linkready.domain.tsql import quote_name as q
 from linkready.facts import Facts, FactState
@@ -12,6 +14,7 @@ from linkready.facts.sql import SqlDatabase
 from linkready.model import (
     Area,
     CodeBlock,
+    Directions,
     Owner,
     Result,
     Settings,
@@ -65,6 +68,11 @@ def each_planned(facts: Facts, settings: Settings, judge: Judge, part: str = "",
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=Directions.sensitive(
+        sql_first="each planned database exists on SQL Server and is a user database",
+        mi_first="each planned database exists on the instance and is absent on SQL Server, where the link seeds it",
+        failback="as with SQL Server first",
+    ),
 )
 def database_is_user_database(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
@@ -124,6 +132,7 @@ def _online(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_is_online(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _online)
@@ -149,6 +158,7 @@ def _full_recovery(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_in_full_recovery(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _full_recovery)  # MI first: each_planned says why it skips
@@ -188,6 +198,7 @@ def _full_backup(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     owner=Owner.DBA,
     requires=REQUIRES,
     prevents=(1475,),
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_has_full_backup(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _full_backup, part="backups")
@@ -213,6 +224,7 @@ def _one_log_file(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_has_one_log_file(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _one_log_file, part="files")
@@ -237,6 +249,7 @@ def _no_filestream(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_has_no_filestream(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _no_filestream, part="filegroups")
@@ -275,6 +288,7 @@ def _in_memory(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def in_memory_oltp_fits_target(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _in_memory, part="filegroups")
@@ -313,6 +327,7 @@ def _ag_membership(db: SqlDatabase, facts: Facts, settings: Settings, multidb_na
     owner=Owner.DBA,
     requires=REQUIRES,
     prevents=(41976,),
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_not_in_shared_ag(facts: Facts, settings: Settings) -> Iterator[Result]:
     # An empty list of availability groups is a fact; an unread one is not.
@@ -351,6 +366,7 @@ def _tde(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_TDE,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def tde_certificate_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _tde, part="tde")
@@ -397,6 +413,7 @@ def _seeding(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_ready_for_seeding(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _seeding)

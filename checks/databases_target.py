@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import (
+    NOTHING_SEEDED_ONTO_THE_INSTANCE,
+    SEEDED_ONTO_THE_INSTANCE,
+    mi_is_initial_primary,
+)
+
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_SCRIPTS
 from linkready.facts import Facts
-from linkready.model import Area, Owner, Result, Settings, Severity, failed, passed, skipped, warned
+from linkready.model import Area, Directions, Owner, Result, Settings, Severity, failed, passed, skipped, warned
 from linkready.registry import check
 
 
@@ -20,10 +26,15 @@ from linkready.registry import check
     docs=DOCS_EXTEND,
     owner=Owner.DBA,
     requires=("plan.links", "azure.databases"),
+    directions=Directions.sensitive(
+        sql_first="no planned database name exists on the instance yet",
+        mi_first="SKIP: the planned databases are expected on the instance (DB-001 checks they are there)",
+        failback="as with SQL Server first",
+    ),
 )
 def database_name_is_free(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.databases is not None
-    if facts.plan.initial_primary == "ManagedInstance":
+    if mi_is_initial_primary(facts):
         # MI first: the database is expected on the instance (DB-001 judges that), so a name on it is no clash.
         yield skipped("Not applicable: plan.initial_primary is ManagedInstance, so the planned databases are "
                       "expected on the instance (see DB-001)")
@@ -51,9 +62,13 @@ def database_name_is_free(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("sql.databases", "plan.links", "azure.managed_instance"),
+    directions=SEEDED_ONTO_THE_INSTANCE,
 )
 def database_fits_storage(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.azure is not None and facts.azure.managed_instance is not None
+    if mi_is_initial_primary(facts):
+        yield skipped(NOTHING_SEEDED_ONTO_THE_INSTANCE)
+        return
     mi = facts.azure.managed_instance
     found = {d.name.lower(): d for d in facts.sql.databases or ()}
     free = mi.storage_size_gb - mi.storage_used_gb if mi.storage_used_gb is not None else None
@@ -91,6 +106,7 @@ def _case_sensitive(collation: str) -> bool:
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
     requires=("sql.instance", "azure.managed_instance"),
+    directions=Directions.insensitive("the collations must match whichever side the data comes from"),
 )
 def collation_matches(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.instance is not None

@@ -12,7 +12,7 @@ from linkready.domain.docs import DOCS_OVERVIEW
 from linkready.domain.sql_builds import parse_build
 from linkready.facts import Facts
 from linkready.facts.azure import EncryptionProtector
-from linkready.model import Area, Owner, Result, Settings, Severity, errored, failed, skipped, warned
+from linkready.model import Area, Directions, Owner, Result, Settings, Severity, errored, failed, skipped, warned
 from linkready.registry import check
 
 #: SQL Server 2022 CU14: the first build whose Linux edition can use Azure Key Vault keys (EKM) for TDE.
@@ -51,6 +51,11 @@ def replicates_to_sql_server(facts: Facts) -> str:
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("azure.encryption_protector",),
+    directions=Directions.sensitive(
+        sql_first="SKIP: data only flows to the instance (DB-009 covers TDE that way)",
+        mi_first="FAIL on the service-managed TDE key; a customer-managed key SQL Server must open (Linux: 2022 CU14+)",
+        failback="WARN on the service-managed TDE key: the link works, failing back would not",
+    ),
 )
 def tde_key_reaches_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
     why = replicates_to_sql_server(facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator, Sequence
 
+from linkready.checks._directions import NETWORK_PATH
 from linkready.checks.ports import runs_on_sql_host, tested_from
 
 from linkready.domain.docs import DOCS_OVERVIEW, DOCS_SCRIPTS, DOCS_TROUBLE
@@ -105,6 +106,7 @@ def _zone(fqdn: str) -> str:
     owner=Owner.NETWORK,
     requires=("network.mi_dns",),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def mi_fqdn_resolves(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.network is not None and facts.network.mi_dns
@@ -187,6 +189,7 @@ def _cause_outside(name: str, answer: DnsAnswer, address: str, prefixes: Sequenc
     owner=Owner.NETWORK,
     requires=("network.mi_dns", "azure.subnet"),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def mi_fqdn_is_vnet_local(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.network is not None and facts.network.mi_dns and facts.azure and facts.azure.subnet
@@ -267,6 +270,7 @@ def _is_ip(host: str) -> bool:
     docs=DOCS_SCRIPTS,
     owner=Owner.NETWORK,
     requires=("plan.links",),
+    directions=NETWORK_PATH,
 )
 def partner_host_resolves_in_vnet(facts: Facts, settings: Settings) -> Iterator[Result]:
     expected_addresses = {facts.plan.source_address} if facts.plan.source_address else set()

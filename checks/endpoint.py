@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from linkready.checks._directions import SQL_SERVER_SETUP
+
 from linkready.domain import endpoint_ddl, endpoints
 from linkready.domain.docs import DOCS_SCRIPTS
 from linkready.facts import Facts
@@ -73,6 +75,7 @@ def _endpoints(facts: Facts) -> tuple[MirroringEndpoint, ...]:
     # An empty sql.endpoints is collected: it is the finding here.
     requires=("sql.instance", "sql.endpoints"),
     prevents=(41986,),
+    directions=SQL_SERVER_SETUP,
 )
 def mirroring_endpoint_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
@@ -108,6 +111,7 @@ def _skip_without_endpoint(facts: Facts) -> Result | None:
     owner=Owner.DBA,
     requires=("sql.endpoints",),
     prevents=(41986,),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_started_role_all(facts: Facts, settings: Settings) -> Iterator[Result]:
     if (skip := _skip_without_endpoint(facts)) is not None:
@@ -144,6 +148,7 @@ def endpoint_started_role_all(facts: Facts, settings: Settings) -> Iterator[Resu
     owner=Owner.DBA,
     requires=("sql.endpoints",),
     prevents=(41973,),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_uses_certificate_auth(facts: Facts, settings: Settings) -> Iterator[Result]:
     if (skip := _skip_without_endpoint(facts)) is not None:
@@ -177,6 +182,7 @@ def endpoint_uses_certificate_auth(facts: Facts, settings: Settings) -> Iterator
     owner=Owner.DBA,
     requires=("sql.endpoints",),
     prevents=(41986,),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_uses_aes(facts: Facts, settings: Settings) -> Iterator[Result]:
     if (skip := _skip_without_endpoint(facts)) is not None:
@@ -210,6 +216,7 @@ def endpoint_uses_aes(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.DBA,
     requires=("sql.endpoints",),
     prevents=(41962,),
+    directions=SQL_SERVER_SETUP,
 )
 def endpoint_port_matches_plan(facts: Facts, settings: Settings) -> Iterator[Result]:
     if (skip := _skip_without_endpoint(facts)) is not None:

@@ -20,11 +20,24 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from linkready.checks._azure import mi_parts, sql_major
+from linkready.checks._directions import EXISTING_LINK, mi_is_initial_primary
 
 from linkready.domain.docs import DOCS_FAILOVER, DOCS_OVERVIEW, DOCS_TROUBLE
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, LinkDatabase
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, warned
+from linkready.model import (
+    Area,
+    CodeBlock,
+    Directions,
+    Owner,
+    Result,
+    Settings,
+    Severity,
+    errored,
+    failed,
+    passed,
+    warned,
+)
 from linkready.registry import check
 
 TAGS = ("failover",)
@@ -85,6 +98,7 @@ def _mi_target(facts: Facts) -> str:
     requires=("azure",),
     prevents=(41986, 47521),
     tags=TAGS,
+    directions=EXISTING_LINK,
 )
 def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[Result]:
     problem = _links_error(facts)
@@ -112,7 +126,7 @@ def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[
             if db.connected_state.upper() != "CONNECTED":
                 yield failed(
                     f"{db.name} is {db.connected_state or 'not reported as connected'}: a planned failover would "
-                    "be refused; a forced one would lose the log the managed instance has not received",
+                    "be refused; a forced one would lose the log the secondary has not received",
                     target=target, observed=observed, expected="CONNECTED, HEALTHY", evidence=evidence,
                 )
             elif db.synchronization_health.upper() != "HEALTHY":
@@ -144,6 +158,7 @@ def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[
     owner=Owner.DBA,
     requires=("azure",),
     tags=TAGS,
+    directions=EXISTING_LINK,
 )
 def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Iterator[Result]:
     problem = _links_error(facts)
@@ -179,7 +194,7 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
         else:
             yield warned(
                 f"The link replicates {mode}: switch it to Sync on both sides and wait for SYNCHRONIZED before "
-                "a planned failover (commits on SQL Server then wait for the managed instance)",
+                "a planned failover (commits on the primary then wait for the secondary)",
                 target=link.name, observed=mode, expected="Sync before the failover", fix=fix,
             )
 
@@ -202,6 +217,7 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
     owner=Owner.DBA,
     requires=("azure",),
     tags=TAGS,
+    directions=EXISTING_LINK,
 )
 def link_lag_is_within_threshold(facts: Facts, settings: Settings) -> Iterator[Result]:
     problem = _links_error(facts)
@@ -258,6 +274,12 @@ def _lag_result(link: ExistingLink, db: LinkDatabase, limit: float, expected: st
     owner=Owner.AZURE,
     requires=("sql.instance", "azure.managed_instance"),
     tags=TAGS,
+    directions=Directions.sensitive(
+        sql_first="WARN when the policy makes a failover to the instance one-way (no failback planned)",
+        mi_first="FAIL when the policy does not match SQL Server's version: the instance replicates to SQL Server "
+                 "from the start",
+        failback="FAIL when the databases could not fail back to SQL Server",
+    ),
 )
 def update_policy_allows_failback(facts: Facts, settings: Settings) -> Iterator[Result]:
     major = sql_major(facts)
@@ -268,6 +290,25 @@ def update_policy_allows_failback(facts: Facts, settings: Settings) -> Iterator[
     needed = FAILBACK_POLICY.get(major or 0)
     expected = f"update policy {needed}" if needed else "SQL Server 2022 or 2025 for failback"
     observed = f"{version}, update policy {policy or 'not reported'}"
+    if mi_is_initial_primary(facts):
+        # The instance replicates to SQL Server from the start: without the matching policy there is no link to
+        # fail over, let alone back; "accepted as one-way" does not apply.
+        observed += "; the managed instance is the initial primary"
+        if needed is None:
+            yield failed(f"{version} cannot be the secondary of a link from the managed instance: a link with the "
+                         "instance as initial primary, and a failover to SQL Server, need SQL Server 2022 or 2025",
+                         observed=observed, expected=expected)
+        elif policy is None:
+            yield errored("Could not evaluate: the managed instance's update policy (databaseFormat) is not reported",
+                          observed=observed, expected=expected)
+        elif policy != needed:
+            yield failed(f"With the {policy} update policy the instance cannot replicate its databases to {version}: "
+                         "failing over to SQL Server and back needs the matching policy", observed=observed,
+                         expected=expected)
+        else:
+            yield passed(f"{policy} lets the databases move between the instance and {version} both ways",
+                         observed=observed, expected=expected)
+        return
     verdict = failed if facts.plan.failback else warned
     suffix = "" if facts.plan.failback else " (options.failback is false: accepted as one-way)"
     if needed is None:
@@ -319,6 +360,7 @@ def _expiry_result(name: str, where: str, expiry: datetime, now: datetime, windo
     owner=Owner.DBA,
     requires=("azure",),
     tags=TAGS,
+    directions=EXISTING_LINK,
 )
 def certificates_outlast_failback_window(facts: Facts, settings: Settings) -> Iterator[Result]:
     window = int(settings.get("failback_window_days", 30))
@@ -366,6 +408,7 @@ def certificates_outlast_failback_window(facts: Facts, settings: Settings) -> It
     requires=("sql.availability_groups",),
     prevents=(41986,),
     tags=TAGS,
+    directions=EXISTING_LINK,
 )
 def sql_sees_link_healthy(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.availability_groups is not None

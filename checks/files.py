@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from linkready.checks._directions import SEEDED_FROM_SQL_SERVER
 from linkready.checks.databases import MI_FIRST, each_planned
 
 from linkready.domain.docs import DOCS_RESOURCE_LIMITS, DOCS_SMALL_FILES, DOCS_TROUBLE
@@ -148,6 +149,7 @@ def _size_problems(files: Sequence[DatabaseFile], data_limit_gib: int | None) ->
     docs=DOCS_RESOURCE_LIMITS,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def database_files_fit_tier(facts: Facts, settings: Settings) -> Iterator[Result]:
     tier = target_tier(facts)
@@ -227,6 +229,7 @@ def _fits_unknown_tier(db: SqlDatabase, files: Sequence[DatabaseFile], tier: Tie
     docs=DOCS_SMALL_FILES,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def planned_files_fit_gp_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
     if facts.plan.initial_primary == "ManagedInstance":
@@ -317,6 +320,7 @@ def _instance_totals(facts: Facts, planned: Sequence[DatabaseFile], tier: Tier) 
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
     requires=REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def no_defunct_files(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _defunct)

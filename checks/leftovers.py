@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import LEFTOVERS
+
 from linkready.domain.clouds import DNS_SUFFIXES
 from linkready.domain.docs import DOCS_TROUBLE
 from linkready.domain.endpoints import parse_endpoint
@@ -55,6 +57,7 @@ def _link_dags(facts: Facts) -> list[AvailabilityGroup]:
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
     requires=("sql.availability_groups", "azure.links"),
+    directions=LEFTOVERS,
 )
 def no_leftover_distributed_ag(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.links is not None
@@ -101,6 +104,7 @@ def no_leftover_distributed_ag(facts: Facts, settings: Settings) -> Iterator[Res
     owner=Owner.DBA,
     # The planned instance's own certificate is expected: its host name comes from the ARM facts.
     requires=("sql.certificates", "sql.availability_groups", "azure.managed_instance"),
+    directions=LEFTOVERS,
 )
 def no_leftover_partner_certificate(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.certificates is not None

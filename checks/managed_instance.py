@@ -7,12 +7,34 @@ import fnmatch
 from collections.abc import Iterator
 
 from linkready.checks._azure import mi_parts, sql_major
+from linkready.checks._directions import (
+    DATABASE_COUNT,
+    INSTANCE_STATE,
+    LEFTOVERS,
+    NOTHING_SEEDED_ONTO_THE_INSTANCE,
+    SEEDED_ONTO_THE_INSTANCE,
+    TIER_FOR_THE_DATABASES,
+    UPDATE_POLICY,
+    mi_is_initial_primary,
+)
 
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TROUBLE, DOCS_UPDATE_POLICY
 from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
 from linkready.facts.azure import ExistingLink, ManagedInstance
-from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
+from linkready.model import (
+    Area,
+    CodeBlock,
+    Owner,
+    Result,
+    Settings,
+    Severity,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from linkready.registry import check
 
 BUSY_STATES = {"pending", "inprogress", "cancelinprogress"}
@@ -63,6 +85,7 @@ def _mi(facts: Facts) -> ManagedInstance:
     docs=DOCS_TROUBLE,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
+    directions=INSTANCE_STATE,
 )
 def instance_is_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -112,6 +135,7 @@ def instance_is_ready(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
+    directions=TIER_FOR_THE_DATABASES,
 )
 def tier_is_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -124,8 +148,9 @@ def tier_is_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
                      expected=expected)
         return
     planned = {n.lower() for n in facts.plan.databases}
+    # With the instance as initial primary the databases already live on it: only the tier is judged.
     inmem = [d.name for d in (facts.sql.databases or ()) if d.name.lower() in planned and d.inmemory_filegroups] \
-        if facts.sql else []
+        if facts.sql and not mi_is_initial_primary(facts) else []
     if inmem and tier_key != "businesscritical":
         group, name = mi_parts(facts)
         yield failed(
@@ -152,13 +177,17 @@ def tier_is_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_UPDATE_POLICY,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
+    directions=UPDATE_POLICY,
 )
 def update_policy_fits_plan(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
     major = sql_major(facts)
     plan = facts.plan
-    both_ways = plan.failback or plan.initial_primary == "ManagedInstance"
-    direction = "failback / MI as primary" if both_ways else "one-way SQL Server -> MI"
+    mi_first = mi_is_initial_primary(facts)
+    both_ways = plan.failback or mi_first
+    direction = "MI as initial primary" if mi_first else "failback" if plan.failback else "one-way SQL Server -> MI"
+    # What needs the matching policy: replicating from the instance to SQL Server, from the start or after a failover.
+    needs = "The instance as initial primary" if mi_first else "Failing back"
     fmt = (mi.database_format or "").lower()
     policy = POLICY_NAMES.get(fmt, mi.database_format or "not reported")
     version = f"SQL Server {major}.x" if major else "SQL Server version unknown"
@@ -180,16 +209,17 @@ def update_policy_fits_plan(facts: Facts, settings: Settings) -> Iterator[Result
         return
     if both_ways:
         if fmt == "alwaysuptodate":
-            yield failed("The Always-up-to-date policy cannot fail back to SQL Server or act as initial primary, "
-                         "and it cannot be changed back", target=target, observed=observed, expected=expected)
+            yield failed(f"{needs} never works with the Always-up-to-date policy: the instance cannot replicate to "
+                         "SQL Server with it, and it cannot be changed back", target=target, observed=observed,
+                         expected=expected)
             return
         if major is not None and major < 16:
-            yield failed(f"SQL Server {major}.x links are one-way: failback and MI as primary need SQL Server 2022+",
+            yield failed(f"SQL Server {major}.x links are one-way: {needs.lower()} needs SQL Server 2022 or later",
                          target=target, observed=observed, expected=expected)
             return
         if major is not None and MATCHING_POLICY.get(major) != fmt:
             want = POLICY_NAMES[MATCHING_POLICY[major]]
-            yield failed(f"Failback to SQL Server {major}.x needs the {want} update policy, not {policy}",
+            yield failed(f"{needs} to SQL Server {major}.x needs the {want} update policy, not {policy}",
                          target=target, observed=observed, expected=expected)
             return
     if major is None:
@@ -225,9 +255,13 @@ def _planned_size_gb(facts: Facts) -> tuple[float, list[str]]:
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("azure.managed_instance",),
+    directions=SEEDED_ONTO_THE_INSTANCE,
 )
 def storage_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
+    if mi_is_initial_primary(facts):
+        yield skipped(NOTHING_SEEDED_ONTO_THE_INSTANCE)
+        return
     headroom = float(settings.get("mi_storage_headroom_percent", 10)) / 100
     need, missing = _planned_size_gb(facts)
     if mi.storage_used_gb is None:
@@ -269,6 +303,7 @@ def storage_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_EXTEND,
     owner=Owner.AZURE,
     requires=("azure.managed_instance", "azure.databases"),
+    directions=DATABASE_COUNT,
 )
 def database_count_has_headroom(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -299,6 +334,7 @@ def database_count_has_headroom(facts: Facts, settings: Settings) -> Iterator[Re
     docs=DOCS_OVERVIEW,
     owner=Owner.AZURE,
     requires=("azure.managed_instance", "azure.failover_groups"),
+    directions=INSTANCE_STATE,
 )
 def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     mi = _mi(facts)
@@ -331,6 +367,7 @@ def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     docs=DOCS_SCRIPTS,
     owner=Owner.DBA,
     requires=("azure.managed_instance", "plan.links", "azure.links"),
+    directions=INSTANCE_STATE,
 )
 def no_conflicting_link(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.links is not None
@@ -386,6 +423,7 @@ def _host(endpoint: str) -> str:
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
     requires=("azure.managed_instance", "azure.links"),
+    directions=LEFTOVERS,
 )
 def no_stale_link(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.links is not None
@@ -443,6 +481,7 @@ def _allowed(action: str, facts: Facts) -> bool:
     docs=DOCS_PREP,
     owner=Owner.AZURE,
     requires=("azure.permissions",),
+    directions=INSTANCE_STATE,
 )
 def caller_has_link_permissions(facts: Facts, settings: Settings) -> Iterator[Result]:
     missing = [a for a in LINK_ACTIONS if not _allowed(a, facts)]

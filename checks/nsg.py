@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from linkready.checks._directions import NETWORK_PATH
+
 from linkready.domain.azcli import nsg_rule_create
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
 from linkready.domain.link_network import connected_peer_prefixes, planned_sql_ports, source_prefixes, vnet_context
@@ -190,6 +192,7 @@ _NSG_RATIONALE = (
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [MIRRORING], True)
@@ -207,6 +210,7 @@ def nsg_allows_5022_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [HADR], True)
@@ -225,6 +229,7 @@ def nsg_allows_hadr_range_to_mi(facts: Facts, settings: Settings) -> Iterator[Re
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def nsg_allows_5022_from_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from _judge_flows(facts, [(p, p) for p in planned_sql_ports(facts)], False)
@@ -280,6 +285,7 @@ def _route_result(prefix: str, part: str, route: EffectiveRoute | None, facts: F
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet", "azure.vnet"),
     prevents=(41962,),
+    directions=NETWORK_PATH,
 )
 def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result]:
     error = facts.error_for("azure.route_table")
@@ -325,6 +331,7 @@ def routes_reach_sql_server(facts: Facts, settings: Settings) -> Iterator[Result
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
     requires=("azure", "azure.subnet"),
+    directions=NETWORK_PATH,
 )
 def address_spaces_do_not_overlap(facts: Facts, settings: Settings) -> Iterator[Result]:
     azure = facts.azure

@@ -6,6 +6,8 @@ import ipaddress
 from collections import Counter
 from collections.abc import Iterator
 
+from linkready.checks._directions import PLAN_SHAPE
+
 from linkready.domain import azcli
 from linkready.domain.azcli import shell_quote
 from linkready.domain.clouds import DNS_SUFFIXES
@@ -52,6 +54,7 @@ def create_command(link: PlannedLink, mi_resource_id: str) -> CodeBlock:
     owner=Owner.DBA,
     requires=("plan.links",),
     prevents=(41976,),
+    directions=PLAN_SHAPE,
 )
 def link_names_are_valid(facts: Facts, settings: Settings) -> Iterator[Result]:
     counts = Counter(link.name.lower() for link in facts.plan.links)
@@ -96,6 +99,7 @@ def link_names_are_valid(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.DBA,
     requires=("plan.links",),
     prevents=(41962, 41986),
+    directions=PLAN_SHAPE,
 )
 def partner_endpoint_is_well_formed(facts: Facts, settings: Settings) -> Iterator[Result]:
     expected = "TCP://<SQL Server host>:5022"
@@ -157,6 +161,7 @@ def _is_unusable_address(host: str) -> bool:
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("plan.links",),
+    directions=PLAN_SHAPE,
 )
 def database_list_fits_link_mode(facts: Facts, settings: Settings) -> Iterator[Result]:
     owners: dict[str, list[str]] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import NETWORK_PATH
+
 from linkready.domain.docs import DOCS_PREP, DOCS_TROUBLE
 from linkready.domain.endpoints import split_endpoint
 from linkready.domain.link_network import runs_on_sql_host
@@ -147,6 +149,7 @@ def _remediation_to_subnet(facts: Facts, ports: str) -> str:
     owner=Owner.NETWORK,
     requires=("network.mi_ports",),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def mi_endpoint_port_open(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.network is not None and facts.network.mi_ports is not None
@@ -198,6 +201,7 @@ def mi_endpoint_port_open(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.NETWORK,
     requires=("network.mi_ports",),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.network is not None and facts.network.mi_ports is not None
@@ -282,6 +286,7 @@ def mi_redirect_range_open(facts: Facts, settings: Settings) -> Iterator[Result]
     owner=Owner.NETWORK,
     requires=("network.sql_endpoint_port",),
     prevents=(41962, 41986),
+    directions=NETWORK_PATH,
 )
 def sql_endpoint_port_reachable(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.network is not None and facts.network.sql_endpoint_port is not None
@@ -387,6 +392,7 @@ def _fixes_for_reverse_direction(facts: Facts) -> tuple[list[str], tuple[CodeBlo
     docs=DOCS_PREP,
     owner=Owner.NETWORK,
     requires=("plan.links",),
+    directions=NETWORK_PATH,
 )
 def directions_tested_are_stated(facts: Facts, settings: Settings) -> Iterator[Result]:
     network = facts.network

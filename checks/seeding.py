@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import SEEDED_FROM_SQL_SERVER, mi_is_initial_primary
+
 from linkready.domain.docs import DOCS_TROUBLE
 from linkready.domain.seeding import CANCEL_AFTER_HOURS, duration, seeding_hours
 from linkready.facts import Facts
@@ -23,6 +25,8 @@ from linkready.registry import check
 
 #: The troubleshooting guide's example rate (100 GB in about 1.2 hours), used only when none is configured.
 REFERENCE_GB_PER_HOUR = 84.0
+SEEDED_TO_SQL_SERVER = ("Not applicable: plan.initial_primary is ManagedInstance: seeding runs from the instance to "
+                        "SQL Server")
 
 
 def planned_sizes_gb(facts: Facts) -> dict[str, float]:
@@ -67,8 +71,12 @@ def _planned_databases(facts: Facts) -> dict[str, SqlDatabase]:
     owner=Owner.DBA,
     requires=("sql.databases", "plan.links"),
     prevents=(9002,),
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def seeding_fits_the_time_limit(facts: Facts, settings: Settings) -> Iterator[Result]:
+    if mi_is_initial_primary(facts):
+        yield skipped(SEEDED_TO_SQL_SERVER)
+        return
     throughput = facts.plan.seeding_throughput_gb_per_hour
     if not throughput:
         yield skipped(
@@ -180,12 +188,12 @@ def _grow_log_fix(db: SqlDatabase, need_mb: float) -> CodeBlock:
     owner=Owner.DBA,
     requires=("sql.databases", "sql.trace_flags", "plan.links"),
     prevents=(1408, 1412),
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def log_backups_cannot_break_seeding(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.trace_flags is not None
-    if facts.plan.initial_primary == "ManagedInstance":
-        yield skipped("Not applicable: plan.initial_primary is ManagedInstance: seeding runs from the instance to "
-                      "SQL Server, and SQL Server's log backups do not touch it")
+    if mi_is_initial_primary(facts):
+        yield skipped(SEEDED_TO_SQL_SERVER + ", and SQL Server's log backups do not touch it")
         return
     fallback = float(settings.get("log_backup_interval_minutes", 15))
     sizes = planned_sizes_gb(facts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from linkready.checks._directions import PLAN_SHAPE, SEEDED_FROM_SQL_SERVER, SQL_SERVER_SETUP
 from linkready.checks.databases import each_planned
 
 from linkready.domain.docs import DOCS_ARC_PREP, DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE
@@ -112,6 +113,7 @@ RESERVED_DATABASE_NAMES = ("master", "model", "msdb", "tempdb")
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("plan.links",),
+    directions=PLAN_SHAPE,
 )
 def no_reserved_database_names(facts: Facts, settings: Settings) -> Iterator[Result]:
     expected = f"none of {', '.join(RESERVED_DATABASE_NAMES)}"
@@ -144,6 +146,7 @@ def no_reserved_database_names(facts: Facts, settings: Settings) -> Iterator[Res
     docs=DOCS_TROUBLE,
     owner=Owner.DBA,
     requires=("plan.links",),
+    directions=PLAN_SHAPE,
 )
 def no_whitespace_around_database_names(facts: Facts, settings: Settings) -> Iterator[Result]:
     expected = "names without leading or trailing white space"
@@ -181,6 +184,7 @@ DB_REQUIRES = ("sql.databases", "plan.links")
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=DB_REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def adr_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
     # each_planned: the planned databases on SQL Server, in the direction the plan seeds them.
@@ -219,6 +223,7 @@ def _adr(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=DB_REQUIRES,
+    directions=SEEDED_FROM_SQL_SERVER,
 )
 def broker_state_on_instance(facts: Facts, settings: Settings) -> Iterator[Result]:
     yield from each_planned(facts, settings, _broker)
@@ -268,6 +273,7 @@ MULTIDB_UPDATE = (
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("sql.availability_groups", "plan.links"),
+    directions=PLAN_SHAPE,
 )
 def multidb_link_plans_whole_ag(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None and facts.sql.availability_groups is not None
@@ -322,6 +328,7 @@ def _multidb_result(link: str, databases: tuple[str, ...], holding: list[Availab
     docs=DOCS_ARC_PREP,
     owner=Owner.DBA,
     requires=("sql.instance",),
+    directions=SQL_SERVER_SETUP,
 )
 def failover_cluster_instance_is_planned(facts: Facts, settings: Settings) -> Iterator[Result]:
     instance = facts.sql.instance if facts.sql else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import SQL_SERVER_SETUP
+
 from linkready.domain import sql_builds
 from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP
 from linkready.facts import Facts
@@ -12,6 +14,7 @@ from linkready.facts.sql import SqlInstance
 from linkready.model import (
     Area,
     CodeBlock,
+    Directions,
     Owner,
     Result,
     Settings,
@@ -63,6 +66,9 @@ def _multidb_planned(facts: Facts) -> bool:
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("sql.instance",),
+    directions=Directions.insensitive(
+        "the major version's floor for any link; the minimums of each direction are SQL-002's and MI-003's"
+    ),
 )
 def major_version_can_host_link(facts: Facts, settings: Settings) -> Iterator[Result]:
     instance = _instance(facts)
@@ -102,6 +108,12 @@ def major_version_can_host_link(facts: Facts, settings: Settings) -> Iterator[Re
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("sql.instance",),
+    directions=Directions.sensitive(
+        sql_first="the minimum build for a link created from SQL Server (and for T-SQL failover, multiple-database "
+                  "mode when planned)",
+        mi_first="the higher minimum for a link from the instance: SQL Server 2022 CU10 or 2025; 2016-2019 cannot",
+        failback="as with SQL Server first (what failing back needs is MI-003's and FO-004's)",
+    ),
 )
 def build_meets_link_minimum(facts: Facts, settings: Settings) -> Iterator[Result]:
     instance = _instance(facts)
@@ -123,7 +135,11 @@ def build_meets_link_minimum(facts: Facts, settings: Settings) -> Iterator[Resul
     # Why the catalogue cannot vouch for the verdict: it predates the build (update it).
     stale = f"; {verdict.stale_catalogue}" if verdict.stale_catalogue else ""
     if verdict.can_host is False:
-        if verdict.missing:
+        impossible = [m.purpose for m in verdict.missing if m.name == sql_builds.NOT_SUPPORTED]
+        if impossible:  # no update helps: the version cannot serve this direction or mode at all
+            yield failed(f"{verdict.version} cannot host {' or '.join(impossible)} at any build: upgrade to SQL "
+                         f"Server 2022 or 2025{stale}", **kw)
+        elif verdict.missing:
             names = ", ".join(m.describe(verdict.version) for m in verdict.missing)
             yield failed(f"Build {build} is below the link's minimum: install {names}{stale}", **kw)
         else:
@@ -149,6 +165,7 @@ def build_meets_link_minimum(facts: Facts, settings: Settings) -> Iterator[Resul
     docs=DOCS_OVERVIEW,
     owner=Owner.DBA,
     requires=("sql.instance",),
+    directions=SQL_SERVER_SETUP,
 )
 def edition_and_host_supported(facts: Facts, settings: Settings) -> Iterator[Result]:
     instance = _instance(facts)
@@ -200,6 +217,7 @@ def edition_and_host_supported(facts: Facts, settings: Settings) -> Iterator[Res
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=("sql.instance",),
+    directions=SQL_SERVER_SETUP,
 )
 def availability_groups_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     instance = _instance(facts)
@@ -230,6 +248,7 @@ def availability_groups_enabled(facts: Facts, settings: Settings) -> Iterator[Re
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=("sql.master_key_present",),
+    directions=SQL_SERVER_SETUP,
 )
 def master_key_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
     present = facts.sql.master_key_present  # type: ignore[union-attr]
@@ -261,6 +280,11 @@ def master_key_exists(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.DBA,
     requires=("sql.trace_flags",),
     prevents=(1408, 1412),
+    directions=Directions.sensitive(
+        sql_first="1800 and 9567, and 12381 while a large planned database seeds from SQL Server",
+        mi_first="1800 and 9567 only: seeding runs from the instance, so 12381 on SQL Server does not apply",
+        failback="as with SQL Server first",
+    ),
 )
 def recommended_trace_flags(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
@@ -277,8 +301,10 @@ def recommended_trace_flags(facts: Facts, settings: Settings) -> Iterator[Result
     read_running = any(tf.running is not None for tf in flags.values())
     large_gb = float(settings.get("large_database_gb", 100))
     planned = {d.lower() for d in facts.plan.databases}
-    large = [d.name for d in sql.databases or () if d.name.lower() in planned
-             and (d.data_size_mb + d.log_size_mb) / 1024 >= large_gb]
+    # With the instance as initial primary, seeding runs from the instance: SQL Server's 12381 has nothing to hold.
+    large = [] if facts.plan.initial_primary == "ManagedInstance" else [
+        d.name for d in sql.databases or () if d.name.lower() in planned
+        and (d.data_size_mb + d.log_size_mb) / 1024 >= large_gb]
     # 1800 and 9567 belong on now and at startup; 12381 only while a large database seeds (troubleshooting
     # page), never at startup. Advice follows the evidence: only what is missing, where it is missing.
     off_now = [f for f in (1800, 9567) if f not in now]
@@ -345,6 +371,7 @@ def _trace_fixes(off_now: list[int], not_at_startup: list[int], startup_12381: b
     docs=DOCS_PREP,
     owner=Owner.DBA,
     requires=("sql.permissions",),
+    directions=SQL_SERVER_SETUP,
 )
 def probe_login_has_permissions(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql
@@ -395,6 +422,7 @@ def probe_login_has_permissions(facts: Facts, settings: Settings) -> Iterator[Re
     owner=Owner.DBA,
     requires=("sql.has_sp_certificate_add_issuer",),
     prevents=(2812,),
+    directions=SQL_SERVER_SETUP,
 )
 def link_procedures_present(facts: Facts, settings: Settings) -> Iterator[Result]:
     sql = facts.sql

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import AUDITED_CONFIG
 from linkready.checks._target import AUDIT, MI_DOCS, azcli_block, placeholder_names, planned_or_existing, target_facts
 
 from linkready.facts import Facts
@@ -39,6 +40,7 @@ from linkready.registry import check
     owner=Owner.AZURE,
     requires=("target", "target.backup_retention"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def backup_retention_meets_minimum(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -91,6 +93,7 @@ def backup_retention_meets_minimum(facts: Facts, settings: Settings) -> Iterator
     owner=Owner.AZURE,
     requires=("target", "target.backup_storage_redundancy"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def backup_storage_redundancy_is_accepted(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -132,6 +135,7 @@ def backup_storage_redundancy_is_accepted(facts: Facts, settings: Settings) -> I
     owner=Owner.AZURE,
     requires=("target", "target.ltr_policies"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def long_term_retention_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)

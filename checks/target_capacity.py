@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import (
+    AUDITED_CONFIG,
+    NOTHING_SEEDED_ONTO_THE_INSTANCE,
+    SEEDED_ONTO_THE_INSTANCE,
+    mi_is_initial_primary,
+)
 from linkready.checks._target import AUDIT, MI_DOCS, azcli_block, mi_id, placeholder_names, target_facts
 
 from linkready.domain.docs import DOCS_MAINTENANCE_WINDOW
@@ -11,6 +17,7 @@ from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
 from linkready.model import (
     Area,
+    Directions,
     Owner,
     Result,
     Settings,
@@ -59,6 +66,7 @@ BEFORE_THE_LINK = (
     owner=Owner.AZURE,
     requires=("target", "target.v_cores", "sql.instance"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def compute_matches_source(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -171,10 +179,14 @@ def _valid_vcores(wanted: int) -> int:
     owner=Owner.AZURE,
     requires=("target", "target.storage_size_gb", "sql.databases", "plan.links"),
     tags=AUDIT,
+    directions=SEEDED_ONTO_THE_INSTANCE,
 )
 def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
     assert facts.sql is not None
+    if mi_is_initial_primary(facts):
+        yield skipped(NOTHING_SEEDED_ONTO_THE_INSTANCE)
+        return
     _, group, name = placeholder_names(facts)
     headroom = float(settings.get("target_storage_growth_percent", 20))
     sizes = {d.name.lower(): d for d in facts.sql.databases or ()}
@@ -236,6 +248,7 @@ def storage_matches_planned_databases(facts: Facts, settings: Settings) -> Itera
     owner=Owner.AZURE,
     requires=("target", "target.maintenance_configuration_id"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def maintenance_window_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -288,6 +301,11 @@ def maintenance_window_is_configured(facts: Facts, settings: Settings) -> Iterat
     owner=Owner.AZURE,
     requires=("target", "target.hybrid_secondary_usage"),
     tags=AUDIT,
+    directions=Directions.sensitive(
+        sql_first="the usage is recorded; Passive expected when the profile's link_purpose is dr",
+        mi_first="Active expected: the instance is the primary and serves the workload, so Passive is a WARN",
+        failback="Passive expected for the disaster-recovery replica (Active is a WARN)",
+    ),
 )
 def dr_replica_usage_fits_plan(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -300,6 +318,9 @@ def dr_replica_usage_fits_plan(facts: Facts, settings: Settings) -> Iterator[Res
         f", license {target.license_type}" if target.license_type else ""
     )
     plan = "disaster recovery" if is_dr else (purpose or "not DR-only")
+    if mi_is_initial_primary(facts):
+        yield _usage_of_a_primary(usage, name, observed)
+        return
     if is_dr and usage.lower() == "active":
         yield warned(
             "The plan is disaster recovery but the instance is marked Active: the SQL license is charged for a "
@@ -316,3 +337,15 @@ def dr_replica_usage_fits_plan(facts: Facts, settings: Settings) -> Iterator[Res
         return
     yield passed(f"Hybrid secondary usage is {usage} (plan purpose: {plan})", target=name, observed=observed,
                  expected="recorded; Passive for a DR-only replica")
+
+
+def _usage_of_a_primary(usage: str, name: str, observed: str) -> Result:
+    """The instance as initial primary serves the workload: the license-free passive usage is for a secondary."""
+    expected = "Active: the instance is the initial primary"
+    if usage.lower() == "passive":
+        return warned("The instance is the initial primary and serves the workload, but it is marked Passive: the "
+                      "license-free passive usage covers a replica that serves no workload", target=name,
+                      observed=observed, expected=expected, evidence=("plan: the managed instance is the initial "
+                                                                      "primary",))
+    return passed(f"Hybrid secondary usage is {usage}, as the initial primary needs", target=name, observed=observed,
+                  expected=expected)

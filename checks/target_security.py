@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from linkready.checks._directions import AUDITED_CONFIG
 from linkready.checks._target import AUDIT, MI_DOCS, azcli_block, mi_id, placeholder_names, target_facts
 
 from linkready.domain.docs import DOCS_DEFENDER, DOCS_ENTRA_ADMIN
@@ -46,6 +47,7 @@ _TLS_ORDER = ("None", "1.0", "1.1", "1.2", "1.3")
     owner=Owner.AZURE,
     requires=("target", "target.minimal_tls_version"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def minimal_tls_is_current(facts: Facts, settings: Settings) -> Iterator[Result]:
     version = target_facts(facts).minimal_tls_version or "None"
@@ -81,6 +83,7 @@ def minimal_tls_is_current(facts: Facts, settings: Settings) -> Iterator[Result]
     owner=Owner.AZURE,
     requires=("target", "target.entra_admins"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def entra_admin_is_configured(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -119,6 +122,7 @@ def entra_admin_is_configured(facts: Facts, settings: Settings) -> Iterator[Resu
     owner=Owner.AZURE,
     requires=("target",),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def defender_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -167,6 +171,7 @@ def defender_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.AZURE,
     requires=("target", "target.diagnostic_settings"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def auditing_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     target = target_facts(facts)
@@ -221,6 +226,7 @@ def auditing_is_enabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     owner=Owner.AZURE,
     requires=("target", "target.public_data_endpoint_enabled"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def public_data_endpoint_is_disabled(facts: Facts, settings: Settings) -> Iterator[Result]:
     enabled = bool(target_facts(facts).public_data_endpoint_enabled)
@@ -259,6 +265,7 @@ def public_data_endpoint_is_disabled(facts: Facts, settings: Settings) -> Iterat
     owner=Owner.AZURE,
     requires=("target", "target.diagnostic_settings"),
     tags=AUDIT,
+    directions=AUDITED_CONFIG,
 )
 def diagnostic_settings_are_present(facts: Facts, settings: Settings) -> Iterator[Result]:
     found = target_facts(facts).diagnostic_settings or ()

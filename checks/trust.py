@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # cryptography costs ~0.2 s to import: only where a certificate is parsed (issue 20)
     from cryptography import x509
 from linkready.checks._azure import hexnorm, mi_parts
+from linkready.checks._directions import SQL_SERVER_SETUP
 from linkready.checks.certificates import endpoint_certificate
 
 from linkready.domain import clouds
@@ -88,6 +89,7 @@ def _subject_text(text: str) -> str:
     owner=Owner.AZURE,
     requires=("sql.endpoints", "sql.certificates", "azure.server_trust_certificates"),
     prevents=(41973,),
+    directions=SQL_SERVER_SETUP,
 )
 def sql_certificate_trusted_by_mi(facts: Facts, settings: Settings) -> Iterator[Result]:
     found = endpoint_certificate(facts)
@@ -151,6 +153,7 @@ def _mi_fqdn(facts: Facts) -> str:
     owner=Owner.DBA,
     requires=("sql.certificates", "azure.endpoint_certificate_hex"),
     prevents=(41974,),
+    directions=SQL_SERVER_SETUP,
 )
 def mi_certificate_imported_on_sql(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.azure is not None and facts.azure.endpoint_certificate_hex and facts.sql is not None
@@ -244,6 +247,7 @@ UNREAD_MAPPING = (
     docs=DOCS_ARC_PREP,
     owner=Owner.DBA,
     requires=("sql.certificates",),
+    directions=SQL_SERVER_SETUP,
 )
 def root_cas_imported_and_mapped(facts: Facts, settings: Settings) -> Iterator[Result]:
     assert facts.sql is not None

@@ -178,6 +178,43 @@ CheckFunction = Callable[["Facts", Settings], Iterable[Result]]
 
 
 @dataclass(frozen=True)
+class Directions:
+    """What a check judges in each planned direction; docs/direction-matrix.md is generated from it.
+
+    The three directions: SQL Server as initial primary (``options.initial_primary = "SQLServer"``,
+    one-way), the managed instance as initial primary (``"ManagedInstance"``), and SQL Server first
+    with failback planned (``options.failback = true``). A direction-insensitive check judges the
+    same facts the same way in all three and says why (``same``); a direction-sensitive one says
+    what it judges in each (``sql_first``, ``mi_first``, ``failback``). Build them with
+    :meth:`insensitive` or :meth:`sensitive`.
+    """
+
+    #: Why the check does not depend on the direction ("" for a direction-sensitive check).
+    same: str = ""
+    sql_first: str = ""
+    mi_first: str = ""
+    failback: str = ""
+
+    def __post_init__(self) -> None:
+        per = (self.sql_first, self.mi_first, self.failback)
+        if bool(self.same) == any(per) or (not self.same and not all(per)):
+            raise ValueError("Directions: give either the reason it is the same in every direction, or what it "
+                             "judges in each of the three directions")
+
+    @classmethod
+    def insensitive(cls, why: str) -> Directions:
+        return cls(same=why)
+
+    @classmethod
+    def sensitive(cls, *, sql_first: str, mi_first: str, failback: str) -> Directions:
+        return cls(sql_first=sql_first, mi_first=mi_first, failback=failback)
+
+    @property
+    def is_sensitive(self) -> bool:
+        return not self.same
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """A check's metadata. IDs are stable once released and are never renumbered."""
 
@@ -192,6 +229,9 @@ class CheckSpec:
     requires: tuple[str, ...] = ()
     prevents: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    #: What it judges per planned direction (None: not classified yet; tests/verdict/test_direction_matrix.py
+    #: fails on that).
+    directions: Directions | None = None
     function: CheckFunction | None = field(default=None, compare=False, repr=False)
     #: One sentence for a reader without DBA vocabulary (checks/plain_titles.toml, keyed by ID).
     plain_title: str = ""

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 
-from linkready.model import Area, CheckFunction, CheckSpec, Owner, Severity
+from linkready.model import Area, CheckFunction, CheckSpec, Directions, Owner, Severity
 
 _ID = re.compile(r"^[A-Z]+-\d{3}$")
 _REGISTRY: dict[str, CheckSpec] = {}
@@ -29,6 +29,7 @@ def check(
     requires: tuple[str, ...] = (),
     prevents: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
+    directions: Directions | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``function`` as check ``id``. IDs are unique and never renumbered."""
 
@@ -49,6 +50,7 @@ def check(
             requires=requires,
             prevents=prevents,
             tags=tags,
+            directions=directions,
             function=function,
         )
         return function

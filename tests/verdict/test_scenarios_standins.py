@@ -2,7 +2,8 @@
 `linkready evaluate --format json`, one scenario per defect and per direction of the direction-sensitive checks.
 
 No [managed_instance] here: the Azure facts are *not asked for*, so the managed-instance side of an MI-first
-plan is unknown (ERROR naming why), never "present".
+plan is unknown (ERROR naming why), never "present". The scenarios with the instance's side too (TDS + ARM, each
+direction of every direction-sensitive check) are in test_direction_standins.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.standins.tds.conftest import PASSWORD, require_freetds, serve, source_config
 from tests.standins.tds.scenarios import HEALTHY, Database, Server
+from tests.verdict.test_contradictions import report_contradictions
 
 
 def _free_port() -> int:
@@ -53,6 +55,7 @@ port_sample = 1
     evaluated = run_cli("evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q")
     assert evaluated.returncode in (1, 3), evaluated.stderr  # none of these scenarios may be "Ready"
     report: dict[str, Any] = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    assert not report_contradictions(report), report_contradictions(report)  # every scenario's report, scanned
     return report
 
 

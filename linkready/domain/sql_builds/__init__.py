@@ -295,6 +295,10 @@ def identify(build: SqlBuild) -> Identity:
     return Identity(build, exact, before if exact is None else None, after if exact is None else None)
 
 
+#: The name of a requirement no build of the version meets (the version cannot do it at all).
+NOT_SUPPORTED = "not supported on this version"
+
+
 def requirements(major: int, *, mi_initial_primary: bool = False, tsql_failover: bool = False,
                  multidb: bool = False) -> tuple[Requirement, ...]:
     """The minimums that apply to a version for the planned direction and mode."""
@@ -311,7 +315,7 @@ def requirements(major: int, *, mi_initial_primary: bool = False, tsql_failover:
         spec = info.get(key)
         if spec is None:
             if key != "link":  # the version cannot do this at all; assess() says so
-                out.append(Requirement(purpose, None, "not supported on this version", None))
+                out.append(Requirement(purpose, None, NOT_SUPPORTED, None))
             continue
         build = parse_build(spec["build"]) if spec.get("build") else None
         out.append(Requirement(purpose, build, spec["name"], spec.get("kb"), spec.get("reason")))
