@@ -72,3 +72,8 @@ def link_set_replication_mode(target: str, *, name: str, replication_mode: str) 
 def partner_cert_create(target: str, *, name: str, blob: str) -> str:
     """Trust SQL Server's endpoint certificate on the managed instance (server trust certificate)."""
     return f"az sql mi partner-cert create {target} \\\n  --name {shell_quote(name)} \\\n  --public-blob {blob}"
+
+
+def partner_cert_delete(target: str, *, name: str) -> str:
+    """Remove a server trust certificate from the managed instance (``--yes``: no prompt in a script)."""
+    return f"az sql mi partner-cert delete {target} --name {shell_quote(name)} --yes"

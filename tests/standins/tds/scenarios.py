@@ -91,12 +91,30 @@ class Database:
     defunct_files: tuple[str, ...] = ()
 
 
+#: The IP resource states sys.availability_group_listener_ip_addresses.state_desc can take.
+LISTENER_IP_STATES = ("ONLINE", "OFFLINE", "ONLINE_PENDING", "FAILED")
+
+
+@dataclass(frozen=True)
+class Listener:
+    """An AG listener as the WSFC cluster holds it: a network name, a client port and virtual IPs."""
+
+    dns_name: str
+    ip_addresses: tuple[str, ...]
+    port: int | None = 1433
+    listener_id: str = "3C1E2A4B-5D6F-4A7B-8C9D-0E1F2A3B4C5D"
+    state: str = "ONLINE"
+
+
 @dataclass(frozen=True)
 class AvailabilityGroup:
     name: str
     databases: tuple[str, ...]
     group_id: str = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
     distributed: bool = False
+    #: CREATE AVAILABILITY GROUP ... WITH (CONTAINED): SQL Server 2022 and later only.
+    contained: bool = False
+    listeners: tuple[Listener, ...] = ()
 
 
 ALL_PERMISSIONS = ("CONNECT SQL", "VIEW ANY DATABASE", "VIEW ANY DEFINITION", "VIEW SERVER STATE",
@@ -261,9 +279,17 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
                     C("expiry_date", "datetime"), C("pvt_key_encryption_type", "char(2)"),
                     C("public_der", "varbinary(max)")], rows)
     if name == "availability_groups":
+        if any(g.contained for g in s.availability_groups) and s.major < 16:
+            raise ValueError("scenario error: contained availability groups exist from SQL Server 2022 on")
+        # The row has is_contained when the text selects it (the schema check refuses it where undocumented).
+        contained = "is_contained" in sql.lower()
         return _rs([C("group_id", "uniqueidentifier"), C("name", NV), C("is_distributed", "bit"),
-                    C("basic_features", "bit"), C("cluster_type_desc", "nvarchar(60)")],
-                   [(g.group_id, g.name, g.distributed, False, "WSFC") for g in s.availability_groups])
+                    C("basic_features", "bit"), C("cluster_type_desc", "nvarchar(60)"),
+                    *([C("is_contained", "bit")] if contained else [])],
+                   [(g.group_id, g.name, g.distributed, False, "WSFC", *([g.contained] if contained else []))
+                    for g in s.availability_groups if definitions])
+    if name in ("ag_listeners", "ag_listener_ips"):
+        return _listener_rows(s, name, definitions)
     if name == "ag_databases":
         return _rs([C("group_id", "uniqueidentifier"), C("database_name", NV)],
                    [(g.group_id, d) for g in s.availability_groups for d in g.databases])
@@ -369,6 +395,19 @@ def _master_files(d: Database) -> list[tuple[object, ...]]:
     files = [*rows[:1], *logs[:1], *rows[1:], *logs[1:], *((n, "ROWS", "DEFUNCT", 0) for n in d.defunct_files)]
     return [(d.database_id, file_id, name, kind, state, mb * 128, -1, 8192, False)
             for file_id, (name, kind, state, mb) in enumerate(files, start=1)]
+
+
+def _listener_rows(s: Server, name: str, definitions: bool) -> ResultSet:
+    """sys.availability_group_listeners / ..._ip_addresses: rows hidden without VIEW ANY DEFINITION."""
+    listeners = [(g, lst) for g in s.availability_groups if definitions for lst in g.listeners]
+    for _, lst in listeners:
+        if lst.state not in LISTENER_IP_STATES or len(lst.dns_name) > 63:
+            raise ValueError(f"scenario error: SQL Server cannot return listener {lst!r}")
+    if name == "ag_listeners":
+        return _rs([C("group_id", "uniqueidentifier"), C("listener_id", "nvarchar(36)"), C("dns_name", "nvarchar(63)"),
+                    C("port", "int")], [(g.group_id, lst.listener_id, lst.dns_name, lst.port) for g, lst in listeners])
+    return _rs([C("listener_id", "nvarchar(36)"), C("ip_address", "nvarchar(48)"), C("state_desc", "nvarchar(60)")],
+               [(lst.listener_id, ip, lst.state) for _, lst in listeners for ip in lst.ip_addresses])
 
 
 def responder(server: Server) -> Responder:
