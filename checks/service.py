@@ -25,6 +25,7 @@ _SPECS = "Azure/azure-rest-api-specs specification/sql/resource-manager/Microsof
 SPEC_STABLE = f"{_SPECS}/{{stable/2023-08-01, preview/2025-08-01-preview}}/DistributedAvailabilityGroups.json"
 SPEC_PREVIEW = f"{_SPECS}/preview/2025-08-01-preview/DistributedAvailabilityGroups.json"
 SPEC_OTHER = f"{_SPECS} database operations (not in the DistributedAvailabilityGroups lists)"
+SPEC_TRUST = f"{_SPECS}/stable/2021-11-01/ServerTrustCertificates.json (CreateOrUpdate)"
 UNVERIFIED = "named in issue 15; not found in the specs read so far (unverified)"
 ABBREVIATED = f"{SPEC_PREVIEW} (the name's prefix completed from an abbreviated note: verify)"
 
@@ -72,6 +73,8 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
           "a database encrypted with a service-managed key cannot replicate to SQL Server", UNVERIFIED),
     _code("DistributedAvailabilityGroupMiPrimaryWithGeodr",
           "a managed instance primary cannot also be in an auto-failover group", UNVERIFIED),
+    _code("CertificateAlreadyExists", "a server trust certificate of that name, or that certificate, is "
+          "already on the instance", SPEC_TRUST),
     _code("NextGenGPNotSupportedForCmwCustomers",
           "Next-gen General Purpose cannot use a custom maintenance window", SPEC_PREVIEW),
     # The rest of the link-specific list (reference/mi-link-requirements.md section 12), each with the
@@ -122,6 +125,8 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
     "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
+    # A new upload under a leftover's name, or of a certificate already uploaded, is refused.
+    "SVC-023": ("CertificateAlreadyExists",),
     # The target audit's scaling, storage and window changes: each says to make them before the link.
     "TGT-010": ("OperationCanNotStartDueToMiLink",),
     "TGT-011": ("OperationCanNotStartDueToMiLink",),
@@ -283,10 +288,9 @@ def _broker(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
 
 #: What a multiple-database link does that this probe, reading one SQL Server instance, cannot see.
 MULTIDB_UNSEEN = (
-    "Read from one instance only: whether the availability group is a contained AG, whether its listener "
-    "address is the partner endpoint, and the databases and seeding state on the other replicas are not "
-    "verified here; check them on every replica (the documentation is silent on what the service validates "
-    "there)."
+    "Read from one instance only: the databases and seeding state on the other replicas are not verified "
+    "here (SVC-024 and SVC-025 check the AG's contained flag and listener from this instance); check them "
+    "on every replica (the documentation is silent on what the service validates there)."
 )
 MULTIDB_UPDATE = (
     "Updating a multiple-database link's database list replaces its membership: a database left out of the "
