@@ -210,12 +210,13 @@ def _read_database_encryption(reader: ArmReader, pool: _DaemonPool, config: Conf
     """
     assert config.managed_instance is not None
     mi = config.managed_instance
-    fact, resource = "azure.database_encryption", f"{mi.resource_id}/databases/*/transparentDataEncryption/current"
+    fact = "azure.database_encryption"
     if databases is None:
+        # The resource is the list that could not be read: the one the user must be able to read.
         cause = next((e for e in reader.errors.items if e.fact == "azure.databases"), None)
         reader.errors.add(ProbeError("azure", fact, cause.kind if cause else "error",
                                      "needs the instance's database list, which could not be read"
-                                     + (f" ({cause.reason})" if cause else ""), resource))
+                                     + (f" ({cause.reason})" if cause else ""), f"{mi.resource_id}/databases"))
         return None
     planned = {db.lower() for link in config.link for db in link.databases}
     names = [d.name for d in databases if d.name.lower() in planned]
