@@ -38,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "service",
     "files",
     "direction",
+    "multidb",
 )
 
 

@@ -77,6 +77,8 @@ SERVICE_ERRORS: dict[str, tuple[str, ...]] = {
     "SVC-006": ("ManagedInstanceExceedMaxAzureStorage", "ManagedInstanceLinkUnsupportedNumberOfFilesOnSourceDb"),
     "SVC-007": ("ManagedInstanceLinkSourceDbHasDefunctFiles",),
     "SVC-008": ("DistributedAvailabilityGroupDbEncryptedWithSmk",),
+    # A new upload under a leftover's name, or of a certificate already uploaded, is refused.
+    "SVC-023": ("CertificateAlreadyExists",),
     # A link for bi-directional failover needs matching database formats (the update policy) on both sides.
     "MI-003": ("CloudLifterChimeraBoxAndMiOnDifferentDbVersionsFailoverModeManual",),
     # The scaling, storage and window changes the target audit recommends cannot start while a link seeds: each
@@ -243,10 +245,9 @@ def _broker(db: SqlDatabase, facts: Facts, settings: Settings) -> Result:
 
 #: What a multiple-database link does that this probe, reading one SQL Server instance, cannot see.
 MULTIDB_UNSEEN = (
-    "Read from one instance only: whether the availability group is a contained AG, whether its listener "
-    "address is the partner endpoint, and the databases and seeding state on the other replicas are not "
-    "verified here; check them on every replica (the documentation is silent on what the service validates "
-    "there)."
+    "Read from one instance only: the databases and seeding state on the other replicas are not verified "
+    "here (SVC-024 and SVC-025 check the AG's contained flag and listener from this instance); check them "
+    "on every replica (the documentation is silent on what the service validates there)."
 )
 MULTIDB_UPDATE = (
     "Updating a multiple-database link's database list replaces its membership: a database left out of the "

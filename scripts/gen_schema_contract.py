@@ -9,6 +9,9 @@ nothing of the pages is committed, only the facts this script draws from them: o
 lowest SQL Server major version). A referenced column its page does not list stops the script.
 
     python scripts/gen_schema_contract.py           # write the file (needs the cache)
+    python scripts/gen_schema_contract.py --only sys.availability_groups ...
+                                                    # rewrite only those objects' entries (needs only
+                                                    # their pages cached; the rest of the file is kept)
     python scripts/gen_schema_contract.py --check   # exit 1 when the file is stale: with the cache,
                                                     # regenerated and compared; without it, every
                                                     # referenced name must be in the file with its pinned source
@@ -39,6 +42,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "sys.all_objects": (CV + "sys-all-objects-transact-sql.md", "0012fba8a0bfa66945bf77c1329dde07e9e582e3"),
     "sys.availability_databases_cluster": (CV + "sys-availability-databases-cluster-transact-sql.md",
                                            "0730a54c013867c3d8214917943d7ca4d45f0f9c"),
+    "sys.availability_group_listener_ip_addresses": (CV + "sys-availability-group-listener-ip-addresses-transact-sql.md",
+                                                     "07a65d0d50f4372d4a4af019b733c7b04ad04091"),
+    "sys.availability_group_listeners": (CV + "sys-availability-group-listeners-transact-sql.md",
+                                         "00e01244edabb266fbdde9727001a4f3d2272fd4"),
     "sys.availability_groups": (CV + "sys-availability-groups-transact-sql.md",
                                 "00e01244edabb266fbdde9727001a4f3d2272fd4"),
     "sys.availability_replicas": (CV + "sys-availability-replicas-transact-sql.md",
@@ -237,10 +244,32 @@ def _check_without_cache() -> list[str]:
     return problems
 
 
+def _update_only(names: list[str]) -> int:
+    """Rewrite the named objects' entries from their cached pages; every other entry stays as it is."""
+    refs = referenced()
+    data = json.loads(OUTPUT.read_text(encoding="utf-8"))
+    for name in names:
+        if name not in refs:
+            print(f"gen_schema_contract: {name} is not referenced by any statement", file=sys.stderr)
+            return 2
+        path, commit = SOURCES.get(name, ("", ""))
+        if not (CACHE / commit / path).exists():
+            print(f"gen_schema_contract: {name}'s page is not cached: {CACHE / commit / path}", file=sys.stderr)
+            return 2
+        data["objects"][name] = _object_entry(name, refs[name])
+    OUTPUT.write_text(render(data), encoding="utf-8")
+    print(f"updated {', '.join(names)} in {OUTPUT.relative_to(ROOT)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when the contract is stale")
+    parser.add_argument("--only", nargs="+", metavar="OBJECT",
+                        help="regenerate only these objects' entries (only their pages need the cache)")
     args = parser.parse_args()
+    if args.only:
+        return _update_only(args.only)
     cached = all((CACHE / commit / path).exists() for path, commit in SOURCES.values())
     if args.check:
         if cached:

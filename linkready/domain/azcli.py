@@ -99,3 +99,8 @@ def nsg_rule_create(
         f"  --destination-address-prefixes {' '.join(destinations)} --destination-port-ranges {ports}"
         + tail
     )
+
+
+def partner_cert_delete(target: str, *, name: str) -> str:
+    """Remove a server trust certificate from the managed instance (``--yes``: no prompt in a script)."""
+    return f"az sql mi partner-cert delete {target} --name {shell_quote(name)} --yes"

@@ -70,14 +70,16 @@ class ServiceCode:
     unpreventable: str = ""
     #: For a code a check could prevent but none does yet: what such a check would read.
     gap: str = ""
+    #: The spec file under SPEC_DIR/<version>/ whose operations list it.
+    file: str = SPEC_FILE
 
     @property
     def source(self) -> str:
         """Where the code is documented, as one line."""
         if not self.versions:
-            return f"not in {SPEC_FILE} of {STABLE} or {PREVIEW}"
+            return f"not in {self.file} of {STABLE} or {PREVIEW}"
         versions = self.versions[0] if len(self.versions) == 1 else "{" + ", ".join(self.versions) + "}"
-        return f"{SPEC_REPO} {SPEC_DIR}/{versions}/{SPEC_FILE} ({', '.join(self.operations)})"
+        return f"{SPEC_REPO} {SPEC_DIR}/{versions}/{self.file} ({', '.join(self.operations)})"
 
 
 _c = ServiceCode
@@ -98,6 +100,11 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
     _generic("ManagedInstanceUpdateSloGPv2PerDatabaseFileLimitExceeded", "a database exceeds Next-gen General Purpose's per-database file limit"),
     _generic("NextGenGPNotSupportedForCmwCustomers", "Next-gen General Purpose cannot use a custom maintenance window"),
     _generic("UnableToResolveRemoteServer", "the partner server name cannot be resolved"),
+    # The server trust certificate upload (az sql mi partner-cert create) a link's setup makes.
+    _c("CertificateAlreadyExists",
+       "a server trust certificate of that name, or that certificate, is already on the instance",
+       operations=("ServerTrustCertificates_CreateOrUpdate",), versions=("stable/2021-11-01",),
+       file="ServerTrustCertificates.json", link_specific=False),
     _generic("ManagedInstanceOperationInProgress", "another operation is in progress on the instance"),
     _generic("ManagedInstanceUpdateSloInProgress", "a service tier change is in progress on the instance"),
     _generic("ManagedInstanceIsBusy", "the instance is busy", status=409),

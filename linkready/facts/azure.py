@@ -106,6 +106,19 @@ class EncryptionProtector:
 
 
 @dataclass(frozen=True)
+class DatabaseEncryption:
+    """A managed database's TDE state (managedInstances/databases/transparentDataEncryption/current).
+
+    The key that encrypts it is the instance's TDE protector (``encryption_protector``): a managed
+    instance has one protector for all its databases.
+    """
+
+    database: str
+    #: Enabled or Disabled (TransparentDataEncryptionState).
+    state: str
+
+
+@dataclass(frozen=True)
 class FailoverGroup:
     name: str
     managed_instances: tuple[str, ...]
@@ -200,6 +213,9 @@ class AzureFacts:
     failover_groups: tuple[FailoverGroup, ...] | None = None
     #: The TDE protector: which key encrypts the instance's databases.
     encryption_protector: EncryptionProtector | None = None
+    #: Per-database TDE state of the planned databases that exist on the instance (the ones a link
+    #: would replicate from the instance to SQL Server); () when none of them is on the instance.
+    database_encryption: tuple[DatabaseEncryption, ...] | None = None
     subnet: Subnet | None = None
     nsg: NetworkSecurityGroup | None = None
     route_table: RouteTable | None = None

@@ -103,6 +103,25 @@ class AgReplica:
 
 
 @dataclass(frozen=True)
+class ListenerAddress:
+    """One virtual IP of an AG listener (sys.availability_group_listener_ip_addresses)."""
+
+    ip_address: str
+    #: ONLINE, OFFLINE, ONLINE_PENDING, FAILED (state_desc: the WSFC IP resource's state).
+    state: str
+
+
+@dataclass(frozen=True)
+class AgListener:
+    """An availability group listener (sys.availability_group_listeners)."""
+
+    dns_name: str
+    #: The listener's client connection port; None when it was configured outside SQL Server.
+    port: int | None
+    addresses: tuple[ListenerAddress, ...] = ()
+
+
+@dataclass(frozen=True)
 class AvailabilityGroup:
     name: str
     is_distributed: bool
@@ -110,6 +129,11 @@ class AvailabilityGroup:
     cluster_type: str
     databases: tuple[str, ...]
     replicas: tuple[AgReplica, ...] = ()
+    #: sys.availability_groups.is_contained (selected from SQL Server 2022 on, where contained AGs exist);
+    #: None: not read (an older version, or the column could not be read: see "sql.availability_groups").
+    is_contained: bool | None = None
+    #: The AG's listeners; () an AG without one; None: not read (see "sql.availability_groups.listeners").
+    listeners: tuple[AgListener, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ def azure(**changes: Any) -> AzureFacts:
         endpoint_certificate_hex=CERTS.mi_endpoint.der_hex,
         operations=(ManagementOperation("op-1", "UPDATE MANAGED SERVER", "Succeeded", NOW - timedelta(days=50)),),
         encryption_protector=EncryptionProtector("ServiceManaged", "ServiceManaged", "", False),
+        # The planned databases (Sales, Orders) are not on the instance: none of them has a TDE state there.
+        database_encryption=(),
         failover_groups=(FailoverGroup("fg-finance", ("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/"
                                                       "managedInstances/sqlmi-finance-weu",)),),
         subnet=Subnet(f"{NET}/virtualNetworks/vnet-sqlmi-weu/subnets/snet-sqlmi", ("10.20.1.0/24",),

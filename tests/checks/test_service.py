@@ -98,7 +98,7 @@ def test_multidb_fail_names_the_missing_database_update_semantics_and_what_one_p
     assert f.message.startswith("Inventory: in the linked availability group but not in the plan of link-shop")
     assert f.observed == "AG AG_Shop: Sales, Inventory"
     assert any("replaces its membership" in e for e in f.evidence)
-    assert any("contained AG" in e and "listener" in e and "other replicas" in e for e in f.evidence)
+    assert any("SVC-024" in e and "SVC-025" in e and "other replicas" in e for e in f.evidence)
 
 
 def test_multidb_unread_availability_groups_are_an_error() -> None:

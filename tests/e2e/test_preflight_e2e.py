@@ -32,6 +32,8 @@ HEALTHY_NOT_PASS = {
     "SEED-001": "SKIP",
     # No link is planned in multiple-database mode.
     "SVC-020": "SKIP",
+    "SVC-024": "SKIP",
+    "SVC-025": "SKIP",
     # SQL Server -> instance without failback: TDE from the instance to SQL Server does not apply.
     "SVC-008": "SKIP",
 }

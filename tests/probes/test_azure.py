@@ -239,3 +239,56 @@ def test_cli_startup_does_not_import_the_azure_sdk() -> None:
             "linkready.checks.load(); print(sorted(m for m in sys.modules if m.startswith('azure')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _with_link(server: ArmStandIn, databases: list[str]) -> Config:
+    config = config_for(server)
+    return config.model_copy(update={"link": parse_config({
+        "managed_instance": {"resource_id": server.variables["MI_ID"]},
+        "link": [{"name": "link-sales", "databases": databases, "instance_ag_name": "mi-ag",
+                  "partner_ag_name": "ag", "partner_endpoint": "TCP://10.10.2.4:5022"}]}).link})
+
+
+def test_database_tde_is_read_for_the_planned_databases_on_the_instance(server: ArmStandIn) -> None:
+    server.load("mi-primary-tde-disabled")
+    outcome = collect_azure(_with_link(server, ["Sales", "Missing"]), StaticTokenCredential())
+    assert outcome.errors == ()
+    # Sales is on the instance (TDE turned off in the scenario); Missing is not, so it has no TDE resource to read.
+    assert [(e.database, e.state) for e in facts_of(outcome).database_encryption or ()] == [("Sales", "Disabled")]
+    tde = [r for r in server.requests if "transparentdataencryption" in r.path.lower()]
+    assert [(r.method, r.path.rsplit("/databases/", 1)[1], r.api_version) for r in tde] == [
+        ("GET", "Sales/transparentDataEncryption/current", "2025-01-01")]
+
+
+def test_database_tde_defaults_to_enabled_as_new_managed_databases_are(server: ArmStandIn) -> None:
+    server.load("healthy")
+    outcome = collect_azure(_with_link(server, ["inventory"]), StaticTokenCredential())
+    assert [(e.database, e.state) for e in facts_of(outcome).database_encryption or ()] == [("Inventory", "Enabled")]
+
+
+def test_database_tde_denied_leaves_the_fact_unknown_and_names_the_action(server: ArmStandIn) -> None:
+    server.load("mi-primary-tde-read-forbidden")
+    outcome = collect_azure(_with_link(server, ["Sales", "Orders"]), StaticTokenCredential())
+    assert facts_of(outcome).database_encryption is None
+    [error] = [e for e in outcome.errors if e.fact == "azure.database_encryption"]
+    assert "Orders/transparentDataEncryption/current" in error.resource and "transparentDataEncryption/read" in error.reason
+
+
+def test_database_tde_needs_the_database_list(server: ArmStandIn) -> None:
+    server.load("healthy")
+    server.add_fault(path=r"/managedInstances/[^/]+/databases$", status=403,
+                     action="Microsoft.Sql/managedInstances/databases/read")
+    outcome = collect_azure(_with_link(server, ["Inventory"]), StaticTokenCredential())
+    assert facts_of(outcome).database_encryption is None
+    [error] = [e for e in outcome.errors if e.fact == "azure.database_encryption"]
+    assert "database list" in error.reason and "databases/read" in error.reason
+
+
+def test_the_stand_in_refuses_tde_resources_arm_does_not_have() -> None:
+    from tests.standins.arm.server import _add_database_tde
+    mi = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi"
+    with pytest.raises(ValueError, match="no TDE resource"):
+        _add_database_tde({f"{mi}/databases/Gone/transparentDataEncryption/current": {"properties": {"state": "Enabled"}}})
+    with pytest.raises(ValueError, match="not one ARM returns"):
+        _add_database_tde({f"{mi}/databases/A": {"type": "Microsoft.Sql/managedInstances/databases"},
+                           f"{mi}/databases/A/transparentDataEncryption/current": {"properties": {"state": "On"}}})

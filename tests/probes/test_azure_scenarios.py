@@ -120,3 +120,14 @@ def test_forbidden_nsg_leaves_the_rest_evaluated(server: ArmStandIn) -> None:
     assert {c for c, s in statuses.items() if s is Status.ERROR} == {"NSG-001", "NSG-002", "NSG-003"}
     _, lines = worst(facts, "NSG-001")
     assert any("Microsoft.Network/networkSecurityGroups/read" in line for line in lines)
+
+
+def test_leftover_server_trust_certificate_through_the_stand_in(server: ArmStandIn) -> None:
+    assert worst(collect_scenario(server, "healthy"), "SVC-023")[0] is Status.PASS  # the link names its certificate
+    facts = collect_scenario(server, "stale-partner-cert")
+    spec = get("SVC-023")
+    assert spec is not None
+    [finding] = run_check(spec, facts, Settings())
+    assert finding.status is Status.WARN and finding.target == "Cert_SQLSRV01_old"
+    assert finding.fix[0].code == (f"az sql mi partner-cert delete --resource-group {server.variables['RG']} "
+                                   f"--instance-name {server.variables['MI']} --name Cert_SQLSRV01_old --yes")

@@ -10,7 +10,7 @@ from linkready.config import SourceConfig
 from linkready.probes import sql as probe
 from tests.standins.tds.conftest import LOGIN, PASSWORD, require_freetds, serve
 from tests.standins.tds.protocol import TdsServer, rejection_reason
-from tests.standins.tds.scenarios import HEALTHY, SCENARIOS, Database, Server
+from tests.standins.tds.scenarios import HEALTHY, SCENARIOS, AvailabilityGroup, Database, Listener, Server
 
 DRIVER_METADATA = "sp_datatype_info_100"
 
@@ -246,3 +246,46 @@ def test_trace_flags_are_read_at_startup_and_running_now(freetds: None, running:
     assert [(f.flag, f.enabled, f.running) for f in facts.trace_flags or ()] == expected
     assert "DBCC TRACESTATUS(-1)" in facts.trace_flags_source
     assert any(r.sql == "/* linkready:trace_status */ DBCC TRACESTATUS(-1)" and r.accepted for r in srv.received)
+
+
+# ------------------------------------------------------------------ contained AGs and listeners
+
+SHOP_LISTENER = Listener("ag-shop-lsn", ("10.10.2.50", "10.10.3.50"), port=1433)
+
+
+def test_contained_ag_and_its_listener_on_sql_server_2022(freetds: None) -> None:
+    server = replace(HEALTHY, version="16.0.4255.2", update_level="CU27", databases=(HEALTHY.databases[0],),
+                     availability_groups=(AvailabilityGroup("AG_Shop", ("Sales",), contained=True,
+                                                            listeners=(SHOP_LISTENER,)),))
+    facts, errors, _ = run(server)
+    assert facts is not None and not errors
+    [group] = facts.availability_groups or ()
+    assert group.is_contained is True
+    [listener] = group.listeners or ()
+    assert (listener.dns_name, listener.port) == ("ag-shop-lsn", 1433)
+    assert [(a.ip_address, a.state) for a in listener.addresses] == [("10.10.2.50", "ONLINE"), ("10.10.3.50", "ONLINE")]
+
+
+def test_is_contained_is_not_selected_before_sql_server_2022(freetds: None) -> None:
+    server = replace(HEALTHY, availability_groups=(AvailabilityGroup("AG_Shop", ("Sales",)),))  # 2019
+    facts, errors, srv = run(server)
+    assert facts is not None and not errors
+    [group] = facts.availability_groups or ()
+    assert group.is_contained is None and group.listeners == ()
+    [text] = [r.sql for r in srv.received if "linkready:availability_groups" in r.sql]
+    assert "is_contained" not in text
+
+
+def test_listeners_hidden_without_view_any_definition_are_not_collected(freetds: None) -> None:
+    server = replace(HEALTHY, permissions=tuple(p for p in HEALTHY.permissions if p != "VIEW ANY DEFINITION"))
+    facts, errors, _ = run(server)
+    assert facts is not None
+    blocked = {e.fact: e.reason for e in errors}
+    assert "VIEW ANY DEFINITION" in blocked["sql.availability_groups.listeners"]
+
+
+def test_the_stand_in_refuses_a_contained_ag_before_2022() -> None:
+    from tests.standins.tds.scenarios import result_for
+    server = replace(HEALTHY, availability_groups=(AvailabilityGroup("AG_Shop", ("Sales",), contained=True),))
+    with pytest.raises(ValueError, match="SQL Server 2022"):
+        result_for(server, "availability_groups", "SELECT 1")

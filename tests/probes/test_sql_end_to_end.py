@@ -27,7 +27,7 @@ name = "link-sales"
 databases = {json.dumps(list(scenario.databases))}
 instance_ag_name = "AG_Sales_MI"
 partner_ag_name = "AG_Sales"
-partner_endpoint = "TCP://127.0.0.1:5022"
+partner_endpoint = "{scenario.partner_endpoint}"
 link_mode = "{scenario.link_mode}"
 
 [network]

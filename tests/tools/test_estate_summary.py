@@ -46,7 +46,8 @@ def test_estate_blockers_count_root_causes_only(demo_estate: Path, tmp_path: Pat
     done = run_cli("evaluate", "--estate", str(demo_estate), "-o", str(out), "--no-color")
     assert done.returncode == 1
     assert "CERT-001" not in done.stdout.split("Most common blockers:")[1]
-    assert f"sqlprod01 │ Not ready │ 10   │ 6    │ 0     │ {first.check_id} " in done.stdout
+    fails, warns = len(outcome.failures), sum(f.status is Status.WARN for f in outcome.findings)
+    assert f"sqlprod01 │ Not ready │ {fails:<4} │ {warns:<4} │ 0     │ {first.check_id} " in done.stdout
     data = json.loads((out / "estate.json").read_text("utf-8"))
     assert "CERT-001" not in {b["check_id"] for b in data["top_blockers"]}
     page = (out / "estate.html").read_text("utf-8")

@@ -151,6 +151,11 @@ def serve_instance(estate: Estate, scenario: Scenario) -> None:
         sales = copy.deepcopy(resources[f"{mi_id}/databases/HR".lower()])
         sales.update(id=f"{mi_id}/databases/Sales", name="Sales")
         resources[f"{mi_id}/databases/Sales".lower()] = sales
+        # ARM gives every managed database its TDE child (encrypted unless turned off), as it has HR's.
+        tde_id = f"{mi_id}/databases/Sales/transparentDataEncryption/current"
+        tde = copy.deepcopy(resources[f"{mi_id}/databases/HR/transparentDataEncryption/current".lower()])
+        tde.update(id=tde_id)
+        resources[tde_id.lower()] = tde
 
 
 def config(estate: Estate, scenario: Scenario) -> Path:

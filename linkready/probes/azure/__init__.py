@@ -11,6 +11,7 @@ The Azure SDK is imported inside the functions so that ``linkready --help`` neve
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from linkready.probes.azure.instance import (
     _permissions,
     _storage_used_gb,
     _trust,
+    database_encryption,
     encryption_protector,
 )
 from linkready.probes.azure.network import _read_network, _read_source_vm, _Source
@@ -150,6 +152,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
         f_source = pool.submit(_read_source_vm, reader, config, fact="azure.source_vm_nsgs",
                                resource=config.azure.source_nic_id or "the SQL Server VM's NIC", default=_Source())
         mi_model = f_mi.result()
+        f_tde_dbs = _read_database_encryption(reader, pool, config, f_dbs.result())
 
         network_futures: dict[str, Future[Any]] = {}
         f_fgs: Future[Any] | None = None
@@ -181,6 +184,7 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
             operations=_tuple(f_ops.result()),
             failover_groups=_tuple(f_fgs.result()) if f_fgs is not None else None,
             encryption_protector=f_tde.result(),
+            database_encryption=_all(f_tde_dbs),
             subnet=_result(network_futures.get("subnet")),
             nsg=_result(network_futures.get("nsg")),
             route_table=_result(network_futures.get("route_table")),
@@ -194,6 +198,44 @@ def collect_azure(config: Config, credential: TokenCredential) -> ProbeOutcome:
         )
     # Reads finish in any order; a stable order keeps snapshots and reports reproducible.
     return ProbeOutcome(facts, tuple(sorted(reader.errors.items, key=lambda e: (e.fact, e.resource))))
+
+
+def _read_database_encryption(reader: ArmReader, pool: _DaemonPool, config: Config,
+                              databases: list[Any] | None) -> list[Future[Any]] | None:
+    """Per-database TDE of the planned databases on the instance (one GET each, read together).
+
+    Only those: they are what a link would replicate from the instance to SQL Server, and an
+    instance can hold hundreds of databases. Without the database list nothing can be chosen:
+    the fact is not collected, with the list's error as the reason.
+    """
+    assert config.managed_instance is not None
+    mi = config.managed_instance
+    fact = "azure.database_encryption"
+    if databases is None:
+        # The resource is the list that could not be read: the one the user must be able to read.
+        cause = next((e for e in reader.errors.items if e.fact == "azure.databases"), None)
+        reader.errors.add(ProbeError("azure", fact, cause.kind if cause else "error",
+                                     "needs the instance's database list, which could not be read"
+                                     + (f" ({cause.reason})" if cause else ""), f"{mi.resource_id}/databases"))
+        return None
+    planned = {db.lower() for link in config.link for db in link.databases}
+    names = [d.name for d in databases if d.name.lower() in planned]
+    sql = reader.sql
+
+    def read(name: str) -> Any:
+        return database_encryption(name, sql.managed_database_transparent_data_encryption.get(
+            mi.resource_group, mi.name, name, "current"))
+
+    return [pool.submit(reader.guard, fact, f"{mi.resource_id}/databases/{n}/transparentDataEncryption/current",
+                        functools.partial(read, n)) for n in names]
+
+
+def _all(futures: list[Future[Any]] | None) -> tuple[Any, ...] | None:
+    """Every result, or None when any read failed: one database unread leaves the fact unknown."""
+    if futures is None:
+        return None
+    results = [f.result() for f in futures]
+    return None if any(r is None for r in results) else tuple(results)
 
 
 def _tuple(value: list[T] | None) -> tuple[T, ...] | None:

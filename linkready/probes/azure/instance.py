@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkready.facts.azure import (
+    DatabaseEncryption,
     EncryptionProtector,
     ExistingLink,
     FailoverGroup,
@@ -157,6 +158,10 @@ def encryption_protector(model: Any) -> EncryptionProtector:
         server_key_type=_s(model.server_key_type), server_key_name=_s(model.server_key_name), uri=_s(model.uri),
         auto_rotation_enabled=model.auto_rotation_enabled,
     )
+
+
+def database_encryption(name: str, model: Any) -> DatabaseEncryption:
+    return DatabaseEncryption(database=name, state=_s(model.state))
 
 
 def _failover_group(model: Any) -> FailoverGroup:

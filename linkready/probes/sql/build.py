@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linkready.facts.sql import (
+    AgListener,
     AgReplica,
     AvailabilityGroup,
     DatabaseFile,
+    ListenerAddress,
     MirroringEndpoint,
     SqlCertificate,
     SqlDatabase,
@@ -194,14 +196,35 @@ def _availability_groups(g: Gathered) -> tuple[AvailabilityGroup, ...] | None:
             synchronization_health=r["synchronization_health_desc"] or "",
             connected_state=r["connected_state_desc"] or "",
         ))
+    listeners = _listeners(g)
     return tuple(
         AvailabilityGroup(
             name=r["name"], is_distributed=bool(r["is_distributed"]), basic_features=bool(r["basic_features"]),
             cluster_type=r["cluster_type_desc"] or "", databases=tuple(sorted(databases.get(r["group_id"], []))),
             replicas=tuple(replicas.get(r["group_id"], [])),
+            # The column is selected from SQL Server 2022 on only: absent from the row means not read.
+            is_contained=bool(r["is_contained"]) if r.get("is_contained") is not None else None,
+            listeners=None if listeners is None else tuple(listeners.get(r["group_id"], [])),
         )
         for r in g.rows["availability_groups"]
     )
+
+
+def _listeners(g: Gathered) -> dict[Any, list[AgListener]] | None:
+    """Listeners per group_id; None when either listener view was not read."""
+    if "ag_listeners" not in g.rows or "ag_listener_ips" not in g.rows:
+        return None
+    addresses: dict[str, list[ListenerAddress]] = {}
+    for r in g.rows["ag_listener_ips"]:
+        addresses.setdefault(str(r["listener_id"]).lower(), []).append(
+            ListenerAddress(ip_address=r["ip_address"] or "", state=r["state_desc"] or ""))
+    out: dict[Any, list[AgListener]] = {}
+    for r in g.rows["ag_listeners"]:
+        out.setdefault(r["group_id"], []).append(AgListener(
+            dns_name=r["dns_name"] or "", port=int(r["port"]) if r["port"] is not None else None,
+            addresses=tuple(addresses.get(str(r["listener_id"]).lower(), [])),
+        ))
+    return out
 
 
 PAGE_MB = 8 / 1024

@@ -126,7 +126,17 @@ STATEMENTS: tuple[Statement, ...] = (
         FROM sys.availability_groups AS ag""", "sql.availability_groups", VIEW_ANY_DEFINITION,
        hides_rows=True, variants=((14, """
         SELECT ag.group_id, ag.name, ag.is_distributed, ag.basic_features, ag.cluster_type_desc
-        FROM sys.availability_groups AS ag"""),)),
+        FROM sys.availability_groups AS ag"""), (16, """
+        SELECT ag.group_id, ag.name, ag.is_distributed, ag.basic_features, ag.cluster_type_desc, ag.is_contained
+        FROM sys.availability_groups AS ag"""))),
+    # Contained AGs exist from SQL Server 2022 on; the reference page lists is_contained without saying
+    # since when, so it is selected only where the feature exists. Listeners: the multiple-database mode's
+    # partner endpoint is the listener's address (metadata visibility hides other AGs' rows).
+    _s("ag_listeners", "SELECT group_id, listener_id, dns_name, port FROM sys.availability_group_listeners",
+       "sql.availability_groups.listeners", VIEW_ANY_DEFINITION, hides_rows=True),
+    _s("ag_listener_ips", """
+        SELECT listener_id, ip_address, state_desc FROM sys.availability_group_listener_ip_addresses""",
+       "sql.availability_groups.listeners", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("ag_databases", "SELECT group_id, database_name FROM sys.availability_databases_cluster",
        "sql.availability_groups", VIEW_ANY_DEFINITION, hides_rows=True),
     _s("ag_replicas", """

@@ -137,7 +137,36 @@ def load_scenario_data(name: str, variables: dict[str, str]) -> dict[str, Any]:
         data["faults"] = scenario.get("faults", [])
         if "page_size" in scenario:
             data["page_size"] = scenario["page_size"]
+    _add_database_tde(data["resources"])
     return data
+
+
+#: A managed database's TDE resource as ARM serves it (ManagedDatabaseTransparentDataEncryption_Get): every
+#: database has exactly one, named "current"; new databases are encrypted (state Enabled) unless turned off.
+DATABASE_TYPE = "Microsoft.Sql/managedInstances/databases"
+TDE_TYPE = "Microsoft.Sql/managedInstances/databases/transparentDataEncryption"
+TDE_STATES = ("Enabled", "Disabled")
+
+
+def _add_database_tde(resources: dict[str, Any]) -> None:
+    """Give every managed database its ``transparentDataEncryption/current`` child.
+
+    A scenario sets a database's state by patching that child (``{"properties": {"state": "Disabled"}}``);
+    a child without its database, a name other than "current" or a state ARM cannot return is a scenario
+    error, never served.
+    """
+    databases = {k.lower(): k for k, v in resources.items() if v.get("type") == DATABASE_TYPE}
+    for key in [k for k in resources if "/transparentdataencryption/" in k.lower()]:
+        parent, _, name = key.rpartition("/transparentDataEncryption/")
+        if parent.lower() not in databases or name != "current":
+            raise ValueError(f"scenario error: ARM has no TDE resource {key}")
+    for key in databases.values():
+        tde_id = f"{key}/transparentDataEncryption/current"
+        body = merge_patch({"id": tde_id, "name": "current", "type": TDE_TYPE, "properties": {"state": "Enabled"}},
+                           resources.get(tde_id, {}))
+        if body["properties"].get("state") not in TDE_STATES:
+            raise ValueError(f"scenario error: TDE state {body['properties'].get('state')!r} is not one ARM returns")
+        resources[tde_id] = body
 
 
 def _apply_edit(resources: dict[str, Any], edit: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ MODELS: dict[str, Any] = {
     "Microsoft.Sql/managedInstances/serverTrustCertificates": sql_models.ServerTrustCertificate,
     "Microsoft.Sql/managedInstances/endpointCertificates": sql_models.EndpointCertificate,
     "Microsoft.Sql/managedInstances/encryptionProtector": sql_models.ManagedInstanceEncryptionProtector,
+    "Microsoft.Sql/managedInstances/databases/transparentDataEncryption": sql_models.ManagedTransparentDataEncryption,
     "Microsoft.Sql/managedInstances/operations": sql_models.ManagedInstanceOperation,
     "Microsoft.Sql/locations/instanceFailoverGroups": sql_models.InstanceFailoverGroup,
     "Microsoft.Network/virtualNetworks": network_models.VirtualNetwork,

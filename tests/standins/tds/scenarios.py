@@ -91,12 +91,32 @@ class Database:
     defunct_files: tuple[str, ...] = ()
 
 
+#: The IP resource states sys.availability_group_listener_ip_addresses.state_desc can take.
+LISTENER_IP_STATES = ("ONLINE", "OFFLINE", "ONLINE_PENDING", "FAILED")
+
+
+@dataclass(frozen=True)
+class Listener:
+    """An AG listener as the WSFC cluster holds it: a network name, a client port and virtual IPs."""
+
+    dns_name: str
+    ip_addresses: tuple[str, ...]
+    port: int | None = 1433
+    listener_id: str = "3C1E2A4B-5D6F-4A7B-8C9D-0E1F2A3B4C5D"
+    state: str = "ONLINE"
+
+
 @dataclass(frozen=True)
 class AvailabilityGroup:
     name: str
     databases: tuple[str, ...]
     group_id: str = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
     distributed: bool = False
+    #: CREATE AVAILABILITY GROUP ... WITH (CONTAINED): SQL Server 2022 and later only.
+    contained: bool = False
+    listeners: tuple[Listener, ...] = ()
+    #: Other replicas of the group (their server names); this server is the primary.
+    secondaries: tuple[str, ...] = ()
 
 
 ALL_PERMISSIONS = ("CONNECT SQL", "VIEW ANY DATABASE", "VIEW ANY DEFINITION", "VIEW SERVER STATE",
@@ -261,9 +281,17 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
                     C("expiry_date", "datetime"), C("pvt_key_encryption_type", "char(2)"),
                     C("public_der", "varbinary(max)")], rows)
     if name == "availability_groups":
+        if any(g.contained for g in s.availability_groups) and s.major < 16:
+            raise ValueError("scenario error: contained availability groups exist from SQL Server 2022 on")
+        # The row has is_contained when the text selects it (the schema check refuses it where undocumented).
+        contained = "is_contained" in sql.lower()
         return _rs([C("group_id", "uniqueidentifier"), C("name", NV), C("is_distributed", "bit"),
-                    C("basic_features", "bit"), C("cluster_type_desc", "nvarchar(60)")],
-                   [(g.group_id, g.name, g.distributed, False, "WSFC") for g in s.availability_groups])
+                    C("basic_features", "bit"), C("cluster_type_desc", "nvarchar(60)"),
+                    *([C("is_contained", "bit")] if contained else [])],
+                   [(g.group_id, g.name, g.distributed, False, "WSFC", *([g.contained] if contained else []))
+                    for g in s.availability_groups if definitions])
+    if name in ("ag_listeners", "ag_listener_ips"):
+        return _listener_rows(s, name, definitions)
     if name == "ag_databases":
         return _rs([C("group_id", "uniqueidentifier"), C("database_name", NV)],
                    [(g.group_id, d) for g in s.availability_groups for d in g.databases])
@@ -273,8 +301,9 @@ def result_for(server: Server, name: str, sql: str) -> ResultSet | SqlError:
         return _rs([C("group_id", "uniqueidentifier"), C("replica_server_name", "nvarchar(256)"),
                     C("endpoint_url", NV), C("availability_mode_desc", "nvarchar(60)"), C("role_desc", "nvarchar(60)"),
                     C("synchronization_health_desc", "nvarchar(60)"), C("connected_state_desc", "nvarchar(60)")],
-                   [(g.group_id, s.server_name, f"TCP://{s.server_name.lower()}:5022", "SYNCHRONOUS_COMMIT",
-                     "PRIMARY", "HEALTHY", "CONNECTED") for g in s.availability_groups])
+                   [(g.group_id, name, f"TCP://{name.lower()}:5022", "SYNCHRONOUS_COMMIT", role, "HEALTHY",
+                     "CONNECTED") for g in s.availability_groups
+                    for name, role in ((s.server_name, "PRIMARY"), *((n, "SECONDARY") for n in g.secondaries))])
     if name == "databases":
         system = [Database("master", 1, recovery="SIMPLE"), Database("tempdb", 2, recovery="SIMPLE"),
                   Database("model", 3), Database("msdb", 4, recovery="SIMPLE")]
@@ -371,6 +400,19 @@ def _master_files(d: Database) -> list[tuple[object, ...]]:
             for file_id, (name, kind, state, mb) in enumerate(files, start=1)]
 
 
+def _listener_rows(s: Server, name: str, definitions: bool) -> ResultSet:
+    """sys.availability_group_listeners / ..._ip_addresses: rows hidden without VIEW ANY DEFINITION."""
+    listeners = [(g, lst) for g in s.availability_groups if definitions for lst in g.listeners]
+    for _, lst in listeners:
+        if lst.state not in LISTENER_IP_STATES or len(lst.dns_name) > 63:
+            raise ValueError(f"scenario error: SQL Server cannot return listener {lst!r}")
+    if name == "ag_listeners":
+        return _rs([C("group_id", "uniqueidentifier"), C("listener_id", "nvarchar(36)"), C("dns_name", "nvarchar(63)"),
+                    C("port", "int")], [(g.group_id, lst.listener_id, lst.dns_name, lst.port) for g, lst in listeners])
+    return _rs([C("listener_id", "nvarchar(36)"), C("ip_address", "nvarchar(48)"), C("state_desc", "nvarchar(60)")],
+               [(lst.listener_id, ip, lst.state) for _, lst in listeners for ip in lst.ip_addresses])
+
+
 def responder(server: Server) -> Responder:
     """The stand-in's answer to each statement: the scripted result set for its tag."""
 
@@ -400,6 +442,8 @@ class Scenario:
     throughput: float | None = None
     #: The planned link's link_mode.
     link_mode: str = "SingleDatabase"
+    #: The planned link's partner endpoint (loopback only: the network probe may try to reach it).
+    partner_endpoint: str = "TCP://127.0.0.1:5022"
 
 
 HEALTHY = Server()
@@ -409,6 +453,15 @@ _SALES = HEALTHY.databases[0]
 def _db(**changes: object) -> tuple[Database, ...]:
     return (replace(_SALES, **changes),)  # type: ignore[arg-type]
 
+
+#: SQL Server 2022 with the multiple-database mode's procedure, holding Sales and Inventory. The build is CU26,
+#: the newest 2022 build Microsoft's pages in the catalogue name (CU27's number is unknown; SVC-024/025 do not
+#: depend on the build, SQL-002 judges it).
+MULTIDB_2022 = replace(HEALTHY, version="16.0.4265.3", update_level="CU26", update_reference="KB5093420",
+                       procedures=("sp_certificate_add_issuer", "sp_multidb_milink"),
+                       databases=(_SALES, Database("Inventory", 6)))
+_SHOP_TWO_NODES = AvailabilityGroup("AG_Sales", ("Inventory", "Sales"), secondaries=("SQLSTANDIN2",),
+                                    listeners=(Listener("ag-sales-lsn", ("127.0.0.50",)),))
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("healthy_2019_cu22_enterprise", HEALTHY, {
@@ -496,6 +549,23 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
         availability_groups=(AvailabilityGroup("AG_Shop", ("Inventory", "Sales")),)),
         {"SVC-020:link-sales": "FAIL", "DB-008:Sales": "PASS"}, link_mode="MultiDatabase",
         description="multiple-database link planning one of the two databases of its availability group"),
+    # Multiple-database mode on SQL Server 2022: a contained AG is not supported (SVC-024); a two-replica
+    # AG must be reached through its listener's IP (SVC-025), here the plan names the primary's own address.
+    Scenario("multidb_contained_ag", replace(
+        MULTIDB_2022, availability_groups=(AvailabilityGroup("AG_Sales", ("Inventory", "Sales"), contained=True),)),
+        {"SVC-024:link-sales": "FAIL", "SVC-020:link-sales": "PASS", "SVC-025:link-sales": "PASS"},
+        databases=("Sales", "Inventory"), link_mode="MultiDatabase",
+        description="multiple-database link of a contained availability group (SQL Server 2022)"),
+    Scenario("multidb_partner_endpoint_is_a_replica", replace(
+        MULTIDB_2022, availability_groups=(_SHOP_TWO_NODES,)),
+        {"SVC-025:link-sales": "FAIL", "SVC-024:link-sales": "PASS"},
+        databases=("Sales", "Inventory"), link_mode="MultiDatabase",
+        description="two-replica AG with a listener, but the partner endpoint names the primary replica"),
+    Scenario("multidb_partner_endpoint_is_the_listener", replace(
+        MULTIDB_2022, availability_groups=(_SHOP_TWO_NODES,)),
+        {"SVC-025:link-sales": "PASS", "SVC-024:link-sales": "PASS", "SVC-020:link-sales": "PASS"},
+        databases=("Sales", "Inventory"), link_mode="MultiDatabase", partner_endpoint="TCP://127.0.0.50:5022",
+        description="two-replica AG linked through its listener's IP and the mirroring endpoint's port"),
     # The tier comes from the Azure facts; without them In-Memory OLTP is a WARN (FAIL towards
     # General Purpose is proven in tests/checks/test_databases.py on facts with a GP instance).
     Scenario("database_inmemory_oltp", replace(
