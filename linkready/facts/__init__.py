@@ -8,11 +8,14 @@ needs it becomes ERROR with the reason instead of judging a silent default.
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from linkready.facts.azure import AzureFacts
+from linkready.facts.consistency import inconsistencies
 from linkready.facts.network import NetworkFacts
 from linkready.facts.plan import PlanFacts, PlannedLink
 from linkready.facts.sql import SqlFacts
@@ -49,6 +52,9 @@ class ErrorKind(enum.StrEnum):
     ERROR = "error"
     #: The snapshot lacks the key (written by an older linkready, or edited by hand): not a default.
     INCOMPLETE = "incomplete"
+    #: The value is one no real source reports (empty where the source always fills it): see
+    #: :mod:`linkready.facts.consistency`. Found on the facts, never stored in a snapshot.
+    INCONSISTENT = "inconsistent"
 
 
 class ProbeState(enum.StrEnum):
@@ -130,11 +136,40 @@ class Facts:
         return self.collector.collected_at or datetime.now(UTC)
 
     def error_for(self, path: str) -> ProbeError | None:
-        """The probe error that blocks ``path`` (recorded on it or on one of its parents)."""
+        """The probe error that blocks ``path`` (recorded on it or on one of its parents), else an
+        inconsistent value on it, a parent or a part of it (:attr:`inconsistent`)."""
         for err in self.errors:
             if path == err.fact or path.startswith(err.fact + "."):
                 return err
+        return self.inconsistent_at(path)
+
+    @functools.cached_property
+    def inconsistent(self) -> tuple[ProbeError, ...]:
+        """Every fact no real source reports (an empty value the source always fills), found once."""
+        return tuple(ProbeError("facts", path, ErrorKind.INCONSISTENT, reason)
+                     for path, reason in inconsistencies(self, ""))
+
+    def inconsistent_at(self, path: str) -> ProbeError | None:
+        """An inconsistent value on ``path``, on a parent, or inside it: a check that reads the whole cannot
+        judge it either (``azure.vnet`` is inconsistent when ``azure.vnet.name`` is)."""
+        for err in self.inconsistent:
+            fact = err.fact
+            if fact == path or _within(fact, path) or _within(path, fact):
+                return err
         return None
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """Rules across areas (the walk calls it): the Azure and target probes list the same databases."""
+        azure, target = self.azure, self.target
+        if azure is None or azure.databases is None or target is None or target.databases is None:
+            return
+        listed = {d.name.lower() for d in azure.databases} - _SYSTEM_DATABASES
+        named = {d.lower() for d in target.databases}
+        if listed != named:
+            yield "azure.databases", (
+                f"azure.databases ({', '.join(sorted(listed)) or 'none'}) and target.databases "
+                f"({', '.join(sorted(named)) or 'none'}) disagree: both are ARM's list of the instance's databases"
+            )
 
     def incomplete_under(self, path: str) -> ProbeError | None:
         """A part of ``path`` the snapshot lacks: a check that needs the whole cannot judge it.
@@ -157,6 +192,9 @@ class Facts:
         the manifest says the probe was not asked for; an empty tuple is a collected answer.
         """
         error = self.error_for(path)
+        if error is not None and error.kind is ErrorKind.INCONSISTENT:
+            said = error.reason if error.fact == path else f"{path} is inconsistent: {error.reason}"
+            return FactState.NOT_COLLECTED, said
         if error is not None:
             return FactState.NOT_COLLECTED, f"{path} could not be read: {error.reason}"
         gap = self.incomplete_under(path)
@@ -179,6 +217,13 @@ class Facts:
 
 
 _MISSING = object()
+#: What the target probe leaves out of its list (ARM's managed database list has only user databases).
+_SYSTEM_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
+
+
+def _within(path: str, parent: str) -> bool:
+    """``azure.nsg.rules[2].name`` is within ``azure.nsg`` and ``azure.nsg.rules``."""
+    return path.startswith(parent) and path[len(parent):len(parent) + 1] in (".", "[")
 
 
 def lookup(facts: Facts, path: str) -> Any:

@@ -5,15 +5,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from linkready.facts.consistency import ARM_ID, ARM_LOCATION, ARM_NAME, ARM_VALUE, always
+
+#: Reasons of the fields below that are not a resource's id, name or location.
+_DAG = "ARM returns every distributed availability group with its names and replication mode"
+_OPERATION = "ARM returns every management operation with its state (Pending, InProgress, Succeeded, ...)"
+_PAIRS = "ARM returns every failover group with its instance pair (managedInstancePairs)"
+_PEERING = "ARM returns every peering with its state and the remote VNet's address space"
+_LINK_DB = "ARM reports a link database's replica state beside its connected state"
+_CERT = "ARM reports the partner certificate's name beside its expiry (partnerAuthCertValidity)"
 
 
 @dataclass(frozen=True)
 class ManagedInstance:
-    id: str
-    name: str
-    location: str
+    id: str = field(metadata=always(ARM_ID))
+    name: str = field(metadata=always(ARM_NAME))
+    location: str = field(metadata=always(ARM_LOCATION))
     state: str
     provisioning_state: str
     sku_name: str
@@ -33,29 +43,29 @@ class ManagedInstance:
     proxy_override: str = ""
     zone_redundant: bool = False
     is_general_purpose_v2: bool = False
-    hybrid_secondary_usage: str | None = None
-    license_type: str | None = None
-    minimal_tls_version: str | None = None
+    hybrid_secondary_usage: str | None = field(default=None, metadata=always(ARM_VALUE))
+    license_type: str | None = field(default=None, metadata=always(ARM_VALUE))
+    minimal_tls_version: str | None = field(default=None, metadata=always(ARM_VALUE))
 
 
 @dataclass(frozen=True)
 class ManagedDatabase:
-    name: str
-    status: str
-    collation: str = ""
+    name: str = field(metadata=always(ARM_NAME))
+    status: str = field(metadata=always("ARM returns every managed database with its status (Online, ...)"))
+    collation: str = field(default="", metadata=always("ARM returns every managed database with its collation"))
 
 
 @dataclass(frozen=True)
 class LinkDatabase:
-    name: str
+    name: str = field(metadata=always("ARM names every database of a link"))
     synchronization_health: str = ""
     connected_state: str = ""
-    replica_state: str = ""
+    replica_state: str = field(default="", metadata=always(_LINK_DB, when="connected_state"))
     seeding_progress: str = ""
     send_lag_seconds: float | None = None
     redo_lag_seconds: float | None = None
     last_hardened_time: datetime | None = None
-    partner_cert_name: str = ""
+    partner_cert_name: str = field(default="", metadata=always(_CERT, when="partner_cert_expiry"))
     partner_cert_expiry: datetime | None = None
     most_recent_error: str = ""
 
@@ -64,13 +74,13 @@ class LinkDatabase:
 class ExistingLink:
     """A distributed availability group on the managed instance."""
 
-    name: str
-    partner_endpoint: str
-    replication_mode: str
+    name: str = field(metadata=always(ARM_NAME))
+    partner_endpoint: str = field(metadata=always(_DAG))
+    replication_mode: str = field(metadata=always(_DAG))
     instance_role: str
     partner_role: str
-    instance_ag_name: str
-    partner_ag_name: str
+    instance_ag_name: str = field(metadata=always(_DAG))
+    partner_ag_name: str = field(metadata=always(_DAG))
     failover_mode: str = ""
     seeding_mode: str = ""
     databases: tuple[LinkDatabase, ...] = ()
@@ -87,9 +97,9 @@ class TrustCertificate:
 
 @dataclass(frozen=True)
 class ManagementOperation:
-    name: str
+    name: str = field(metadata=always(ARM_NAME))
     operation: str
-    state: str
+    state: str = field(metadata=always(_OPERATION))
     start_time: datetime | None = None
 
 
@@ -120,13 +130,13 @@ class DatabaseEncryption:
 
 @dataclass(frozen=True)
 class FailoverGroup:
-    name: str
-    managed_instances: tuple[str, ...]
+    name: str = field(metadata=always(ARM_NAME))
+    managed_instances: tuple[str, ...] = field(metadata=always(_PAIRS))
 
 
 @dataclass(frozen=True)
 class Subnet:
-    id: str
+    id: str = field(metadata=always(ARM_ID))
     address_prefixes: tuple[str, ...]
     nsg_id: str | None = None
     route_table_id: str | None = None
@@ -135,7 +145,7 @@ class Subnet:
 
 @dataclass(frozen=True)
 class SecurityRule:
-    name: str
+    name: str = field(metadata=always("ARM returns every security rule (default ones too) with its name"))
     priority: int
     direction: str
     access: str
@@ -151,14 +161,14 @@ class SecurityRule:
 
 @dataclass(frozen=True)
 class NetworkSecurityGroup:
-    id: str
-    name: str
+    id: str = field(metadata=always(ARM_ID))
+    name: str = field(metadata=always(ARM_NAME))
     rules: tuple[SecurityRule, ...]
 
 
 @dataclass(frozen=True)
 class Route:
-    name: str
+    name: str = field(metadata=always(ARM_NAME))
     address_prefix: str
     next_hop_type: str
     next_hop_ip: str | None = None
@@ -166,8 +176,8 @@ class Route:
 
 @dataclass(frozen=True)
 class RouteTable:
-    id: str
-    name: str
+    id: str = field(metadata=always(ARM_ID))
+    name: str = field(metadata=always(ARM_NAME))
     routes: tuple[Route, ...]
     #: When true, routes learned by the VNet gateway (BGP) do not reach this subnet.
     disable_bgp_route_propagation: bool = False
@@ -175,10 +185,10 @@ class RouteTable:
 
 @dataclass(frozen=True)
 class Peering:
-    name: str
+    name: str = field(metadata=always(ARM_NAME))
     remote_vnet_id: str
-    remote_address_prefixes: tuple[str, ...]
-    state: str
+    remote_address_prefixes: tuple[str, ...] = field(metadata=always(_PEERING))
+    state: str = field(metadata=always(_PEERING))
     #: FullyInSync, LocalNotInSync, RemoteNotInSync ("" when not reported).
     sync_level: str = ""
     use_remote_gateways: bool = False
@@ -186,8 +196,8 @@ class Peering:
 
 @dataclass(frozen=True)
 class VirtualNetwork:
-    id: str
-    name: str
+    id: str = field(metadata=always(ARM_ID))
+    name: str = field(metadata=always(ARM_NAME))
     address_prefixes: tuple[str, ...]
     dns_servers: tuple[str, ...] = ()
     peerings: tuple[Peering, ...] = ()

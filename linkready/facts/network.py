@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from linkready.facts.consistency import always
 
 
 class DnsStatus(enum.StrEnum):
@@ -55,9 +57,10 @@ PORT_UNTESTED = PortState.UNTESTED
 class DnsAnswer:
     """One name resolved by one resolver (A and AAAA together)."""
 
-    name: str
+    name: str = field(metadata=always("the DNS probe records the name it asked for"))
     #: The server that gave this answer as ip[:port], "hosts-file", or "system" when none did.
-    server: str
+    server: str = field(metadata=always("the DNS probe names the server that answered: ip[:port], hosts-file or "
+                                        "system"))
     #: ok, nxdomain, noanswer, servfail, timeout, no_nameservers, error.
     status: DnsStatus
     addresses: tuple[str, ...] = ()
@@ -67,7 +70,8 @@ class DnsAnswer:
     elapsed_ms: float | None = None
     #: Which resolver was asked: "system" (resolv.conf / hosts file), "configured" (servers given in
     #: the config), "vnet" (the managed instance VNet's custom DNS servers).
-    via: str = ""
+    via: str = field(default="", metadata=always("the DNS probe records which resolvers it asked: system, "
+                                                 "configured or vnet"))
     #: Every server tried and what it said, e.g. ("10.0.0.4:53 timeout", "10.0.0.5:53 ok").
     attempts: tuple[str, ...] = ()
 
@@ -129,19 +133,27 @@ def port_runs(results: Iterable[PortResult]) -> tuple[PortRun, ...]:
 class PortScan:
     """One address scanned. Read the ports through the methods: the stored layout is runs of ranges."""
 
-    host: str
-    address: str
+    host: str = field(metadata=always("the network probe records the host it scanned"))
+    address: str = field(metadata=always("the network probe records the address it scanned, or in error why it had "
+                                         "none", unless="error"))
     runs: tuple[PortRun, ...]
     timeout_s: float
+    #: The local address the kernel picked towards ``address``; "" when it had no route there.
     source_address: str = ""
     sampled: bool = False
     #: Hostname of the machine the scan ran from.
-    source_host: str = ""
+    source_host: str = field(default="", metadata=always("the network probe records the host it ran on"))
     #: The ports asked for, compressed ("5022,11000-11999"), before any sampling.
     requested: str = ""
     elapsed_s: float | None = None
     #: Why no port could be tried (name did not resolve, bad address); there are then no runs.
     error: str = ""
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """A port that answered (open or refused) was reached over a route, so the kernel had a source address."""
+        if not self.source_address and any(run.state in (PortState.OPEN, PortState.REFUSED) for run in self.runs):
+            yield "source_address", ("source_address is empty although ports answered: a connection that reached "
+                                     f"{self.address or self.host} had a local address")
 
     @functools.cached_property
     def ports(self) -> tuple[PortResult, ...]:
@@ -192,8 +204,10 @@ def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class NetworkFacts:
-    mi_dns: tuple[DnsAnswer, ...] | None = None
-    partner_dns: tuple[DnsAnswer, ...] | None = None
+    mi_dns: tuple[DnsAnswer, ...] | None = field(default=None, metadata=always(
+        "the network probe resolves the managed instance FQDN it names in mi_fqdn", when="mi_fqdn"))
+    partner_dns: tuple[DnsAnswer, ...] | None = field(default=None, metadata=always(
+        "the network probe resolves every host it names in partner_hosts", when="partner_hosts"))
     mi_ports: PortScan | None = None
     sql_endpoint_port: PortScan | None = None
     #: The managed instance FQDN that was resolved and scanned.
@@ -203,3 +217,10 @@ class NetworkFacts:
     #: VNet DNS servers asked for the partner host; empty when the VNet uses Azure-provided DNS
     #: or its DNS settings were unknown when the probe ran.
     vnet_dns_servers: tuple[str, ...] = ()
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """Answers from the VNet's DNS servers name servers the probe recorded as the VNet's."""
+        vnet = [a for a in self.partner_dns or () if a.via == "vnet"]
+        if vnet and not self.vnet_dns_servers:
+            yield "vnet_dns_servers", ("vnet_dns_servers is empty although partner_dns holds answers from the VNet's "
+                                       f"DNS servers ({', '.join(sorted({a.server for a in vnet}))})")

@@ -6,23 +6,32 @@ A field that is ``None`` was not collected; the probe records a ProbeError namin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from linkready.facts.consistency import always
+
+#: SERVERPROPERTY values that are never NULL on SQL Server (NULL only for an invalid property name).
+_PROPERTY = "SERVERPROPERTY returns it on every SQL Server"
 
 
 @dataclass(frozen=True)
 class SqlInstance:
-    server_name: str
-    machine_name: str
+    #: @@SERVERNAME; the probe falls back to MachineName[\\InstanceName] when it is NULL (after sp_dropserver).
+    server_name: str = field(metadata=always("@@SERVERNAME, or SERVERPROPERTY's MachineName when it is NULL"))
+    machine_name: str = field(metadata=always(_PROPERTY))
     instance_name: str | None
-    product_version: str
-    product_level: str
-    product_update_level: str | None
+    product_version: str = field(metadata=always(_PROPERTY))
+    product_level: str = field(metadata=always(_PROPERTY + " (RTM, SPn, CTPn)"))
+    #: NULL (None) on a build without a CU: only a present value must say which.
+    product_update_level: str | None = field(metadata=always("SERVERPROPERTY('ProductUpdateLevel') is NULL "
+                                                                    "or a CU name, never empty"))
     product_update_reference: str | None
-    edition: str
+    edition: str = field(metadata=always(_PROPERTY))
     engine_edition: int
     host_platform: str
-    host_distribution: str
+    host_distribution: str = field(metadata=always(
+        "sys.dm_os_host_info (or @@VERSION before 2017) names the OS beside its platform", when="host_platform"))
     host_release: str
     collation: str
     is_hadr_enabled: bool
@@ -161,7 +170,8 @@ class SqlDatabase:
     state: str
     recovery_model: str
     is_system: bool
-    collation: str
+    collation: str = field(metadata=always("sys.databases.collation_name is NULL only for a database that is not "
+                                           "online", when="state=ONLINE"))
     #: Newest full backup that is not COPY_ONLY (msdb.dbo.backupset), if any.
     last_full_backup: datetime | None = None
     last_copy_only_backup: datetime | None = None

@@ -8,7 +8,10 @@ snapshots written before a field existed still load.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from linkready.facts.consistency import ARM_NAME, ARM_VALUE, always
 
 #: ISO 8601 durations that mean "no long-term retention" (the service returns PT0S when unset).
 _UNSET_DURATIONS = frozenset({"", "PT0S", "P0D", "P0W", "P0M", "P0Y"})
@@ -18,7 +21,7 @@ _UNSET_DURATIONS = frozenset({"", "PT0S", "P0D", "P0W", "P0M", "P0Y"})
 class BackupRetention:
     """Short-term (point-in-time restore) retention of one database on the managed instance."""
 
-    database: str
+    database: str = field(metadata=always("the target probe reads the policy of a database it names"))
     retention_days: int | None = None
 
 
@@ -66,7 +69,7 @@ class LtrPolicy:
 class EntraAdmin:
     """A Microsoft Entra administrator of the managed instance (login name and object ID only)."""
 
-    login: str
+    login: str = field(metadata=always("ARM returns every instance administrator with its login"))
     sid: str = ""
     administrator_type: str = "ActiveDirectory"
     tenant_id: str = ""
@@ -76,7 +79,7 @@ class EntraAdmin:
 class DiagnosticSetting:
     """A Microsoft.Insights diagnostic setting on the instance: where logs and metrics go."""
 
-    name: str
+    name: str = field(metadata=always(ARM_NAME))
     workspace_id: str = ""
     storage_account_id: str = ""
     event_hub_authorization_rule_id: str = ""
@@ -115,9 +118,9 @@ class TargetFacts:
     #: Used storage as the databases on the instance report it (None when not read).
     storage_used_gb: float | None = None
     #: Backup storage redundancy in force: Geo, GeoZone, Zone, Local.
-    backup_storage_redundancy: str | None = None
+    backup_storage_redundancy: str | None = field(default=None, metadata=always(ARM_VALUE))
     #: The redundancy asked for, when a change is pending ("requested" differs from "current").
-    requested_backup_storage_redundancy: str | None = None
+    requested_backup_storage_redundancy: str | None = field(default=None, metadata=always(ARM_VALUE))
     #: Short-term retention per existing user database on the instance.
     backup_retention: tuple[BackupRetention, ...] | None = None
     #: Retention a new database gets (the service default, 7 days) — databases the link seeds start here.
@@ -127,22 +130,36 @@ class TargetFacts:
     #: Existing user databases on the instance (names), to tell "planned, not there yet" apart.
     databases: tuple[str, ...] | None = None
     #: "None", "1.0", "1.1", "1.2", "1.3".
-    minimal_tls_version: str | None = None
+    minimal_tls_version: str | None = field(default=None, metadata=always(ARM_VALUE))
     entra_admins: tuple[EntraAdmin, ...] | None = None
     entra_only_authentication: bool | None = None
     #: Microsoft Defender for SQL: the server security alert policy state (Enabled / Disabled / New).
-    defender_state: str | None = None
+    defender_state: str | None = field(default=None, metadata=always(ARM_VALUE))
     #: Advanced threat protection setting state (Enabled / Disabled / New).
-    atp_state: str | None = None
+    atp_state: str | None = field(default=None, metadata=always(ARM_VALUE))
     public_data_endpoint_enabled: bool | None = None
     diagnostic_settings: tuple[DiagnosticSetting, ...] | None = None
     #: Resource ID of the maintenance configuration (.../publicMaintenanceConfigurations/SQL_Default).
     maintenance_configuration_id: str | None = None
     #: Active (licensed, may run workloads) or Passive (license-free DR replica).
-    hybrid_secondary_usage: str | None = None
+    hybrid_secondary_usage: str | None = field(default=None, metadata=always(ARM_VALUE))
     #: What the service detected the replica is used for (Active / Passive).
-    hybrid_secondary_usage_detected: str | None = None
-    license_type: str | None = None
+    hybrid_secondary_usage_detected: str | None = field(default=None, metadata=always(ARM_VALUE))
+    license_type: str | None = field(default=None, metadata=always(ARM_VALUE))
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """Every database has a short-term retention policy (point-in-time restore cannot be turned off), and the
+        probe reads it for each database it lists: the two lists name the same databases. (A database may lack a
+        long-term policy: TGT-003 judges that as none.)"""
+        if self.databases is None or self.backup_retention is None:
+            return
+        listed = {d.lower() for d in self.databases}
+        named = {p.database.lower() for p in self.backup_retention}
+        if named != listed:
+            yield "backup_retention", (
+                f"target.backup_retention ({', '.join(sorted(named)) or 'none'}) does not name the databases of "
+                f"target.databases ({', '.join(sorted(listed)) or 'none'}): every database has a short-term "
+                "retention policy and the probe reads each one")
 
     @property
     def auditing_settings(self) -> tuple[DiagnosticSetting, ...] | None:

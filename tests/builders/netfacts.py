@@ -50,7 +50,9 @@ def facts(*, network: NetworkFacts | None = None, on_sql_host: bool | None = Tru
           source_address: str = SQL_ADDR, errors: tuple[ProbeError, ...] = (), no_network: bool = False,
           **net: Any) -> Facts:
     if network is None and not no_network:
-        network = NetworkFacts(**{"mi_fqdn": FQDN, **net})
+        # As the probe does: the VNet servers it asked for the partner host are recorded beside their answers.
+        asked = tuple(dict.fromkeys(a.server for a in net.get("partner_dns") or () if a.via == "vnet"))
+        network = NetworkFacts(**{"mi_fqdn": FQDN, "vnet_dns_servers": asked, **net})
     azure = AzureFacts(
         subnet=Subnet(id="subnet", address_prefixes=(subnet,)) if subnet else None,
         vnet=VirtualNetwork(id="vnet", name="vnet", address_prefixes=("10.40.0.0/16",), dns_servers=vnet_dns)

@@ -19,7 +19,7 @@ def run(check_id: str, f: Facts) -> dict[str, Finding]:
 
 def test_db_011_name_clash() -> None:
     assert {x.status for x in run("DB-011", facts()).values()} == {Status.PASS}
-    dbs = (*azure().databases, ManagedDatabase("sales", "Online"))  # type: ignore[misc]
+    dbs = (*azure().databases, ManagedDatabase("sales", "Online", "SQL_Latin1_General_CP1_CI_AS"))  # type: ignore[misc]
     by = run("DB-011", facts(azure_facts=azure(databases=dbs, links=(link("link-x", "sales"),))))
     assert by["Sales"].status is Status.FAIL and "replicated by link link-x" in by["Sales"].message and by["Orders"].status is Status.PASS
 

@@ -131,7 +131,7 @@ def test_mi_004_headroom_is_a_profile_threshold() -> None:
 
 
 def test_mi_005_counts() -> None:
-    full = tuple(ManagedDatabase(f"Db{i:03d}", "Online") for i in range(100))
+    full = tuple(ManagedDatabase(f"Db{i:03d}", "Online", "SQL_Latin1_General_CP1_CI_AS") for i in range(100))
     assert one("MI-005", facts(azure_facts=azure(databases=full))).status is Status.FAIL
     assert one("MI-005", facts(azure_facts=azure(databases=full[:98]))).status is Status.PASS
     links = tuple(link(f"l{i}", f"Db{i:03d}") for i in range(99))
@@ -142,9 +142,9 @@ def test_mi_005_counts() -> None:
 
 def test_mi_005_a_planned_database_already_there_is_not_counted_twice() -> None:
     # 98 others + Sales already there + Orders new = 100: fits exactly (Sales is not counted twice).
-    dbs = (*tuple(ManagedDatabase(f"Db{i:03d}", "Online") for i in range(98)), ManagedDatabase("Sales", "Online"))
+    dbs = (*tuple(ManagedDatabase(f"Db{i:03d}", "Online", "SQL_Latin1_General_CP1_CI_AS") for i in range(98)), ManagedDatabase("Sales", "Online", "SQL_Latin1_General_CP1_CI_AS"))
     assert one("MI-005", facts(azure_facts=azure(databases=dbs))).status is Status.PASS
-    dbs = (ManagedDatabase("Db999", "Online"), *dbs)
+    dbs = (ManagedDatabase("Db999", "Online", "SQL_Latin1_General_CP1_CI_AS"), *dbs)
     assert one("MI-005", facts(azure_facts=azure(databases=dbs))).status is Status.FAIL
 
 

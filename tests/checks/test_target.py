@@ -189,14 +189,17 @@ def test_tgt_002_profile_can_demand_geo_only() -> None:
 )
 def test_tgt_003_long_term_retention(policies: tuple[LtrPolicy, ...], present: tuple[str, ...],
                                      status: Status) -> None:
-    finding = one("TGT-003", make(replace(FINISHED, ltr_policies=policies, databases=present)))
+    retention = tuple(BackupRetention(d, 14) for d in present)  # one short-term policy per database, as ARM has
+    finding = one("TGT-003", make(replace(FINISHED, ltr_policies=policies, databases=present,
+                                          backup_retention=retention)))
     assert finding.status is status
     if status in (Status.WARN, Status.SKIP):
         assert "az sql midb ltr-policy set --resource-group rg-data --mi sqlmi-prod --name Sales" in finding.fix[0].code
 
 
 def test_tgt_003_existing_unplanned_database_is_judged_too() -> None:
-    facts = make(replace(FINISHED, databases=("Sales", "HR")))
+    facts = make(replace(FINISHED, databases=("Sales", "HR"), backup_retention=(BackupRetention("Sales", 14),
+                                                                                 BackupRetention("HR", 14))))
     findings = run("TGT-003", facts)
     assert [(f.target, f.status) for f in findings] == [("Sales", Status.PASS), ("HR", Status.WARN)]
 

@@ -64,7 +64,7 @@ def _db001(on_sql: tuple[str, ...], on_mi: tuple[str, ...] | None, initial_prima
     from tests.builders.sql_facts import facts as sql_facts
 
     databases = tuple(replace(SALES, name=n) for n in on_sql)
-    mi = AzureFacts(databases=None if on_mi is None else tuple(ManagedDatabase(n, "Online") for n in on_mi))
+    mi = AzureFacts(databases=None if on_mi is None else tuple(ManagedDatabase(n, "Online", "SQL_Latin1_General_CP1_CI_AS") for n in on_mi))
     return statuses("DB-001", sql_facts(databases=databases, azure=mi, plan={"initial_primary": initial_primary}))
 
 
@@ -90,7 +90,7 @@ def test_db_011_name_on_the_instance_depends_on_direction(initial_primary: str, 
 
     p = replace(plan(), initial_primary=initial_primary)
     names = p.databases
-    az = azure(databases=tuple(ManagedDatabase(n, "Online") for n in names))
+    az = azure(databases=tuple(ManagedDatabase(n, "Online", "SQL_Latin1_General_CP1_CI_AS") for n in names))
     findings = run("DB-011", facts(azure_facts=az, plan_facts=p))
     assert {f.status for f in findings} == {expected}
     if expected is Status.SKIP:
@@ -119,7 +119,7 @@ def test_every_sql_side_database_check_knows_the_direction() -> None:
     from linkready.model import Area
     from tests.builders.sql_facts import facts as sql_facts
 
-    mi = AzureFacts(databases=(ManagedDatabase("Sales", "Online"),))
+    mi = AzureFacts(databases=(ManagedDatabase("Sales", "Online", "SQL_Latin1_General_CP1_CI_AS"),))
     f = sql_facts(databases=(), azure=mi, plan={"initial_primary": "ManagedInstance"})
     for spec in all_checks():
         if spec.area is not Area.DATABASES or "sql.databases" not in spec.requires:

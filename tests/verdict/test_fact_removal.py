@@ -55,6 +55,9 @@ ALLOWED: dict[str, str] = {
         "optional config with a documented fallback (partner endpoint IPs, the Azure facts' id and DNS suffix)",
     r"(remove|empty) sql\.databases\[\d+\]\.files\[\d+\]\.(growth|max_size_mb)":
         "a file's growth settings: shown in SVC-005's evidence, judged by no check",
+    r"empty target\.diagnostic_settings\[0\]\.metrics":
+        "a diagnostic setting may route logs only: no metrics is another consistent answer, and TGT-009 judges the "
+        "setting by its logs or its metrics",
     r"(remove|empty) azure\.encryption_protector\..*":
         "judged only when data replicates from the instance to SQL Server (SVC-008); the demo plan does not",
 }

@@ -60,9 +60,12 @@ def build_instance(g: Gathered) -> SqlInstance | None:
     host = (g.rows.get("host_info") or [{}])[0]
     platform, distribution, release = _host_from_version_text(p.get("version_text") or "")
     info = (g.rows.get("sys_info") or [{}])[0]
+    machine, instance = p.get("machine_name") or "", p.get("instance_name")
     return SqlInstance(
-        server_name=p.get("server_name") or "",
-        machine_name=p.get("machine_name") or "",
+        # @@SERVERNAME is NULL after sp_dropserver without sp_addserver: name the server as SERVERPROPERTY
+        # ('ServerName') would (MachineName[\\InstanceName]) rather than record an empty name.
+        server_name=p.get("server_name") or (f"{machine}\\{instance}" if instance and machine else machine),
+        machine_name=machine,
         instance_name=p.get("instance_name"),
         product_version=p.get("product_version") or "",
         product_level=p.get("product_level") or "",
