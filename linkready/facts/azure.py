@@ -123,9 +123,9 @@ class DatabaseEncryption:
     instance has one protector for all its databases.
     """
 
-    database: str
+    database: str = field(metadata=always(ARM_NAME + " (the database's, whose TDE child this is)"))
     #: Enabled or Disabled (TransparentDataEncryptionState).
-    state: str
+    state: str = field(metadata=always(ARM_VALUE))
 
 
 @dataclass(frozen=True)

@@ -115,16 +115,17 @@ class AgReplica:
 class ListenerAddress:
     """One virtual IP of an AG listener (sys.availability_group_listener_ip_addresses)."""
 
-    ip_address: str
+    ip_address: str = field(metadata=always("sys.availability_group_listener_ip_addresses lists each virtual IP "
+                                            "with its address"))
     #: ONLINE, OFFLINE, ONLINE_PENDING, FAILED (state_desc: the WSFC IP resource's state).
-    state: str
+    state: str = field(metadata=always("each listener IP row carries its state_desc"))
 
 
 @dataclass(frozen=True)
 class AgListener:
     """An availability group listener (sys.availability_group_listeners)."""
 
-    dns_name: str
+    dns_name: str = field(metadata=always("sys.availability_group_listeners names each listener (dns_name)"))
     #: The listener's client connection port; None when it was configured outside SQL Server.
     port: int | None
     addresses: tuple[ListenerAddress, ...] = ()

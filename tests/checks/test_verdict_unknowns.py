@@ -9,7 +9,9 @@ from linkready.checks import get
 
 from linkready.engine import run_check
 from linkready.facts import Facts
-from linkready.facts.azure import LinkDatabase
+from linkready.facts.azure import DatabaseEncryption, LinkDatabase
+from linkready.facts.consistency import inconsistencies
+from linkready.facts.sql import AgListener, ListenerAddress
 from linkready.model import Finding, Settings, Status
 from tests.builders.azure_facts import azure, facts, link, managed_instance, plan
 
@@ -129,3 +131,15 @@ def test_every_sql_side_database_check_knows_the_direction() -> None:
             if finding.status is Status.SKIP:
                 assert any(k in finding.message for k in ("initial_primary", "seeding_throughput_gb_per_hour")), (
                     spec.id, finding.message)
+
+
+def test_the_multi_database_and_tde_facts_are_never_silently_empty() -> None:
+    """The listener and per-database TDE facts (issue 15) follow the same rule as every other fact field:
+    an emptied name, address or state is inconsistent, so the checks that need it ERROR naming it."""
+    listener = AgListener(dns_name="", port=1433, addresses=(ListenerAddress(ip_address="10.0.0.9", state=""),))
+    assert dict(inconsistencies(listener, "sql.listener")).keys() == {
+        "sql.listener.dns_name", "sql.listener.addresses[0].state"}
+    tde = DatabaseEncryption(database="Sales", state="")
+    assert [path for path, _ in inconsistencies(tde, "azure.database_encryption[0]")] == [
+        "azure.database_encryption[0].state"]
+    assert not list(inconsistencies(DatabaseEncryption(database="Sales", state="Enabled"), "x"))
