@@ -22,7 +22,9 @@ class SqlInstance:
     machine_name: str = field(metadata=always(_PROPERTY))
     instance_name: str | None
     product_version: str = field(metadata=always(_PROPERTY))
-    product_level: str = field(metadata=always(_PROPERTY + " (RTM, SPn, CTPn)"))
+    #: Facts read from SQL Server carry EngineEdition (never 0 there); those linkready discover builds from an
+    #: Azure inventory have no product level to give and leave engine_edition 0.
+    product_level: str = field(metadata=always(_PROPERTY + " (RTM, SPn, CTPn)", when="engine_edition"))
     #: NULL (None) on a build without a CU: only a present value must say which.
     product_update_level: str | None = field(metadata=always("SERVERPROPERTY('ProductUpdateLevel') is NULL "
                                                                     "or a CU name, never empty"))
