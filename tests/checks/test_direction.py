@@ -76,8 +76,11 @@ def test_database_tde_not_needed_when_nothing_replicates_to_sql_server() -> None
 
 
 def test_a_tde_state_arm_does_not_return_is_an_error() -> None:
-    (finding,) = findings("SVC-008", _facts(SMK, tde=(DatabaseEncryption("Sales", ""),)))
+    (finding,) = findings("SVC-008", _facts(SMK, tde=(DatabaseEncryption("Sales", "Paused"),)))
     assert finding.status is Status.ERROR and "neither Enabled nor Disabled" in finding.message
+    # An empty state is no answer at all: the facts' own rule says so before the check reads it.
+    (finding,) = findings("SVC-008", _facts(SMK, tde=(DatabaseEncryption("Sales", ""),)))
+    assert finding.status is Status.ERROR and "azure.database_encryption[0].state is empty" in finding.message
 
 
 def test_protector_not_read_is_an_error_naming_why() -> None:
