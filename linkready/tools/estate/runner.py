@@ -279,7 +279,6 @@ def run_estate(
         # Before the fork, so the workers inherit it. Not for threads: there a target's imports
         # overlap the other probes' waiting, as they do when the target runs alone.
         warm_up(estate, options)
-    if kind == "workers":
         outcomes = _run_in_workers(estate, options, processes, workers, on_done)
         executor_text = f"{processes} worker processes, {workers} threads"
     else:
