@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "ports",
     "nsg",
     "managed_instance",
+    "existing_links",
     "failover",
     "leftovers",
     "seeding",
