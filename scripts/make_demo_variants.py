@@ -37,8 +37,7 @@ def multidb(snapshot: Snapshot) -> Snapshot:
     sql = facts["sql"]
     # SQL Server 2022 CU26 (16.0.4265.3, KB5093420): the newest 2022 CU on Microsoft's pages; the mode needs CU27.
     sql["instance"].update(product_version="16.0.4265.3", product_update_level="CU26",
-                           product_update_reference="KB5093420", host_distribution="Windows Server 2022 Datacenter",
-                           is_clustered=False)
+                           product_update_reference="KB5093420", is_clustered=False)
     sql["has_sp_multidb_milink"] = False
     sql["multidb_mode_enabled"] = None
     names = [db["name"] for db in sql["databases"]]
