@@ -11,7 +11,7 @@ import tomllib
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from linkready.registry import apply_plain_titles, registered, registered_spec
+from linkready.registry import apply_plain_titles, apply_service_errors, registered, registered_spec
 
 if TYPE_CHECKING:
     from linkready.model import CheckSpec
@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "ports",
     "nsg",
     "managed_instance",
+    "existing_links",
     "failover",
     "leftovers",
     "seeding",
@@ -51,15 +52,18 @@ def plain_titles() -> dict[str, str]:
 
 def load() -> None:
     """Import every catalogue module (registration happens in their decorators), then attach the
-    plain-language titles from the data file (once)."""
+    plain-language titles from the data file and the service error codes each check prevents (once)."""
     for name in MODULES:
         importlib.import_module(f"linkready.checks.{name}")
-    _attach_plain_titles()
+    _attach_metadata()
 
 
 @functools.cache
-def _attach_plain_titles() -> None:
+def _attach_metadata() -> None:
+    from linkready.checks.service import SERVICE_ERRORS
+
     apply_plain_titles(plain_titles())
+    apply_service_errors(SERVICE_ERRORS)
 
 
 def all_checks() -> list[CheckSpec]:

@@ -1,5 +1,5 @@
-"""The managed instance as a link target (MI-001..009): state, tier, update policy, capacity,
-failover groups, existing links and the caller's permissions."""
+"""The managed instance as a link target (MI-001..006, MI-009): state, tier, update policy, capacity,
+failover groups and the caller's permissions. Its existing links (MI-007, MI-008) are in existing_links."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from linkready.checks._azure import mi_parts, sql_major
 from linkready.checks._directions import (
     DATABASE_COUNT,
     INSTANCE_STATE,
-    LEFTOVERS,
     NOTHING_SEEDED_ONTO_THE_INSTANCE,
     SEEDED_ONTO_THE_INSTANCE,
     TIER_FOR_THE_DATABASES,
@@ -18,10 +17,10 @@ from linkready.checks._directions import (
     mi_is_initial_primary,
 )
 
-from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_SCRIPTS, DOCS_TROUBLE, DOCS_UPDATE_POLICY
+from linkready.domain.docs import DOCS_EXTEND, DOCS_OVERVIEW, DOCS_PREP, DOCS_TROUBLE, DOCS_UPDATE_POLICY
 from linkready.domain.resource_ids import name_of
 from linkready.facts import Facts
-from linkready.facts.azure import ExistingLink, ManagedInstance
+from linkready.facts.azure import ManagedInstance
 from linkready.model import (
     Area,
     CodeBlock,
@@ -352,110 +351,6 @@ def not_in_failover_group(facts: Facts, settings: Settings) -> Iterator[Result]:
     else:
         yield passed("The instance is not in a failover group", target=mi.name, observed=observed,
                      expected="not a member of any failover group")
-
-
-@check(
-    id="MI-007",
-    title="No existing link conflicts with the plan (same name or same database)",
-    area=Area.MANAGED_INSTANCE,
-    severity=Severity.CRITICAL,
-    rationale=(
-        "Each link is a distributed availability group on the instance: a second one with the same name, or a "
-        "database that is already linked, makes the creation fail."
-    ),
-    remediation="Pick another link name, or remove the old link (az sql mi link delete) if it is no longer used.",
-    docs=DOCS_SCRIPTS,
-    owner=Owner.DBA,
-    requires=("azure.managed_instance", "plan.links", "azure.links"),
-    directions=INSTANCE_STATE,
-)
-def no_conflicting_link(facts: Facts, settings: Settings) -> Iterator[Result]:
-    assert facts.azure is not None and facts.azure.links is not None
-    existing = facts.azure.links
-    group, name = mi_parts(facts)
-    for planned in facts.plan.links:
-        clash = [x for x in existing if x.name.lower() == planned.name.lower()]
-        linked = {d.lower() for d in planned.databases}
-        same_db = [(x, d.name) for x in existing for d in x.databases if d.name.lower() in linked]
-        problems = [f"a link named {x.name} already exists" for x in clash]
-        problems += [f"database {db} is already linked by {x.name}" for x, db in same_db]
-        observed = ", ".join(f"{x.name} ({', '.join(d.name for d in x.databases)})" for x in existing) or "no links"
-        if problems:
-            fixes = {x.name for x in clash} | {x.name for x, _ in same_db}
-            yield failed("; ".join(problems), target=planned.name, observed=observed,
-                         expected="no link with this name or these databases",
-                         fix=tuple(CodeBlock("azcli", f"az sql mi link delete --resource-group {group} "
-                                                      f"--instance-name {name} --name {n}") for n in sorted(fixes)))
-        else:
-            yield passed("No existing link uses this name or these databases", target=planned.name,
-                         observed=observed, expected="no link with this name or these databases")
-
-
-def _stale_reasons(link: ExistingLink) -> list[str]:
-    reasons = []
-    for db in link.databases:
-        if db.connected_state.upper() == "DISCONNECTED":
-            reasons.append(f"{db.name} disconnected")
-        elif db.synchronization_health.upper() == "NOT_HEALTHY":
-            reasons.append(f"{db.name} not healthy")
-        if db.most_recent_error:
-            reasons.append(f"last error: {db.most_recent_error}")
-    if link.link_state and link.link_state.lower() in ("disconnected", "failed", "suspended"):
-        reasons.append(f"link state {link.link_state}")
-    return reasons
-
-
-def _host(endpoint: str) -> str:
-    return endpoint.lower().removeprefix("tcp://").rsplit(":", 1)[0]
-
-
-@check(
-    id="MI-008",
-    title="Existing links are healthy (no stale link)",
-    area=Area.LINK,
-    severity=Severity.HIGH,
-    rationale=(
-        "A link whose replica is disconnected or unhealthy still counts toward the instance's limits and, when it "
-        "comes from the same SQL Server, shows that certificates or the network path that the new link needs are "
-        "already broken."
-    ),
-    remediation="Repair the old link (certificates, network) or remove it before creating a new one.",
-    docs=DOCS_TROUBLE,
-    owner=Owner.DBA,
-    requires=("azure.managed_instance", "azure.links"),
-    directions=LEFTOVERS,
-)
-def no_stale_link(facts: Facts, settings: Settings) -> Iterator[Result]:
-    assert facts.azure is not None and facts.azure.links is not None
-    if not facts.azure.links:
-        yield skipped("Not applicable: the instance has no link yet")
-        return
-    planned_hosts = {_host(link.partner_endpoint) for link in facts.plan.links}
-    group, name = mi_parts(facts)
-    for link in facts.azure.links:
-        reasons = _stale_reasons(link)
-        observed = "; ".join(
-            f"{d.name}: {d.connected_state or '?'}/{d.synchronization_health or '?'}" for d in link.databases
-        ) or link.link_state or "no database status"
-        expected = "every replica CONNECTED and HEALTHY"
-        unknown = [d.name for d in link.databases if not d.connected_state or not d.synchronization_health]
-        if not reasons and (unknown or not link.databases):
-            # Absent health is not "healthy": the service did not say, so the link's state is unknown.
-            what = ", ".join(unknown) or "no database of the link"
-            yield errored(f"Could not evaluate link {link.name}: connection state or health is not reported for {what}",
-                          target=link.name, observed=observed, expected=expected)
-            continue
-        if not reasons:
-            yield passed(f"Link {link.name} is healthy", target=link.name, observed=observed, expected=expected)
-            continue
-        fix = (CodeBlock("azcli", f"az sql mi link delete --resource-group {group} --instance-name {name} "
-                                  f"--name {link.name}"),)
-        if _host(link.partner_endpoint) in planned_hosts:
-            yield failed(f"Link {link.name} from the same SQL Server ({link.partner_endpoint}) is stale: "
-                         + "; ".join(reasons), target=link.name, observed=observed, expected=expected, fix=fix)
-        else:
-            yield warned(f"Link {link.name} ({link.partner_endpoint}) is stale: " + "; ".join(reasons),
-                         target=link.name, observed=observed, expected=expected, fix=fix)
 
 
 def _allowed(action: str, facts: Facts) -> bool:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 from linkready.checks._directions import NETWORK_PATH
 
-from linkready.domain.azcli import nsg_rule_create
 from linkready.domain.docs import DOCS_PREP, DOCS_ROUTES
+from linkready.domain.flows import FlowTable, network_flows
 from linkready.domain.link_network import connected_peer_prefixes, planned_sql_ports, source_prefixes, vnet_context
 from linkready.domain.netrules import (
     Context,
@@ -22,13 +22,11 @@ from linkready.domain.netrules import (
     Verdict,
     effective_routes,
     evaluate,
-    free_priorities,
     overlaps,
     route_for_prefix,
     summarize,
 )
 from linkready.domain.ports import MI_ENDPOINT_PORT, MI_REDIRECT_RANGE
-from linkready.domain.resource_ids import group_and_name
 from linkready.facts import Facts
 from linkready.facts.azure import NetworkSecurityGroup
 from linkready.model import Area, CodeBlock, Owner, Result, Settings, Severity, errored, failed, passed, skipped, warned
@@ -79,18 +77,18 @@ def _span_text(span: PortSpan) -> str:
     return f"port {span.ports} from {span.source} to {span.destination}: {span.decision.describe()}"
 
 
-def _rule_command(leg: Leg, facts: Facts, ports: tuple[int, int], below: int, name: str) -> CodeBlock | None:
-    prios = free_priorities(leg.nsg.rules, leg.direction, below)
-    if not prios:
-        return None
-    group, _ = group_and_name(leg.nsg.id)
-    port_text = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
-    return CodeBlock(
-        "azcli",
-        nsg_rule_create(group=group, nsg_name=leg.nsg.name, name=name, priority=prios[0], direction=leg.direction,
-                        sources=leg.sources, destinations=leg.destinations, ports=port_text),
-        f"Allow {port_text} ({leg.direction.lower()}) above the rule that blocks it",
-    )
+def _rule_command(leg: Leg, table: FlowTable, ports: tuple[int, int]) -> CodeBlock | None:
+    """The flows table's command for this NSG, direction and ports: one assignment across NSG-001..003 and the
+    table, so two fixes for one NSG never take the same priority (ARM refuses a second rule at a priority in use
+    in the same direction) and the report prints one command per rule."""
+    port_text = _port_text(ports)
+    for row in table.rows:
+        need = row.need
+        if (need is not None and row.command and need.nsg_id.lower() == leg.nsg.id.lower()
+                and need.direction.value == leg.direction and need.ports == port_text):
+            return CodeBlock("azcli", row.command, f"Allow {port_text} ({leg.direction.lower()}) above the rule "
+                                                   "that blocks it")
+    return None
 
 
 def _judge_flows(facts: Facts, spans: Sequence[tuple[int, int]], towards_mi: bool) -> Iterator[Result]:
@@ -120,8 +118,9 @@ def _judge_flows(facts: Facts, spans: Sequence[tuple[int, int]], towards_mi: boo
     vm_error = facts.error_for("azure.source_vm_nsgs")
     if vm_error is not None and vm_error.kind != "not_found":  # not found: SQL Server is not an Azure VM
         yield errored(f"Could not evaluate the SQL Server VM's NSGs: {vm_error.reason}")
+    table = network_flows(facts)
     for ports in spans:
-        for result in _judge_legs(facts, ports, towards_mi):
+        for result in _judge_legs(facts, table, ports, towards_mi):
             yield replace(result, target=f"{result.target} port {_port_text(ports)}") if len(spans) > 1 else result
 
 
@@ -133,9 +132,8 @@ def _what(ports: tuple[int, int], towards_mi: bool) -> str:
     return f"TCP {_port_text(ports)} {'from' if towards_mi else 'to'} SQL Server"
 
 
-def _judge_legs(facts: Facts, ports: tuple[int, int], towards_mi: bool) -> Iterator[Result]:
+def _judge_legs(facts: Facts, table: FlowTable, ports: tuple[int, int], towards_mi: bool) -> Iterator[Result]:
     what = _what(ports, towards_mi)
-    rule_name = f"allow-milink-{'hadr' if ports == HADR else _port_text(ports)}-{'in' if towards_mi else 'out'}"
     for leg in _legs(facts, ports, towards_mi):
         spans = evaluate(leg.nsg.rules, leg.direction, "tcp", leg.sources, leg.destinations, [ports], leg.ctx)
         verdict = summarize(spans)
@@ -155,7 +153,7 @@ def _judge_legs(facts: Facts, ports: tuple[int, int], towards_mi: bool) -> Itera
                 for prio, name, default in sorted(rules)
             )
             first = min((p for p, _, _ in rules), default=4097)
-            fix = _rule_command(leg, facts, ports, min(first, 4097), rule_name)
+            fix = _rule_command(leg, table, ports)
             remediation = (
                 f"Add an allow rule for TCP {ports[0]}-{ports[1]} with a priority lower than {first} to {leg.nsg.name}"
                 if fix else f"The blocking rule has priority {first}; change or remove it"

@@ -204,14 +204,22 @@ def evaluate(snapshot_path: Path | None, config_path: Path | None, profile_name:
           defaults.output if defaults else "linkready-report", baseline, target_file=config_path or snapshot_path)
 
 
+#: ``linkready demo --scenario``: the bundled snapshots (linkready/data; the others are made from the museum's by
+#: scripts/make_demo_variants.py).
+DEMO_SCENARIOS = {"museum": "demo_snapshot.json", "multidb": "demo_multidb_snapshot.json"}
+
+
 @cli.command()
 @common.report_options
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in a browser.")
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the bundled snapshot, to try `linkready evaluate` on it.")
+@click.option("--scenario", type=click.Choice(sorted(DEMO_SCENARIOS)), default="museum", show_default=True,
+              help="museum: two single-database links from SQL Server 2019. multidb: one availability group of "
+                   "SQL Server 2022 in the multiple-database mode, with failback.")
 def demo(profile_name: str | None, waivers: Path | None, formats: str | None, output: Path | None, quiet: bool,
          no_color: bool, customer: str | None, prepared_by: str | None, logo: Path | None, baseline: Path | None,
-         open_browser: bool, save_snapshot: Path | None) -> None:
+         open_browser: bool, save_snapshot: Path | None, scenario: str) -> None:
     """Try linkready on a bundled, realistic snapshot.
 
     No SQL Server and no Azure account needed.
@@ -221,8 +229,8 @@ def demo(profile_name: str | None, waivers: Path | None, formats: str | None, ou
     from linkready.engine import make_report
     from linkready.snapshot import loads
 
-    text = resources.files("linkready.data").joinpath("demo_snapshot.json").read_text("utf-8")
-    snapshot = loads(text, "bundled demo snapshot")
+    text = resources.files("linkready.data").joinpath(DEMO_SCENARIOS[scenario]).read_text("utf-8")
+    snapshot = loads(text, f"bundled demo snapshot ({scenario})")
     if save_snapshot:
         try:
             common.write_text_file(save_snapshot, text)

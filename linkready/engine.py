@@ -212,6 +212,7 @@ def to_finding(spec: CheckSpec, result: Result) -> Finding:
         docs=spec.docs,
         owner=spec.owner,
         prevents=spec.prevents,
+        service_errors=spec.service_errors,
     )
 
 

@@ -228,6 +228,8 @@ class CheckSpec:
     owner: Owner
     requires: tuple[str, ...] = ()
     prevents: tuple[int, ...] = ()
+    #: The service's error code names it prevents (checks/service.py SERVICE_ERRORS, attached on load).
+    service_errors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     #: What it judges per planned direction (None: not classified yet; tests/verdict/test_direction_matrix.py
     #: fails on that).
@@ -270,6 +272,9 @@ class Finding:
     docs: str
     owner: Owner
     prevents: tuple[int, ...] = ()
+    #: The managed instance service's error code names the check prevents ("ManagedInstanceLinkSourceDbHasDefunctFiles"):
+    #: what users search for after a failed `az sql mi link create`.
+    service_errors: tuple[str, ...] = ()
     waiver: Waiver | None = None
     #: The check whose FAIL is this finding's root cause ("CERT-001"): still shown, not a separate blocker.
     blocked_by: str = ""

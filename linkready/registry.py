@@ -66,6 +66,14 @@ def apply_plain_titles(titles: Mapping[str, str]) -> None:
             _REGISTRY[check_id] = dataclasses.replace(spec, plain_title=text)
 
 
+def apply_service_errors(codes: Mapping[str, tuple[str, ...]]) -> None:
+    """Attach the service error codes each check prevents (kept with the code catalogue, not in the decorators)."""
+    for check_id, names in codes.items():
+        spec = _REGISTRY.get(check_id)
+        if spec is not None and spec.service_errors != names:
+            _REGISTRY[check_id] = dataclasses.replace(spec, service_errors=names)
+
+
 def _sort_key(spec: CheckSpec) -> tuple[int, str, int]:
     prefix, _, number = spec.id.partition("-")
     return (list(Area).index(spec.area), prefix, int(number))

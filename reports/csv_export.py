@@ -1,7 +1,8 @@
 """``--format csv``: one row per finding, for the consultant's own tracker (Excel, Jira import, ...).
 
 Columns are fixed and documented (README): id, status, severity, area, owner, target, title,
-message, observed, expected, prevents, docs. Values are plain text; a value that a spreadsheet
+message, observed, expected, prevents (SQL error numbers, then the service's error code names), docs.
+Values are plain text; a value that a spreadsheet
 would run as a formula (=, +, -, @ first) is prefixed with an apostrophe (OWASP CSV injection).
 """
 
@@ -29,7 +30,7 @@ def row_values(f: Finding, *, formula_guard: bool = True) -> list[str]:
     xlsx format stores text cells instead, which never run)."""
     return [cell(v, formula_guard) for v in (
         f.check_id, f.status.value, f.severity.value, f.area.label, f.owner.value, f.target, f.title, f.message,
-        f.observed, f.expected, " ".join(str(n) for n in f.prevents), f.docs)]
+        f.observed, f.expected, " ".join((*(str(n) for n in f.prevents), *f.service_errors)), f.docs)]
 
 
 def render(report: Report) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from linkready.checks.service import SERVICE_ERRORS
 from linkready.reports.causes import root_causes
 from linkready.reports.flows import section as flows_section
 from linkready.reports.summary import summarize
@@ -182,7 +181,7 @@ class Block:
 class Item:
     """A finding prepared for the template: unique anchor, numbered code blocks, service error codes.
 
-    ``codes`` are the service's error code names the check prevents (``SERVICE_ERRORS``): printed on the
+    ``codes`` are the service's error code names the check prevents (``Finding.service_errors``): printed on the
     finding so that the search box, which matches a finding's text, finds a code a user already saw.
     """
 
@@ -238,8 +237,7 @@ def _areas(report: Report) -> tuple[list[AreaView], dict[int, str]]:
             unique = base if used[base] == 1 else f"{base}-{used[base]}"
             anchors[id(f)] = unique
             counts[f.status] += 1
-            item = Item(f, unique, _blocks(f.fix, counter) if f.status in ATTENTION else (),
-                        SERVICE_ERRORS.get(f.check_id, ()))
+            item = Item(f, unique, _blocks(f.fix, counter) if f.status in ATTENTION else (), f.service_errors)
             (attention if f.status in ATTENTION else quiet).append(item)
         views.append(AreaView(area, f"area-{area.value}", tuple(attention), tuple(quiet),
                               {s: counts.get(s, 0) for s in STATUS_ORDER}))

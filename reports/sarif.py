@@ -96,6 +96,7 @@ def rule(finding: Finding) -> dict[str, Any]:
     severity = spec.severity if spec else finding.severity
     owner = spec.owner if spec else finding.owner
     prevents = spec.prevents if spec else finding.prevents
+    codes = spec.service_errors if spec else finding.service_errors
     tags = ["linkready", finding.area.value, owner.value, *(spec.tags if spec else ())]
     help_text = f"{rationale}\n\nHow to fix: {remediation}\n\nDocumentation: {docs}"
     help_md = f"{rationale}\n\n**How to fix:** {remediation}\n\n[Documentation]({docs})"
@@ -103,6 +104,9 @@ def rule(finding: Finding) -> dict[str, Any]:
         errors = ", ".join(str(n) for n in prevents)
         help_text += f"\n\nPrevents error {errors}."
         help_md += f"\n\nPrevents error {errors}."
+    if codes:
+        help_text += f"\n\nPrevents service error {', '.join(codes)}."
+        help_md += f"\n\nPrevents service error {', '.join(f'`{c}`' for c in codes)}."
     return {
         "id": finding.check_id,
         "name": _camel(spec.name) if spec and spec.function else finding.check_id.replace("-", ""),
@@ -119,6 +123,7 @@ def rule(finding: Finding) -> dict[str, Any]:
             "owner": owner.value,
             "area": finding.area.value,
             "prevents": list(prevents),
+            "serviceErrors": list(codes),
         },
     }
 

@@ -185,9 +185,7 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
                      "DATABASE, which SQL Server needs to create it and which no query shows beforehand"),
     _c("CloudLifterChimeraMIAgNameIsAlreadyUsed",
        "the managed instance side availability group name is already used on the instance",
-       operations=CREATE_ADD_REMOVE,
-       gap="the links the Azure probe reads (azure.links) carry each link's instance AG name; MI-007 compares "
-           "link names and databases only"),
+       operations=CREATE_ADD_REMOVE),
     _c("CloudLifterChimeraBoxAndMiOnDifferentDbVersionsFailoverModeManual",
        "a link for bi-directional failover needs matching database formats on SQL Server and the instance",
        operations=CREATE_ADD_REMOVE),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from importlib import resources
 
+from linkready.checks.service import SERVICE_ERRORS
+
 from linkready.facts import Collector, Facts, PlanFacts, PlannedLink, ProbeError
 from linkready.model import Area, CodeBlock, Finding, Owner, Severity, Status, Verdict, Waiver
 from linkready.report import Branding, Report
@@ -69,7 +71,11 @@ def finding(
     waiver: Waiver | None = None,
     rationale: str = "",
     remediation: str = "",
+    service_errors: tuple[str, ...] | None = None,
 ) -> Finding:
+    """A finding as the engine makes it; its service error codes default to what the catalogue says of the check."""
+    if service_errors is None:
+        service_errors = SERVICE_ERRORS.get(check_id, ())
     return Finding(
         check_id=check_id,
         title=title or f"Condition {check_id} holds",
@@ -87,6 +93,7 @@ def finding(
         docs=DOCS,
         owner=owner,
         prevents=prevents,
+        service_errors=service_errors,
         waiver=waiver,
     )
 

@@ -169,6 +169,25 @@ def test_mi_007_conflicts() -> None:
     assert by["link-orders"].status is Status.FAIL and "Orders is already linked by old" in by["link-orders"].message
 
 
+def test_mi_007_instance_ag_name_in_use() -> None:
+    """CloudLifterChimeraMIAgNameIsAlreadyUsed: another link already has the planned instance AG name (any case)."""
+    taken = replace(link("link-reporting", "Reporting"), instance_ag_name="MI-AG-Sales")
+    by = {x.target: x for x in run("MI-007", facts(azure_facts=azure(links=(taken,))))}
+    assert by["link-sales"].status is Status.FAIL
+    assert "instance AG name MI-AG-Sales is already used by link link-reporting" in by["link-sales"].message
+    assert by["link-sales"].fix[0].code.endswith("--name link-reporting")
+    assert by["link-orders"].status is Status.PASS and "mi-ag-orders" in by["link-orders"].evidence[0]
+
+
+def test_mi_007_instance_ag_name_planned_twice() -> None:
+    twice = plan()
+    twice = replace(twice, links=(twice.links[0], replace(twice.links[1], instance_ag_name="mi-ag-SALES")))
+    by = {x.target: x for x in run("MI-007", facts(azure_facts=azure(links=()), plan_facts=twice))}
+    assert by["link-sales"].status is Status.FAIL and "also planned for link link-orders" in by["link-sales"].message
+    assert by["link-orders"].status is Status.FAIL and "also planned for link link-sales" in by["link-orders"].message
+    assert not by["link-sales"].fix  # nothing to delete: the plan is what changes
+
+
 def test_mi_008_stale_link() -> None:
     assert one("MI-008", facts()).status is Status.PASS
     stale = link(connected_state="DISCONNECTED", synchronization_health="NOT_HEALTHY", most_recent_error="41986")

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from linkready.domain.flows import network_flows
 from linkready.facts import Facts, ProbeError
 from linkready.facts.azure import Route, RouteTable, SecurityRule
 from linkready.model import Finding, Status
@@ -37,8 +38,14 @@ def test_missing_hadr_rule_fails_on_default_deny_with_the_command() -> None:
     assert finding.status is Status.FAIL
     assert "no rule allows it; default DenyAllInBound (priority 65500) denies it" in finding.message
     [fix] = finding.fix
-    assert "az network nsg rule create" in fix.code and "--priority 4090" in fix.code
+    # 5022 from this prefix is blocked too: NSG-001's rule takes 4090, so this one takes the next free priority
+    # (ARM refuses two inbound rules of one NSG at the same priority), as the flows table does.
+    assert "az network nsg rule create" in fix.code and "--priority 4080" in fix.code
     assert "--destination-port-ranges 11000-11999" in fix.code and "--source-address-prefixes 192.168.10.0/24" in fix.code
+    [mirroring] = mi_leg(run("NSG-001", f)).fix
+    assert "--priority 4090" in mirroring.code and "--destination-port-ranges 5022" in mirroring.code
+    table = {row.command for row in network_flows(f).rows if row.command}
+    assert {fix.code, mirroring.code} <= table
 
 
 def test_higher_priority_deny_is_named() -> None:

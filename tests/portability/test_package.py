@@ -49,7 +49,8 @@ def test_wheel_metadata_is_complete(dist: Dist) -> None:
 def test_sdist_carries_everything_a_build_needs(dist: Dist) -> None:
     with tarfile.open(dist.sdist) as tf:
         names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
-    assert {"pyproject.toml", "README.md", "linkready/data/demo_snapshot.json", "checks/__init__.py",
+    assert {"pyproject.toml", "README.md", "linkready/data/demo_snapshot.json",
+            "linkready/data/demo_multidb_snapshot.json", "checks/__init__.py",
             "reports/templates/report.html", "profiles/pipeline.toml"} <= names
 
 
@@ -69,3 +70,7 @@ def test_sdist_installed_in_a_fresh_venv_runs(sdist_venv: Path, tmp_path: Path) 
     # The installed copy, not the checkout, ran: and the report shows its version.
     assert f'"tool_version": "{__version__}"' in (tmp_path / "linkready-report.json").read_text("utf-8")
     assert f"linkready {__version__}" in (tmp_path / "linkready-report.md").read_text("utf-8")
+    other = tmp_path / "multidb"
+    multidb = subprocess.run([linkready, "demo", "--scenario", "multidb", "--format", "json", "--output", str(other),
+                              "-q"], capture_output=True, text=True, env=clean_env(), cwd=tmp_path, timeout=120)
+    assert multidb.returncode == 1, multidb.stderr  # the scenario's snapshot is in the installed package

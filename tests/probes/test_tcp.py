@@ -82,7 +82,7 @@ def test_full_range_scan_is_concurrent_and_compressible(lab: NetnsLab) -> None:
     lab.set_rules(drop=range(11000, 11990), reset=range(11990, 12000))
     with lab.listening([5022]):
         result = scan(lab, SERVER_V4, [5022, *range(11000, 12000)], timeout=0.5, deadline=10)
-    assert result.by_state(PORT_OPEN) == (5022,)
+    assert result.by_state(PORT_OPEN) == (5022,), [(r.port, r.state, r.detail) for r in result.ports if r.port == 5022]
     assert result.by_state(PORT_FILTERED) == tuple(range(11000, 11990))
     assert result.by_state(PORT_REFUSED) == tuple(range(11990, 12000))
     assert result.requested == "5022,11000-11999"

@@ -58,3 +58,26 @@ def test_junit_counts_match_findings() -> None:
     assert root.get("failures") == str(report.counts[Status.FAIL])
     assert root.get("errors") == str(report.counts[Status.ERROR])
     assert root.get("skipped") == str(report.counts[Status.SKIP] + report.counts[Status.WAIVED])
+
+
+def test_findings_carry_the_service_codes_their_check_prevents(tmp_path: Path) -> None:
+    """The engine's finding, not a builder's: `linkready demo`'s SVC-007 names the code users search for, in JSON,
+    SARIF and CSV, and a check that prevents no service code carries none."""
+    from tests.conftest import run_cli
+
+    done = run_cli("demo", "--format", "json,sarif,csv", "-o", str(tmp_path), "-q")
+    assert done.returncode in (0, 1), done.stderr
+    data = json.loads(next(tmp_path.glob("*.json")).read_text("utf-8"))
+    assert problems(data, SCHEMA) == []
+    by_check = {f["check_id"]: f for f in data["findings"]}
+    assert by_check["SVC-007"]["service_errors"] == ["ManagedInstanceLinkSourceDbHasDefunctFiles"]
+    assert "CloudLifterChimeraMIAgNameIsAlreadyUsed" in by_check["MI-007"]["service_errors"]
+    assert by_check["SQL-001"]["service_errors"] == []
+    rules = {r["id"]: r for r in json.loads(next(tmp_path.glob("*.sarif")).read_text("utf-8"))
+             ["runs"][0]["tool"]["driver"]["rules"]}
+    coded = [i for i, r in rules.items() if by_check[i]["service_errors"]]
+    assert coded, "the demo's findings that need attention include checks that prevent a service code"
+    for check_id in coded:
+        assert rules[check_id]["properties"]["serviceErrors"] == by_check[check_id]["service_errors"]
+        assert by_check[check_id]["service_errors"][0] in rules[check_id]["help"]["text"]
+    assert "ManagedInstanceLinkSourceDbHasDefunctFiles" in next(tmp_path.glob("*.csv")).read_text("utf-8")

@@ -254,6 +254,10 @@ def test_sync_mode_is_synchronous_commit() -> None:
         (replace(DEMO.facts, plan=replace(DEMO.facts.plan, links=())), "no link is planned"),
         (replace(DEMO.facts, sql=None), "sql.instance was not collected"),
         (replace(DEMO.facts, azure=None), "FQDN is unknown"),
+        # Microsoft documents no script for it (extend-availability-group article): none is guessed.
+        (replace(DEMO.facts, plan=replace(DEMO.facts.plan, initial_primary="ManagedInstance", links=tuple(
+            replace(link, link_mode="MultiDatabase") for link in DEMO.facts.plan.links))),
+         "no scripted runbook for link-membership, link-ticketing: .* SSMS link wizard"),
     ],
 )
 def test_missing_essentials_are_one_line_errors(facts: Facts, message: str) -> None:

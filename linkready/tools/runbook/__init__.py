@@ -122,6 +122,7 @@ def context(facts: Facts, generated_at: datetime) -> Context:
     instance = sql.instance if sql else None
     if sql is None or instance is None:
         raise RunbookError("sql.instance was not collected: the server name and version are needed")
+    _refuse_undocumented(facts)
     group, mi_name, mi_fqdn = _mi_parts(facts)
     major = _major(instance.product_version)
     certificates = sql.certificates or ()
@@ -136,6 +137,23 @@ def context(facts: Facts, generated_at: datetime) -> Context:
         sql_cert=sql_cert, cert_name=sql_cert.name if sql_cert else certificate_name_for(server),
         first_port=first_port, existing_ags=frozenset(ag.name.lower() for ag in (sql.availability_groups or ())),
     )
+
+
+def _refuse_undocumented(facts: Facts) -> None:
+    """A plan whose scripted creation Microsoft does not document gets no guessed script.
+
+    A multiple-database link from the managed instance: the extend-availability-group article (ms.date
+    09/28/2026) supports it but says its examples "don't walk through creation from SQL Managed Instance", and the
+    scripts article's managed-instance-first LISTENER_URL names one database (``;Database=``).
+    """
+    if facts.plan.initial_primary != "ManagedInstance":
+        return
+    multi = [link.name for link in facts.plan.links if link.link_mode == "MultiDatabase"]
+    if multi:
+        raise RunbookError(
+            f"no scripted runbook for {', '.join(multi)}: Microsoft documents no scripted creation of a "
+            "multiple-database link with the managed instance as initial primary; create it with the SSMS link "
+            "wizard (its Summary page's Script button writes the script for your environment)")
 
 
 def _major(version: str) -> int:

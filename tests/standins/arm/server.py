@@ -142,7 +142,10 @@ def load_scenario_data(name: str, variables: dict[str, str]) -> dict[str, Any]:
 
 
 #: A managed database's TDE resource as ARM serves it (ManagedDatabaseTransparentDataEncryption_Get): every
-#: database has exactly one, named "current"; new databases are encrypted (state Enabled) unless turned off.
+#: database has exactly one, addressed as "current"; new databases are encrypted (state Enabled) unless turned off.
+#: The body is the spec's own example (2023-08-01 examples/ManagedTransparentDataEncryptionGet.json, the only
+#: documented response): "name" is "default" and "id" is the database's, not the path asked for. The probe takes the
+#: database from its request, so it must not depend on either.
 DATABASE_TYPE = "Microsoft.Sql/managedInstances/databases"
 TDE_TYPE = "Microsoft.Sql/managedInstances/databases/transparentDataEncryption"
 TDE_STATES = ("Enabled", "Disabled")
@@ -162,7 +165,7 @@ def _add_database_tde(resources: dict[str, Any]) -> None:
             raise ValueError(f"scenario error: ARM has no TDE resource {key}")
     for key in databases.values():
         tde_id = f"{key}/transparentDataEncryption/current"
-        body = merge_patch({"id": tde_id, "name": "current", "type": TDE_TYPE, "properties": {"state": "Enabled"}},
+        body = merge_patch({"id": key, "name": "default", "type": TDE_TYPE, "properties": {"state": "Enabled"}},
                            resources.get(tde_id, {}))
         if body["properties"].get("state") not in TDE_STATES:
             raise ValueError(f"scenario error: TDE state {body['properties'].get('state')!r} is not one ARM returns")
