@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "managed_instance",
     "existing_links",
     "failover",
+    "failover_roles",
     "leftovers",
     "seeding",
     "target_backup",

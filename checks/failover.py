@@ -1,4 +1,5 @@
-"""Planned-failover preflight of an existing link (FO-001..006, profile ``failover``).
+"""Planned-failover preflight of an existing link (FO-001..006, profile ``failover``; the roles, FO-007 and
+FO-008, are in failover_roles).
 
 Two kinds of failover exist for a Managed Instance link:
 
@@ -53,7 +54,7 @@ SQL_NAMES = {13: "SQL Server 2016", 14: "SQL Server 2017", 15: "SQL Server 2019"
              17: "SQL Server 2025"}
 
 
-def _links(facts: Facts) -> tuple[list[ExistingLink], list[str]]:
+def judged_links(facts: Facts) -> tuple[list[ExistingLink], list[str]]:
     """The existing links to judge (the planned ones by name, else all) and planned names not found."""
     existing = list(facts.azure.links or ()) if facts.azure else []
     planned = [link.name for link in facts.plan.links]
@@ -65,7 +66,7 @@ def _links(facts: Facts) -> tuple[list[ExistingLink], list[str]]:
     ]
 
 
-def _links_error(facts: Facts) -> Result | None:
+def links_error(facts: Facts) -> Result | None:
     error = facts.error_for("azure.links")
     if error is not None:
         return errored(f"Could not evaluate: azure.links could not be read: {error.reason}")
@@ -74,7 +75,7 @@ def _links_error(facts: Facts) -> Result | None:
     return None
 
 
-def _mi_target(facts: Facts) -> str:
+def mi_target(facts: Facts) -> str:
     group, name = mi_parts(facts)
     return f"--resource-group {group} --instance-name {name}"
 
@@ -101,11 +102,11 @@ def _mi_target(facts: Facts) -> str:
     directions=EXISTING_LINK,
 )
 def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = _links_error(facts)
+    problem = links_error(facts)
     if problem is not None:
         yield problem
         return
-    links, missing = _links(facts)
+    links, missing = judged_links(facts)
     for name in missing:
         yield failed(f"Link {name} does not exist on the managed instance: there is nothing to fail over",
                      target=name, observed="no distributed availability group of that name",
@@ -161,11 +162,11 @@ def link_is_connected_and_healthy(facts: Facts, settings: Settings) -> Iterator[
     directions=EXISTING_LINK,
 )
 def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = _links_error(facts)
+    problem = links_error(facts)
     if problem is not None:
         yield problem
         return
-    links, _ = _links(facts)
+    links, _ = judged_links(facts)
     for link in links:
         mode = link.replication_mode or "unknown"
         unsynchronized = [db.name for db in link.databases if db.replica_state.upper() != "SYNCHRONIZED"]
@@ -181,7 +182,7 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
                 f"    N'{link.instance_ag_name}' WITH (AVAILABILITY_MODE = SYNCHRONOUS_COMMIT);",
                 "On SQL Server",
             ),
-            CodeBlock("azcli", f"az sql mi link update {_mi_target(facts)} --name {link.name} "
+            CodeBlock("azcli", f"az sql mi link update {mi_target(facts)} --name {link.name} "
                                "--replication-mode Sync", "On the managed instance"),
         )
         if mode.lower() == "sync":
@@ -220,13 +221,13 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
     directions=EXISTING_LINK,
 )
 def link_lag_is_within_threshold(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = _links_error(facts)
+    problem = links_error(facts)
     if problem is not None:
         yield problem
         return
     limit = float(settings.get("failover_max_lag_seconds", 60))
     expected = f"send and redo lag at most {limit:g} s"
-    links, _ = _links(facts)
+    links, _ = judged_links(facts)
     for link in links:
         for db in link.databases:
             yield _lag_result(link, db, limit, expected)
@@ -380,7 +381,7 @@ def certificates_outlast_failback_window(facts: Facts, settings: Settings) -> It
             seen.add(cert.name.lower())
             yield _expiry_result(cert.name, "managed instance certificate in SQL Server", cert.not_after, now,
                                  window)
-    links, _ = _links(facts)
+    links, _ = judged_links(facts)
     for link in links:
         for db in link.databases:
             name = db.partner_cert_name or "partner certificate"
@@ -430,3 +431,4 @@ def sql_sees_link_healthy(facts: Facts, settings: Settings) -> Iterator[Result]:
         else:
             yield passed("Every replica connected and healthy", target=ag.name, observed=observed,
                          expected="every replica CONNECTED, HEALTHY")
+

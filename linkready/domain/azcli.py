@@ -69,6 +69,11 @@ def link_set_replication_mode(target: str, *, name: str, replication_mode: str) 
     return f"az sql mi link update {target} --name {shell_quote(name)} --replication-mode {shell_quote(replication_mode)}"
 
 
+def link_failover(target: str, *, name: str, failover_type: str = "Planned") -> str:
+    """Fail the link over from the managed instance (the service takes a planned one only where it is primary)."""
+    return f"az sql mi link failover {target} --name {shell_quote(name)} --failover-type {shell_quote(failover_type)}"
+
+
 def partner_cert_create(target: str, *, name: str, blob: str) -> str:
     """Trust SQL Server's endpoint certificate on the managed instance (server trust certificate)."""
     return f"az sql mi partner-cert create {target} \\\n  --name {shell_quote(name)} \\\n  --public-blob {blob}"

@@ -48,7 +48,6 @@ EVERY_OPERATION = ("every operation",)
 REQUEST_SHAPE = ("a malformed request body, not a state of either system: linkready's az commands are built from the "
                  "plan that PLAN-001..003 validate and pass the real azure-cli parser")
 RUNTIME = "a state reached while the link runs, after any preflight"
-_ROLE_GAP = "azure.links carries each link's instance role (Primary/Secondary); no failover check judges it yet"
 
 
 @dataclass(frozen=True)
@@ -195,9 +194,8 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
        unpreventable="a malformed request body, not a state of either system: linkready prints no failover "
                      "request of its own beyond the documented commands, which pass the real azure-cli parser"),
     _c("InvalidDistributedAvailabilityGroupFailoverInstanceRole",
-       "a planned failover was asked on a link whose managed instance side is secondary",
-       operations=FAILOVER_SET_ROLE,
-       gap=_ROLE_GAP),
+       "a planned failover was asked on a link whose managed instance side is secondary (it runs from the primary only)",
+       operations=FAILOVER_SET_ROLE),
     _c("DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing",
        "a planned failover was asked while the secondary was not synchronizing", status=409,
        operations=FAILOVER_SET_ROLE),
@@ -207,13 +205,10 @@ SERVICE_CODES: dict[str, ServiceCode] = {c.name: c for c in (
        "a planned failover was asked with too much log not yet redone on the secondary", status=409,
        operations=FAILOVER_SET_ROLE),
     _c("DistributedAvailabilityGroupSetRoleInstanceAlreadyInRequestedRole",
-       "setRole asked for the role the managed instance already has", status=409, operations=FAILOVER_SET_ROLE,
-       gap=_ROLE_GAP),
+       "setRole asked for the role the managed instance already has", status=409, operations=FAILOVER_SET_ROLE),
     _c("DistributedAvailabilityGroupSetRoleChangeRoleAlreadyInProgress",
        "a previous role change is still in progress on the managed instance", status=409,
-       operations=FAILOVER_SET_ROLE,
-       gap="no fact read says a role change is running (the instance's management operations, which MI-001 reads, "
-           "may list it: not verified)"),
+       operations=FAILOVER_SET_ROLE),
     _c("DistributedAvailabilityGroupSetRoleFailed", "setting the role failed for an unknown reason", status=409,
        operations=FAILOVER_SET_ROLE,
        unpreventable="the specs give no cause (\"an unknown reason\": the error log and support are the way on)"),

@@ -151,7 +151,7 @@ def test_async_link_gets_the_switch_commands() -> None:
 
 def test_only_the_failover_profile_runs_them() -> None:
     failover = {f.check_id for f in evaluate(HEALTHY, load_profile("failover")) if f.check_id.startswith("FO-")}
-    assert failover == {f"FO-00{n}" for n in range(1, 7)}
+    assert failover == {f"FO-00{n}" for n in range(1, 9)}
     for name in ("preflight", "audit", "pipeline"):
         assert not [f for f in evaluate(HEALTHY, load_profile(name)) if f.check_id.startswith("FO-")], name
 
@@ -166,3 +166,64 @@ def test_sql_facts_missing_error_only_what_needs_them() -> None:
     assert statuses("FO-006", bare) == [Status.ERROR] and statuses("FO-001", bare) == [Status.PASS]
     unasked = not_asked(bare, "sql")
     assert statuses("FO-006", unasked) == [Status.SKIP] and statuses("FO-001", unasked) == [Status.PASS]
+
+
+def roles(instance: str, partner: str) -> Facts:
+    return facts(links=(replace(existing(), instance_role=instance, partner_role=partner),))
+
+
+def sql_roles(local: str, mi: str = "SECONDARY", partner: str = "Primary") -> Facts:
+    return replace(roles("Secondary", partner), sql=replace(HEALTHY.sql, availability_groups=(
+        AvailabilityGroup("link-sales", True, False, "NONE", ("Sales",), (
+            AgReplica("AG_Sales", "TCP://10.1.0.4:5022", local, "SYNCHRONOUS_COMMIT", "HEALTHY", "CONNECTED"),
+            AgReplica("AG_Sales_MI", "tcp://mi1.abc123.database.windows.net:5022", mi, "SYNCHRONOUS_COMMIT",
+                      "HEALTHY", "CONNECTED"))),)))
+
+
+@pytest.mark.parametrize(("instance", "partner", "status", "words"), [
+    ("Secondary", "Primary", Status.PASS, "started on SQL Server"),
+    ("Primary", "Secondary", Status.PASS, "started on the instance"),
+    ("Primary", "Primary", Status.FAIL, "split brain"),
+    ("Secondary", "Secondary", Status.FAIL, "Neither side"),
+    ("", "", Status.ERROR, "does not report both roles"),
+    ("Primary", "Resolving", Status.ERROR, "does not report both roles"),  # not a LinkRole ARM returns
+])
+def test_fo_007_roles(instance: str, partner: str, status: Status, words: str) -> None:
+    [finding] = findings("FO-007", roles(instance, partner))
+    assert finding.status is status and words in finding.message, finding.message
+
+
+def test_fo_007_says_where_to_start_and_names_the_service_codes() -> None:
+    [sql_primary] = findings("FO-007", roles("Secondary", "Primary"))
+    assert any("ALTER AVAILABILITY GROUP [link-sales] FAILOVER;" in e for e in sql_primary.evidence)
+    assert any("InvalidDistributedAvailabilityGroupFailoverInstanceRole" in e for e in sql_primary.evidence)
+    [mi_primary] = findings("FO-007", roles("Primary", "Secondary"))
+    assert any("az sql mi link failover --resource-group rg --instance-name mi1 --name link-sales "
+               "--failover-type Planned" in e for e in mi_primary.evidence)
+    [split] = findings("FO-007", roles("Primary", "Primary"))
+    assert split.fix[0].code == "ALTER AVAILABILITY GROUP [link-sales] SET (ROLE = SECONDARY);"
+    assert "DistributedAvailabilityGroupSetRoleInstanceAlreadyInRequestedRole" in split.message
+    spec = get("FO-007")
+    assert spec is not None and "InvalidDistributedAvailabilityGroupFailoverInstanceRole" in spec.service_errors
+
+
+@pytest.mark.parametrize(("scenario", "status", "words"), [
+    (sql_roles("PRIMARY"), Status.PASS, "agree"),
+    (sql_roles("RESOLVING"), Status.FAIL, "RESOLVING"),
+    (sql_roles("PRIMARY", mi="RESOLVING"), Status.FAIL, "AG_Sales_MI as RESOLVING"),
+    (sql_roles("SECONDARY"), Status.FAIL, "has not reached both sides"),  # SQL Server already demoted itself
+    (sql_roles("PRIMARY", mi=""), Status.PASS, "agree"),  # SQL Server need not see the remote member's role
+    (sql_roles(""), Status.ERROR, "does not report the roles"),
+    (sql_roles("PRIMARY", partner=""), Status.ERROR, "does not report SQL Server's role"),
+    (replace(HEALTHY, sql=replace(HEALTHY.sql, availability_groups=())), Status.FAIL, "no distributed availability group"),
+])
+def test_fo_008_role_change_in_progress(scenario: Facts, status: Status, words: str) -> None:
+    [finding] = findings("FO-008", scenario)
+    assert finding.status is status and words in finding.message, finding.message
+
+
+def test_fo_008_unread_replicas_are_an_error_naming_why() -> None:
+    f = replace(sql_roles(""), errors=(ProbeError("sql", "sql.availability_groups.replicas", "permission",
+                                                  "VIEW SERVER STATE denied"),))
+    [finding] = findings("FO-008", f)
+    assert finding.status is Status.ERROR and "VIEW SERVER STATE denied" in finding.message

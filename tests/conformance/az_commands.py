@@ -35,7 +35,8 @@ from tests.conftest import ROOT
 MI_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-x/providers/Microsoft.Sql/managedInstances/mi-x"
 #: Typed dummies for placeholders, by what the expression names (first match wins).
 DUMMIES: tuple[tuple[str, str], ...] = (
-    (r"_mi_target|\btarget\b", "--resource-group rg-x --instance-name mi-x"),
+    (r"mi_target|\btarget\b", "--resource-group rg-x --instance-name mi-x"),
+    (r"failover_type", "Planned"),
     (r"_mi_id|mi_id|subnet\.id|\.id\b", MI_ID),
     (r"grow|size|capacity|vcores|minimum|prios|priority", "64"),
     (r"direction", "Inbound"),

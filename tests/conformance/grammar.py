@@ -55,6 +55,10 @@ CREATE_AG = re.compile(
     rf"REPLICA ON {STRING} WITH \({AG_REPLICA}\)")
 # ALTER AVAILABILITY GROUP group_name { ... | GRANT CREATE ANY DATABASE | DENY CREATE ANY DATABASE | ... }
 GRANT_CREATE_DATABASE = re.compile(rf"ALTER AVAILABILITY GROUP {NAME} GRANT CREATE ANY DATABASE")
+# ... | FAILOVER | ... and SET ( ROLE = SECONDARY ): a planned failover run on the primary, and the demotion of a
+# distributed AG's primary (distributed availability groups page; the link's failover page, FO-007).
+AG_FAILOVER = re.compile(rf"ALTER AVAILABILITY GROUP {NAME} FAILOVER")
+AG_SET_SECONDARY = re.compile(rf"ALTER AVAILABILITY GROUP {NAME} SET \(ROLE = SECONDARY\)")
 DAG_PART = (rf"{STRING} WITH \(LISTENER_URL = {STRING}, AVAILABILITY_MODE = (?:SYNCHRONOUS|ASYNCHRONOUS)_COMMIT, "
             r"FAILOVER_MODE = MANUAL, SEEDING_MODE = (?:AUTOMATIC|MANUAL)(?:, SESSION_TIMEOUT = \d+)?\)")
 CREATE_DAG = re.compile(rf"CREATE AVAILABILITY GROUP {NAME} WITH \(DISTRIBUTED\) AVAILABILITY GROUP ON "
@@ -80,6 +84,7 @@ KINDS = {
     "distributed availability group": CREATE_DAG, "guarded root import": GUARDED_ROOT, "dbcc traceon": TRACEON, "master key": MASTER_KEY,
     "drop availability group": DROP_AG, "drop certificate": DROP_CERT,
     "grant create any database": GRANT_CREATE_DATABASE,
+    "planned failover": AG_FAILOVER, "demote to secondary": AG_SET_SECONDARY,
 }
 
 

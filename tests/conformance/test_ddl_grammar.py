@@ -98,6 +98,10 @@ def test_every_generated_ddl_statement_matches_the_documented_grammar() -> None:
     "DBCC TRACEON 1800",
     # GRANT belongs to ALTER AVAILABILITY GROUP only, and names CREATE ANY DATABASE in full.
     "ALTER AVAILABILITY GROUP [a] GRANT CREATE DATABASE",
+    # SET takes parentheses, and ROLE only SECONDARY; FAILOVER takes no target.
+    "ALTER AVAILABILITY GROUP [a] SET ROLE = SECONDARY",
+    "ALTER AVAILABILITY GROUP [a] SET (ROLE = PRIMARY)",
+    "ALTER AVAILABILITY GROUP [a] FAILOVER TO [b]",
     "CREATE AVAILABILITY GROUP [a] WITH (CLUSTER_TYPE = NONE) FOR REPLICA ON N'S' WITH (ENDPOINT_URL = N'TCP://h:5022', "
     "FAILOVER_MODE = MANUAL, AVAILABILITY_MODE = SYNCHRONOUS_COMMIT, BACKUP_PRIORITY = 50, SECONDARY_ROLE "
     "(ALLOW_CONNECTIONS = NO), SEEDING_MODE = AUTOMATIC) GRANT CREATE ANY DATABASE",
@@ -127,3 +131,12 @@ def test_certificate_is_added_keeping_the_windows_protocol(auth: str, expected: 
     from linkready.domain.endpoint_ddl import authentication
 
     assert authentication(auth, "c") == expected
+
+
+def test_failover_role_statements_match_the_documented_grammar() -> None:
+    """The T-SQL FO-007 prints (in evidence and fixes) for the link's roles."""
+    from linkready.checks.failover_roles import demote_to_secondary, planned_failover_on_sql_server
+
+    for name in ("link-sales", "odd]name"):
+        assert kind_of(planned_failover_on_sql_server(name)) == "planned failover"
+        assert kind_of(demote_to_secondary(name)) == "demote to secondary"

@@ -12,7 +12,8 @@ subprocess:
   needs (FO-006 judges SQL Server's own view).
 
 Every FO-* check's FAIL path is proven here (FO-002 never fails: it warns); the healthy case proves
-they all pass together.
+they all pass together. FO-007 and FO-008 judge the roles: ARM's instanceLinkRole/partnerLinkRole and SQL Server's
+role_desc of its own AG in the distributed AG.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from tests.standins.token_endpoint import TokenEndpoint
 LINK, LOCAL_AG, MI_AG = "link-inventory", "ag-inventory", "mi-ag-inventory"
 AG_ID, DAG_ID = "2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901", "8E0F6C1A-3B2D-4E5F-A6B7-C8D9E0F1A2B3"
 CERT = "Cert_SQLSRV01_endpoint"  # the name the ARM stand-in's link reports as the partner certificate
-FO = ("FO-001", "FO-002", "FO-003", "FO-004", "FO-005", "FO-006")
+FO = ("FO-001", "FO-002", "FO-003", "FO-004", "FO-005", "FO-006", "FO-007", "FO-008")
 
 #: SQL Server 2022 CU15 hosting the link: its AG for Inventory and the distributed AG with the managed instance.
 SQL2022 = replace(
@@ -67,6 +68,8 @@ class SqlSide:
     mi_health: str = "HEALTHY"
     mode: str = "SYNCHRONOUS_COMMIT"
     certificate_days: int = 365
+    #: role_desc of SQL Server's own AG in the distributed AG (RESOLVING while a role change runs).
+    local_role: str = "PRIMARY"
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,12 @@ class Case:
 
 CASES = [
     Case("healthy synchronized link", "planned-failover-healthy-sync",
-         {"FO-001": "PASS", "FO-002": "PASS", "FO-003": "PASS", "FO-004": "PASS", "FO-005": "PASS", "FO-006": "PASS"}),
+         {"FO-001": "PASS", "FO-002": "PASS", "FO-003": "PASS", "FO-004": "PASS", "FO-005": "PASS", "FO-006": "PASS",
+          "FO-007": "PASS", "FO-008": "PASS"}),
+    Case("both sides primary after a forced failover", "planned-failover-split-brain",
+         {"FO-001": "PASS", "FO-007": "FAIL", "FO-008": "PASS"}),
+    Case("role change still running on SQL Server", "planned-failover-healthy-sync",
+         {"FO-001": "PASS", "FO-007": "PASS", "FO-008": "FAIL"}, SqlSide(local_role="RESOLVING")),
     Case("lagging link", "planned-failover-lagging",
          {"FO-001": "PASS", "FO-002": "WARN", "FO-003": "FAIL", "FO-004": "PASS", "FO-006": "PASS"},
          SqlSide(mode="ASYNCHRONOUS_COMMIT")),
@@ -101,7 +109,7 @@ def sql_server(side: SqlSide) -> tuple[Server, Responder]:
     replicas = (
         (AG_ID, server.server_name, "TCP://sqlsrv01.contoso.local:5022", "SYNCHRONOUS_COMMIT", "PRIMARY", "HEALTHY",
          "CONNECTED"),
-        (DAG_ID, LOCAL_AG, "TCP://10.10.2.4:5022", side.mode, "PRIMARY", "HEALTHY", "CONNECTED"),
+        (DAG_ID, LOCAL_AG, "TCP://10.10.2.4:5022", side.mode, side.local_role, "HEALTHY", "CONNECTED"),
         (DAG_ID, MI_AG, "tcp://sqlmi-contoso-weu.3f6c9a1d2b4e.database.windows.net:5022", side.mode, "SECONDARY",
          side.mi_health, side.mi_connected),
     )

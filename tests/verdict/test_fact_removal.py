@@ -31,6 +31,10 @@ ALLOWED: dict[str, str] = {
     r"(remove|empty) (sql\.(login|driver|trace_flags_source)|azure\.(sql_api_version|dns_suffix))":
         "provenance text shown in the evidence, judged by no check",
     r"empty azure\.(links|failover_groups|operations|vnet\.peerings)": "an empty list is a collected answer: none exist",
+    r"empty azure\.links\[0\]\.(instance|partner)_role":
+        "read only by the failover preflight (FO-007, FO-008: profile failover), which ERRORs on an empty role "
+        "(tests/checks/test_failover.py::test_fo_007_roles); the older API shape carries no roles at all, so an "
+        "empty role is not inconsistent for the preflight the demo runs",
     r"empty azure\.vnet\.dns_servers":
         "the VNet uses Azure-provided DNS (a documented answer); DNS-003 takes the servers the network probe "
         "queried (network.vnet_dns_servers) first and falls back to these",
