@@ -79,8 +79,10 @@ def _roles_result(facts: Facts, link: ExistingLink) -> Result:
     observed = f"managed instance {link.instance_role or 'not reported'}, SQL Server {link.partner_role or 'not reported'}"
     expected = "one side primary, the other secondary"
     if not instance or not partner or {instance, partner} - {PRIMARY, SECONDARY}:
-        return errored(f"Could not evaluate: the managed instance does not report both roles of {link.name} "
-                       "(the 2023-08-01 API shape carries none): which side may start a planned failover is unknown",
+        why = ("the 2023-08-01 API shape carries none" if not instance or not partner
+               else "a value other than Primary or Secondary")
+        return errored(f"Could not evaluate: the managed instance does not report both roles of {link.name} ({why}): "
+                       "which side may start a planned failover is unknown",
                        target=link.name, observed=observed, expected=expected)
     if instance == SECONDARY and partner == PRIMARY:
         return passed(
