@@ -70,6 +70,9 @@ class SqlSide:
     certificate_days: int = 365
     #: role_desc of SQL Server's own AG in the distributed AG (RESOLVING while a role change runs).
     local_role: str = "PRIMARY"
+    #: role_desc SQL Server shows for the managed instance's AG (NULL where SQL Server is secondary: the LEFT JOIN
+    #: finds no replica state for the remote member).
+    mi_role: str | None = "SECONDARY"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ CASES = [
           "FO-007": "PASS", "FO-008": "PASS"}),
     Case("both sides primary after a forced failover", "planned-failover-split-brain",
          {"FO-001": "PASS", "FO-007": "FAIL", "FO-008": "PASS"}),
+    Case("managed instance primary on both sides", "planned-failover-mi-primary",
+         {"FO-001": "PASS", "FO-007": "PASS", "FO-008": "PASS"}, SqlSide(local_role="SECONDARY", mi_role=None)),
+    Case("role change finished on the instance only", "planned-failover-mi-primary",
+         {"FO-007": "PASS", "FO-008": "FAIL"}),
     Case("role change still running on SQL Server", "planned-failover-healthy-sync",
          {"FO-001": "PASS", "FO-007": "PASS", "FO-008": "FAIL"}, SqlSide(local_role="RESOLVING")),
     Case("lagging link", "planned-failover-lagging",
@@ -110,7 +117,7 @@ def sql_server(side: SqlSide) -> tuple[Server, Responder]:
         (AG_ID, server.server_name, "TCP://sqlsrv01.contoso.local:5022", "SYNCHRONOUS_COMMIT", "PRIMARY", "HEALTHY",
          "CONNECTED"),
         (DAG_ID, LOCAL_AG, "TCP://10.10.2.4:5022", side.mode, side.local_role, "HEALTHY", "CONNECTED"),
-        (DAG_ID, MI_AG, "tcp://sqlmi-contoso-weu.3f6c9a1d2b4e.database.windows.net:5022", side.mode, "SECONDARY",
+        (DAG_ID, MI_AG, "tcp://sqlmi-contoso-weu.3f6c9a1d2b4e.database.windows.net:5022", side.mode, side.mi_role,
          side.mi_health, side.mi_connected),
     )
     nv = "nvarchar(128)"

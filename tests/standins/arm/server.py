@@ -138,7 +138,28 @@ def load_scenario_data(name: str, variables: dict[str, str]) -> dict[str, Any]:
         if "page_size" in scenario:
             data["page_size"] = scenario["page_size"]
     _add_database_tde(data["resources"])
+    check_link_roles(data["resources"])
     return data
+
+
+#: The roles ARM reports for each side of a link (LinkRole in the Microsoft.Sql specs: Primary | Secondary).
+DAG_TYPE = "Microsoft.Sql/managedInstances/distributedAvailabilityGroups"
+LINK_ROLES = ("Primary", "Secondary")
+
+
+def check_link_roles(resources: dict[str, Any]) -> None:
+    """Refuse a link whose instanceLinkRole or partnerLinkRole is a value ARM cannot return (a scenario error).
+
+    Absent is allowed: the 2023-08-01 shape carries no roles, and a scenario may drop them to show it.
+    """
+    for key, body in resources.items():
+        if body.get("type") != DAG_TYPE:
+            continue
+        for field_name in ("instanceLinkRole", "partnerLinkRole"):
+            role = body.get("properties", {}).get(field_name)
+            if role is not None and role not in LINK_ROLES:
+                raise ValueError(f"scenario error: {key} {field_name} {role!r} is not one ARM returns "
+                                 f"({' or '.join(LINK_ROLES)})")
 
 
 #: A managed database's TDE resource as ARM serves it (ManagedDatabaseTransparentDataEncryption_Get): every

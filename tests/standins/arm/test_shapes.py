@@ -13,7 +13,14 @@ import pytest
 from azure.mgmt.network import models as network_models
 from azure.mgmt.sql import models as sql_models
 
-from tests.standins.arm.server import default_variables, load_scenario_data, scenario_names
+from tests.standins.arm.server import (
+    DAG_TYPE,
+    LINK_ROLES,
+    check_link_roles,
+    default_variables,
+    load_scenario_data,
+    scenario_names,
+)
 
 MODELS: dict[str, Any] = {
     "Microsoft.Sql/managedInstances": sql_models.ManagedInstance,
@@ -99,3 +106,14 @@ def test_every_resource_matches_the_sdk_models(scenario: str) -> None:
 def test_the_walker_catches_a_misspelt_field(body: dict[str, Any], model: Any, modules: tuple[Any, ...],
                                              expected: list[str]) -> None:
     assert unknown_keys(body, model, "x", modules) == expected
+
+
+def test_link_roles_are_the_sdk_enum_and_others_are_refused() -> None:
+    """The stand-in serves only the LinkRole values ARM can return, and refuses a scenario with another."""
+    assert set(LINK_ROLES) == {role.value for role in sql_models.LinkRole}
+    dag = {"type": DAG_TYPE, "properties": {"instanceLinkRole": "Primary", "partnerLinkRole": "Secondary"}}
+    check_link_roles({"dag": dag})
+    check_link_roles({"dag": {"type": DAG_TYPE, "properties": {}}})  # the 2023-08-01 shape: no roles
+    for bad in ("Resolving", "PRIMARY", ""):
+        with pytest.raises(ValueError, match="not one ARM returns"):
+            check_link_roles({"dag": {"type": DAG_TYPE, "properties": {"partnerLinkRole": bad}}})
