@@ -47,7 +47,7 @@ def mi_is_initial_primary(ctx: Context) -> bool:
 def _availability_group(ctx: Context, link: PlannedLink, endpoint_url: str) -> Step:
     old = ctx.major <= 13  # SQL Server 2016 has no CLUSTER_TYPE
     cluster = "" if old else "WITH (CLUSTER_TYPE = NONE)\n"
-    if mi_is_initial_primary(ctx) and len(link.databases) == 1:
+    if mi_is_initial_primary(ctx):
         # The database comes from the managed instance: SQL Server's AG starts empty (FOR REPLICA ON, no DATABASE).
         title = f"Create availability group {link.partner_ag_name} (empty: {', '.join(link.databases)} comes "
         title += "from the managed instance)"
