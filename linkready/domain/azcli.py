@@ -94,7 +94,7 @@ def nsg_rule_create(
     """``az network nsg rule create``: allow TCP ``ports`` from ``sources`` to ``destinations``.
 
     The NSG checks' fixes and the network flows table both print it; the priority and the name are
-    the caller's to choose free (``netrules.free_priorities``, ``flows``), the parser checks the rest.
+    the caller's to choose free (``flows.assign_commands``), the parser checks the rest.
     """
     tail = f" \\\n  --description {shell_quote(description)}" if description else ""
     return (

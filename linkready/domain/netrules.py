@@ -63,7 +63,7 @@ from linkready.facts.azure import SecurityRule
 __all__ = [
     "AZURE_LOAD_BALANCER", "AddressSet", "Context", "Decision", "EffectiveRoute", "Flow", "Match",
     "NsgFormatError", "PortSpan", "RouteSource", "RuleMatch", "Uncertain", "Verdict", "decide", "default_rules",
-    "effective_routes", "evaluate", "free_priorities", "load_nsg_text", "nsg_from_arm", "ordered", "overlaps",
+    "effective_routes", "evaluate", "load_nsg_text", "nsg_from_arm", "ordered", "overlaps",
     "parse_port_range", "parse_ports", "resolve_address", "route_for_prefix", "rule_from_arm", "rule_matches",
     "select_route", "summarize", "system_routes",
 ]
@@ -381,22 +381,5 @@ def summarize(spans: Sequence[PortSpan]) -> Verdict:
     if Verdict.UNKNOWN in verdicts:
         return Verdict.UNKNOWN
     return Verdict.ALLOW
-
-
-def free_priorities(rules: Iterable[SecurityRule], direction: str, below: int, count: int = 1) -> list[int]:
-    """``count`` unused priorities (100-4096) in ``direction`` that sort before ``below``.
-
-    Prefers round numbers closest under ``below`` so new rules land just above the rule that blocks.
-    """
-    used = {r.priority for r in rules if r.direction.lower() == direction.lower()}
-    top = min(below - 1, 4096)
-    found: list[int] = []
-    for step in (10, 1):
-        for prio in range(top - top % step, 99, -step):
-            if prio not in used and prio not in found and prio >= 100:
-                found.append(prio)
-                if len(found) == count:
-                    return sorted(found)
-    return sorted(found)
 
 

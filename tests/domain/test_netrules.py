@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from linkready.domain.flows import free_priority
 from linkready.domain.netrules import (
     Context,
     Flow,
@@ -15,7 +16,6 @@ from linkready.domain.netrules import (
     default_rules,
     effective_routes,
     evaluate,
-    free_priorities,
     load_nsg_text,
     nsg_from_arm,
     overlaps,
@@ -164,9 +164,12 @@ def test_port_ranges(spec: str, expected: tuple[int, int]) -> None:
 
 
 def test_free_priorities_land_just_above_the_blocking_rule() -> None:
+    # The one priority picker (domain/flows) that the NSG checks' fixes and the flows table share.
     rules = [rule("a", 890), rule("b", 880), rule("x", 900, "Deny")]
-    assert free_priorities(rules, "Inbound", below=900, count=2) == [860, 870]
-    assert free_priorities([rule("top", 100, "Deny")], "Inbound", below=100) == []
+    used = {r.priority for r in rules}
+    assert free_priority(used, below=900) == 870
+    assert free_priority(used | {870}, below=900) == 860
+    assert free_priority({r.priority for r in [rule("top", 100, "Deny")]}, below=100) is None
 
 
 @pytest.mark.parametrize(
