@@ -17,7 +17,7 @@ failback to this SQL Server would need.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from linkready.checks._azure import mi_parts, sql_major
@@ -73,6 +73,18 @@ def links_error(facts: Facts) -> Result | None:
     if facts.azure is None or facts.azure.links is None:
         return errored("Could not evaluate: the managed instance's links (azure.links) were not collected")
     return None
+
+
+def each_link(facts: Facts, judge: Callable[[ExistingLink], Iterable[Result]]) -> Iterator[Result]:
+    """``judge``'s results for every existing link the plan names (a planned link not found is FO-001's FAIL),
+    or the one ERROR saying why the links are unknown."""
+    problem = links_error(facts)
+    if problem is not None:
+        yield problem
+        return
+    links, _ = judged_links(facts)
+    for link in links:
+        yield from judge(link)
 
 
 def mi_target(facts: Facts) -> str:
@@ -221,16 +233,9 @@ def link_mode_supports_planned_failover(facts: Facts, settings: Settings) -> Ite
     directions=EXISTING_LINK,
 )
 def link_lag_is_within_threshold(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = links_error(facts)
-    if problem is not None:
-        yield problem
-        return
     limit = float(settings.get("failover_max_lag_seconds", 60))
     expected = f"send and redo lag at most {limit:g} s"
-    links, _ = judged_links(facts)
-    for link in links:
-        for db in link.databases:
-            yield _lag_result(link, db, limit, expected)
+    yield from each_link(facts, lambda link: (_lag_result(link, db, limit, expected) for db in link.databases))
 
 
 def _lag_result(link: ExistingLink, db: LinkDatabase, limit: float, expected: str) -> Result:

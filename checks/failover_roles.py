@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linkready.checks._directions import EXISTING_LINK
-from linkready.checks.failover import TAGS, judged_links, links_error, mi_target
+from linkready.checks.failover import TAGS, each_link, mi_target
 
 from linkready.domain import azcli
 from linkready.domain.docs import DOCS_TROUBLE
@@ -65,13 +65,7 @@ def demote_to_secondary(link: str) -> str:
     directions=EXISTING_LINK,
 )
 def link_roles_allow_planned_failover(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = links_error(facts)
-    if problem is not None:
-        yield problem
-        return
-    links, _ = judged_links(facts)  # a planned link that does not exist is FO-001's FAIL
-    for link in links:
-        yield _roles_result(facts, link)
+    yield from each_link(facts, lambda link: (_roles_result(facts, link),))
 
 
 def _roles_result(facts: Facts, link: ExistingLink) -> Result:
@@ -137,17 +131,11 @@ def _roles_result(facts: Facts, link: ExistingLink) -> Result:
     directions=EXISTING_LINK,
 )
 def no_role_change_in_progress(facts: Facts, settings: Settings) -> Iterator[Result]:
-    problem = links_error(facts)
-    if problem is not None:
-        yield problem
-        return
-    assert facts.sql is not None and facts.sql.availability_groups is not None
+    assert facts.sql is not None and facts.sql.availability_groups is not None  # requires=
     dags = {ag.name.lower(): ag for ag in facts.sql.availability_groups if ag.is_distributed}
     error = facts.error_for("sql.availability_groups.replicas")
     unread = f" (sql.availability_groups.replicas could not be read: {error.reason})" if error else ""
-    links, _ = judged_links(facts)
-    for link in links:
-        yield _views_result(link, dags.get(link.name.lower()), unread)
+    yield from each_link(facts, lambda link: (_views_result(link, dags.get(link.name.lower()), unread),))
 
 
 def _views_result(link: ExistingLink, dag: AvailabilityGroup | None, unread: str) -> Result:
